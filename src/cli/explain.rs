@@ -1,0 +1,167 @@
+//! `authcheck explain`: what an AADSTS code or a rule means and how to fix it. Reads the catalog and
+//! at most one rule file; never loads the rule engine, so it starts as fast as a plain lookup.
+
+use super::{emit, CliError};
+use crate::engine::{rule::RuleSpec, EMBEDDED_RULES};
+use crate::knowledge::aadsts;
+use clap::{Args, ValueEnum};
+use colored::Colorize;
+use serde_json::json;
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// `AADSTS65001`, `65001`, or a rule name such as `admin-consent-missing`.
+    pub subject: String,
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Json,
+}
+
+/// The built-in rule of this name, parsed without compiling its conditions.
+pub fn builtin_rule(name: &str) -> Option<RuleSpec> {
+    let file = format!("{name}.toml");
+    EMBEDDED_RULES
+        .iter()
+        .find(|(f, _)| *f == file)
+        .and_then(|(_, src)| toml::from_str(src).ok())
+}
+
+pub fn run(args: &ExplainArgs, _color: bool) -> Result<i32, CliError> {
+    let subject = args.subject.trim();
+    if let Some(code) = aadsts::parse_code(subject) {
+        let entry = aadsts::lookup(code).ok_or_else(|| {
+            CliError::Input(format!(
+                "AADSTS{code}: not in authcheck's catalog of {} codes; check the number, or paste the whole error into `authcheck triage -`",
+                aadsts::all().len()
+            ))
+        })?;
+        let rule = entry.rule.and_then(builtin_rule);
+        match args.format {
+            ExplainFormat::Json => emit(
+                &serde_json::to_string_pretty(&json!({
+                    "code": format!("AADSTS{}", entry.code),
+                    "name": entry.name,
+                    "meaning": entry.meaning,
+                    "rule": rule.as_ref().map(rule_json),
+                }))
+                .unwrap_or_default(),
+            ),
+            ExplainFormat::Text => {
+                let mut out = format!(
+                    "{}  {}\n\n  {}\n",
+                    format!("AADSTS{}", entry.code).bold(),
+                    entry.name,
+                    entry.meaning
+                );
+                match &rule {
+                    Some(r) => {
+                        out.push('\n');
+                        out.push_str(&rule_text(r));
+                    }
+                    None => out.push_str("\n  No rule diagnoses this code on its own; `authcheck triage` on the whole error may tell more.\n"),
+                }
+                emit(&out);
+            }
+        }
+        return Ok(0);
+    }
+    let rule = builtin_rule(subject).ok_or_else(|| {
+        CliError::Input(format!(
+            "`{subject}` is neither an AADSTS code nor a rule name; `authcheck rules` lists the rules"
+        ))
+    })?;
+    match args.format {
+        ExplainFormat::Json => {
+            emit(&serde_json::to_string_pretty(&rule_json(&rule)).unwrap_or_default())
+        }
+        ExplainFormat::Text => emit(&rule_text(&rule)),
+    }
+    Ok(0)
+}
+
+fn rule_json(r: &RuleSpec) -> serde_json::Value {
+    json!({
+        "rule": r.name,
+        "title": r.title,
+        "severity": r.severity,
+        "confidence": r.confidence,
+        "summary": r.summary,
+        "why": r.why.trim(),
+        "codes": r.codes.iter().map(|c| format!("AADSTS{c}")).collect::<Vec<_>>(),
+        "fix": r.fix.iter().map(|f| json!({
+            "text": f.text.get_ref(),
+            "portal": f.portal.as_ref().map(|p| p.get_ref()),
+            "command": f.command.as_ref().map(|p| p.get_ref()),
+        })).collect::<Vec<_>>(),
+        "docs": r.docs,
+    })
+}
+
+/// A rule's page: what it catches, why it matters, how to fix it (templates left unfilled).
+pub fn rule_text(r: &RuleSpec) -> String {
+    let mut out = format!(
+        "{} {}\n  {}\n\n",
+        r.name.bold(),
+        format!("({})", r.severity.as_str()).dimmed(),
+        r.title
+    );
+    out.push_str(&format!("  {}\n\n", r.summary));
+    for line in wrap(r.why.trim(), 96) {
+        out.push_str(&format!("  {line}\n"));
+    }
+    if !r.codes.is_empty() {
+        let codes: Vec<String> = r.codes.iter().map(|c| format!("AADSTS{c}")).collect();
+        out.push_str(&format!("\n  codes: {}\n", codes.join(", ")));
+    }
+    if !r.fix.is_empty() {
+        out.push_str("\n  fix:\n");
+        for (i, f) in r.fix.iter().enumerate() {
+            out.push_str(&format!("    {}. {}\n", i + 1, blank(f.text.get_ref())));
+            if let Some(p) = &f.portal {
+                out.push_str(&format!("       portal: {}\n", blank(p.get_ref())));
+            }
+            if let Some(c) = &f.command {
+                out.push_str(&format!("       $ {}\n", blank(c.get_ref())));
+            }
+        }
+    }
+    for d in &r.docs {
+        out.push_str(&format!("  docs: {d}\n"));
+    }
+    out
+}
+
+/// Greedy word wrap.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    for para in text.split("\n\n") {
+        let mut line = String::new();
+        for word in para.split_whitespace() {
+            if !line.is_empty() && line.len() + 1 + word.len() > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        if !line.is_empty() {
+            lines.push(line);
+        }
+        lines.push(String::new());
+    }
+    while lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    lines
+}
+
+/// A template with every placeholder shown as `<name>` (no evidence to fill it from).
+fn blank(t: &str) -> String {
+    crate::engine::template::fill(t, &serde_json::Value::Null)
+}

@@ -1,0 +1,226 @@
+//! The commands. Each returns an exit code: 0 nothing at or above `--fail-on`, 1 findings at or
+//! above it, 2 usage or input error, 3 the checks could not run.
+
+mod decode;
+mod explain;
+mod input;
+mod rules_cmd;
+mod triage;
+
+use crate::report::{self, Format, RenderOptions, Report, Severity};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+
+pub use input::read_input;
+
+/// Why a command stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad arguments or unreadable input: exit 2.
+    #[error("{0}")]
+    Input(String),
+    /// The checks could not run (network, permissions): exit 3.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl CliError {
+    pub fn code(&self) -> i32 {
+        match self {
+            CliError::Input(_) => 2,
+            CliError::Unavailable(_) => 3,
+        }
+    }
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "authcheck",
+    version,
+    about = "Finds out why an Entra ID app cannot get a token, or gets one an Azure API refuses, and how to fix it.",
+    propagate_version = true
+)]
+pub struct Cli {
+    /// When to colour text output (NO_COLOR is honoured with `auto`).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Diagnose an artifact: an error message, a token-endpoint body, an SDK exception, a token.
+    Triage(triage::TriageArgs),
+    /// Decode a JWT: every claim explained, the signature checked, the token rules run.
+    Decode(decode::DecodeArgs),
+    /// Explain an AADSTS code or a rule: `AADSTS65001`, `65001`, `admin-consent-missing`.
+    Explain(explain::ExplainArgs),
+    /// List the rules, or show one.
+    Rules(rules_cmd::RulesArgs),
+    /// Run the simulator: Entra, Graph, ARM and data planes on loopback.
+    Sim(crate::sim::SimArgs),
+}
+
+/// Options shared by every command that reports findings.
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Extra rule folders (`*.toml`), loaded after the built-in rules; a rule with the same name replaces it.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules_dirs: Vec<PathBuf>,
+    /// Include the whole evidence document in the report (JSON) or after it (text).
+    #[arg(long)]
+    pub show_evidence: bool,
+    /// Judge times against this instant (RFC 3339 or Unix seconds) instead of the clock.
+    #[arg(long, env = "AUTHCHECK_NOW", value_name = "TIME", hide = true)]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+impl ReportArgs {
+    /// The instant to judge times against.
+    pub fn now(&self) -> Result<i64, CliError> {
+        match &self.now {
+            None => Ok(chrono::Utc::now().timestamp()),
+            Some(s) => parse_time(s).ok_or_else(|| {
+                CliError::Input(format!(
+                    "--now / AUTHCHECK_NOW: `{s}` is not an RFC 3339 time or Unix seconds"
+                ))
+            }),
+        }
+    }
+
+    /// The rule set: built-in plus `--rules` folders.
+    pub fn rule_set(&self) -> Result<crate::engine::RuleSet, CliError> {
+        let mut rs = crate::engine::RuleSet::builtin()
+            .map_err(|e| CliError::Input(format!("built-in rule {e}")))?;
+        for d in &self.rules_dirs {
+            rs.load_dir(d)
+                .map_err(|e| CliError::Input(format!("--rules: {e}")))?;
+        }
+        Ok(rs)
+    }
+
+    /// The exit code a finished report earns.
+    pub fn exit_code(&self, report: &Report) -> i32 {
+        let threshold = match self.fail_on {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Never => return 0,
+        };
+        match report.worst() {
+            Some(w) if w >= threshold => 1,
+            _ => 0,
+        }
+    }
+}
+
+/// Reads RFC 3339 or Unix seconds.
+pub fn parse_time(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<i64>() {
+        return Some(n);
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.timestamp())
+}
+
+/// Whether to colour: `--color`, then `NO_COLOR`, then whether stdout is a terminal.
+pub fn use_color(choice: ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+pub fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    if !text.ends_with('\n') {
+        let _ = out.write_all(b"\n");
+    }
+    let _ = out.flush();
+}
+
+/// Renders and prints a report, returning the exit code it earns.
+pub fn finish(report: &mut Report, args: &ReportArgs, color: bool) -> i32 {
+    report.tally();
+    emit(&report::render(
+        report,
+        args.format,
+        RenderOptions { color },
+    ));
+    args.exit_code(report)
+}
+
+/// One line on stderr for a panic, never a backtrace.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("authcheck: internal error{at}: {msg} (this is a bug; please report it)");
+    }));
+}
+
+/// Parses arguments and runs; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let color = use_color(cli.color);
+    colored::control::set_override(color);
+    let result = match cli.command {
+        Command::Triage(a) => triage::run(&a, color),
+        Command::Decode(a) => decode::run(&a, color),
+        Command::Explain(a) => explain::run(&a, color),
+        Command::Rules(a) => rules_cmd::run(&a, color),
+        Command::Sim(a) => crate::sim::run(&a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("authcheck: error: {e}");
+            e.code()
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! `authcheck rules`: list the rules, show one, or list the evidence fields rules can read.
+
+use super::{emit, CliError, ReportArgs};
+use crate::evidence::fields::FIELDS;
+use clap::Args;
+use colored::Colorize;
+use serde_json::json;
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    /// Show this rule's page (and its file with `--source`).
+    pub name: Option<String>,
+    /// Print the rule file as written.
+    #[arg(long, requires = "name")]
+    pub source: bool,
+    /// List every evidence field a rule condition can read, with its meaning.
+    #[arg(long, conflicts_with = "name")]
+    pub fields: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+pub fn run(args: &RulesArgs, _color: bool) -> Result<i32, CliError> {
+    let json_out = matches!(args.report.format, crate::report::Format::Json);
+    if args.fields {
+        if json_out {
+            let rows: Vec<_> = FIELDS
+                .iter()
+                .map(|(p, t, d)| json!({"path": p, "type": t, "doc": d}))
+                .collect();
+            emit(&serde_json::to_string_pretty(&rows).unwrap_or_default());
+        } else {
+            let mut out = String::new();
+            for (p, t, d) in FIELDS {
+                out.push_str(&format!("{}  {}\n    {}\n", p.bold(), t.dimmed(), d));
+            }
+            emit(&out);
+        }
+        return Ok(0);
+    }
+    let rules = args.report.rule_set()?;
+    if let Some(name) = &args.name {
+        let r = rules.get(name).ok_or_else(|| {
+            CliError::Input(format!(
+                "no rule named `{name}`; `authcheck rules` lists them"
+            ))
+        })?;
+        if args.source {
+            emit(&r.source);
+        } else if json_out {
+            emit(
+                &serde_json::to_string_pretty(&json!({
+                    "rule": r.spec.name, "title": r.spec.title, "severity": r.spec.severity,
+                    "confidence": r.spec.confidence, "summary": r.spec.summary, "file": r.file,
+                    "codes": r.spec.codes, "docs": r.spec.docs,
+                }))
+                .unwrap_or_default(),
+            );
+        } else {
+            emit(&super::explain::rule_text(&r.spec));
+        }
+        return Ok(0);
+    }
+    if json_out {
+        let rows: Vec<_> = rules
+            .rules
+            .iter()
+            .map(|r| json!({"rule": r.spec.name, "severity": r.spec.severity, "title": r.spec.title, "file": r.file}))
+            .collect();
+        emit(&serde_json::to_string_pretty(&rows).unwrap_or_default());
+    } else {
+        let width = rules
+            .rules
+            .iter()
+            .map(|r| r.spec.name.len())
+            .max()
+            .unwrap_or(0);
+        let mut out = String::new();
+        for r in &rules.rules {
+            out.push_str(&format!(
+                "{:width$}  {:7}  {}\n",
+                r.spec.name,
+                r.spec.severity.as_str(),
+                r.spec.title
+            ));
+        }
+        out.push_str(&format!("\n{} rules; `authcheck rules NAME` shows one, `authcheck explain CODE` maps a code to its rule.\n", rules.rules.len()));
+        emit(&out);
+    }
+    Ok(0)
+}

@@ -1,0 +1,478 @@
+//! Derived facts, computed once in Rust after the sources ran, so rule conditions stay declarative.
+
+use super::Evidence;
+use crate::knowledge::apis::{self, Api, PermissionModel};
+use crate::knowledge::clouds;
+
+/// Allowed clock difference before a time counts as "in the future".
+pub const SKEW_SECONDS: i64 = 300;
+
+/// Fills every derived field. `target` is the API the caller meant to reach: a known API, or an
+/// unknown resource URI as written.
+pub fn derive(ev: &mut Evidence, target: Option<Result<&'static Api, &str>>) {
+    let now = ev.env.now;
+    derive_request(ev);
+    derive_resource(ev, target);
+    derive_token(ev, now);
+    derive_app(ev, now);
+    derive_sp(ev);
+    derive_rbac(ev, now);
+    derive_dataplane(ev);
+    derive_api_call(ev);
+    if ev.env.cloud.is_none() {
+        ev.env.cloud = ev
+            .request
+            .authority_host
+            .as_deref()
+            .and_then(clouds::by_host)
+            .or_else(|| ev.token.iss.as_deref().and_then(clouds::by_issuer))
+            .map(|c| c.key.to_string());
+    }
+}
+
+fn is_guid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// True for a GUID in its usual 8-4-4-4-12 form.
+pub fn looks_like_guid(s: &str) -> bool {
+    is_guid(s.trim())
+}
+
+const OIDC_SCOPES: &[&str] = &["openid", "profile", "email", "offline_access"];
+
+fn derive_request(ev: &mut Evidence) {
+    let r = &mut ev.request;
+    if let Some(t) = &r.tenant {
+        let l = t.to_ascii_lowercase();
+        r.tenant_kind = Some(
+            match l.as_str() {
+                "common" | "organizations" | "consumers" => l.clone(),
+                _ if is_guid(&l) => "guid".into(),
+                _ => "domain".into(),
+            }
+            .to_string(),
+        );
+    }
+    if r.flow.is_none() {
+        r.flow = r.grant_type.as_deref().map(|g| {
+            match g {
+                "client_credentials" => "client-credentials",
+                "password" => "ropc",
+                "authorization_code" => "auth-code",
+                "refresh_token" => "refresh",
+                "urn:ietf:params:oauth:grant-type:jwt-bearer" => "on-behalf-of",
+                "urn:ietf:params:oauth:grant-type:device_code" | "device_code" => "device-code",
+                other => other,
+            }
+            .to_string()
+        });
+    }
+    r.scope_has_default = r.scopes.iter().any(|s| s.ends_with("/.default"));
+    let v2 = r.endpoint.as_deref() == Some("v2");
+    let v1 = r.endpoint.as_deref() == Some("v1");
+    r.resource_on_v2 = v2 && r.resource.is_some() && r.scopes.is_empty();
+    r.scope_on_v1 = v1 && r.resource.is_none() && !r.scopes.is_empty();
+    // The resource part of what was asked for.
+    let written = r.resource.clone().or_else(|| {
+        r.scopes
+            .iter()
+            .find(|s| !OIDC_SCOPES.contains(&s.as_str()))
+            .map(|s| {
+                if let Some(base) = s.strip_suffix("/.default") {
+                    return base.to_string();
+                }
+                // `https://graph.microsoft.com/User.Read` → `https://graph.microsoft.com`
+                match s.find("://") {
+                    Some(i) => match s[i + 3..].find('/') {
+                        Some(j)
+                            if !s[i + 3 + j + 1..].is_empty()
+                                && !s[i + 3 + j + 1..].contains('/') =>
+                        {
+                            s[..i + 3 + j].to_string()
+                        }
+                        _ => s.clone(),
+                    },
+                    None => s.clone(),
+                }
+            })
+    });
+    if let Some(w) = written {
+        r.target_problem = target_problem(&w, r.resource.is_some(), &r.scopes);
+        r.target_api = apis::by_resource(&w).map(|a| a.key.to_string());
+        r.target = Some(w);
+    }
+    if r.credential.is_none() {
+        r.credential = if r.assertion_sent {
+            Some(
+                if r.assertion
+                    .as_ref()
+                    .is_some_and(|a| a.x5t.is_some() || a.x5t_s256.is_some())
+                {
+                    "certificate"
+                } else {
+                    "federated"
+                }
+                .into(),
+            )
+        } else if r.secret_sent {
+            Some("secret".into())
+        } else if r.password_sent {
+            Some("password".into())
+        } else {
+            None
+        };
+    }
+}
+
+/// What is wrong with how a resource or scope is written.
+fn target_problem(w: &str, is_resource: bool, scopes: &[String]) -> Option<String> {
+    let t = w.trim();
+    if is_guid(t) {
+        return None;
+    }
+    if !t.contains("://") && !t.starts_with("api://") {
+        return Some("no-scheme".into());
+    }
+    if t.contains("//.default") || scopes.iter().any(|s| s.contains("//.default")) {
+        return Some("double-slash".into());
+    }
+    if !is_resource
+        && scopes.len() == 1
+        && !scopes[0].ends_with("/.default")
+        && !scopes[0].contains('/')
+    {
+        return Some("no-default-suffix".into());
+    }
+    let _ = is_resource;
+    None
+}
+
+fn derive_resource(ev: &mut Evidence, target: Option<Result<&'static Api, &str>>) {
+    let api = match target {
+        Some(Ok(a)) => Some(a),
+        Some(Err(uri)) => {
+            ev.resource.uri = Some(uri.to_string());
+            None
+        }
+        None => ev
+            .request
+            .target_api
+            .as_deref()
+            .and_then(apis::by_key)
+            .or_else(|| ev.api_call.host.as_deref().and_then(apis::by_host))
+            .or_else(|| {
+                ev.resource
+                    .named_in_error
+                    .as_deref()
+                    .and_then(apis::by_resource)
+            }),
+    };
+    if let Some(a) = api {
+        let r = &mut ev.resource;
+        r.api = Some(a.key.to_string());
+        r.display_name
+            .get_or_insert_with(|| a.display_name.to_string());
+        if r.app_id.is_none() {
+            r.app_id = a.app_id.map(str::to_string);
+        }
+        r.uri.get_or_insert_with(|| a.resource_uri.to_string());
+        r.audiences = a.audiences.iter().map(|s| s.to_string()).collect();
+        r.permission_model = Some(a.permission_model.as_str().to_string());
+    }
+}
+
+fn derive_token(ev: &mut Evidence, now: i64) {
+    if !ev.token.present {
+        return;
+    }
+    let t = &mut ev.token;
+    if let Some(exp) = t.exp {
+        t.expired = exp <= now;
+        t.seconds_to_expiry = Some(exp - now);
+    }
+    t.not_yet_valid = t.nbf.is_some_and(|n| n > now + SKEW_SECONDS);
+    t.issued_in_future = t.iat.is_some_and(|i| i > now + SKEW_SECONDS);
+    t.delegated = !t.scp.is_empty() || t.idtyp.as_deref() == Some("user");
+    t.app_only = !t.delegated
+        && (t.idtyp.as_deref() == Some("app")
+            || (t.user.is_none() && t.kind.as_deref() != Some("id")));
+    if let Some(aud) = &t.aud {
+        let api = apis::by_resource(aud);
+        t.aud_api = api.map(|a| a.key.to_string());
+        t.is_graph = api.is_some_and(|a| a.key == "graph");
+    }
+    if t.cloud.is_none() {
+        t.cloud = t
+            .iss
+            .as_deref()
+            .and_then(clouds::by_issuer)
+            .map(|c| c.key.to_string());
+    }
+    if t.signature.is_none() {
+        t.signature = Some(
+            if t.alg.as_deref() == Some("none") {
+                "unsigned"
+            } else {
+                "not-checked"
+            }
+            .into(),
+        );
+    }
+    if t.is_graph && t.signature.as_deref() == Some("not-checked") && t.header_nonce {
+        t.signature = Some("not-verifiable-by-design".into());
+    }
+    // Audience against the target: a known API's forms, else the URI as written.
+    let target_api = ev.resource.api.as_deref().and_then(apis::by_key);
+    if let Some(aud) = &t.aud {
+        t.audience_matches_target = match (target_api, &ev.resource.uri) {
+            (Some(api), _) => Some(apis::audience_matches(api, aud)),
+            (None, Some(uri)) => {
+                Some(apis::normalize_resource(uri) == apis::normalize_resource(aud))
+            }
+            _ => None,
+        };
+    }
+    // What the token is for tells the API when nothing else did.
+    if ev.resource.api.is_none() && ev.resource.uri.is_none() {
+        if let Some(api) = t.aud_api.as_deref().and_then(apis::by_key) {
+            ev.resource.api = Some(api.key.into());
+            ev.resource.display_name = Some(api.display_name.into());
+            ev.resource.app_id = api.app_id.map(str::to_string);
+            ev.resource.uri = Some(api.resource_uri.into());
+            ev.resource.audiences = api.audiences.iter().map(|s| s.to_string()).collect();
+            ev.resource.permission_model = Some(api.permission_model.as_str().into());
+        }
+    }
+    if ev.request.client_id.is_none() {
+        ev.request.client_id = t.client_id.clone();
+    }
+    if ev.request.tenant.is_none() {
+        ev.request.tenant = t.tid.clone();
+        if t.tid.is_some() {
+            ev.request.tenant_kind = Some("guid".into());
+        }
+    }
+    let _ = PermissionModel::Rbac;
+}
+
+fn days_between(now: i64, end: i64) -> i64 {
+    (end - now).div_euclid(86_400)
+}
+
+fn derive_app(ev: &mut Evidence, now: i64) {
+    if let Some(a) = &mut ev.request.assertion {
+        a.expired = a.exp.is_some_and(|e| e <= now);
+        a.not_yet_valid = a.nbf.or(a.iat).is_some_and(|n| n > now + SKEW_SECONDS);
+    }
+    let app = &mut ev.app;
+    app.multi_tenant = matches!(
+        app.sign_in_audience.as_deref(),
+        Some("AzureADMultipleOrgs") | Some("AzureADandPersonalMicrosoftAccount")
+    );
+    app.spa_only = !app.spa_redirect_uris.is_empty()
+        && app.web_redirect_uris.is_empty()
+        && app.public_client_redirect_uris.is_empty();
+    for s in &mut app.secrets {
+        if let Some(end) = s.end_at {
+            s.expired = end <= now;
+            s.days_to_expiry = Some(days_between(now, end));
+        }
+    }
+    for c in &mut app.certificates {
+        if let Some(end) = c.end_at {
+            c.expired = end <= now;
+            c.days_to_expiry = Some(days_between(now, end));
+        }
+    }
+    app.all_secrets_expired = !app.secrets.is_empty() && app.secrets.iter().all(|s| s.expired);
+    app.all_certificates_expired =
+        !app.certificates.is_empty() && app.certificates.iter().all(|c| c.expired);
+    app.secret_days_left = app.secrets.iter().filter_map(|s| s.days_to_expiry).max();
+    // The supplied secret against the hints, without ever storing the secret.
+    let r = &mut ev.request;
+    if let Some(prefix) = &r.secret_prefix {
+        if !app.secrets.is_empty() && !r.secret_is_guid {
+            r.secret_matches_hint = Some(
+                app.secrets
+                    .iter()
+                    .filter_map(|s| s.hint.as_deref())
+                    .any(|h| !h.is_empty() && prefix.starts_with(h)),
+            );
+        }
+    }
+}
+
+fn derive_sp(ev: &mut Evidence) {
+    let sp = &ev.sp;
+    let grants_known = sp.known;
+    let mut ungranted = Vec::new();
+    for p in &mut ev.app.required_permissions {
+        if !grants_known {
+            continue;
+        }
+        let same_api = |rid: &Option<String>| rid.is_some() && rid == &p.resource_app_id;
+        let granted = match p.kind.as_deref() {
+            Some("Role") => sp.app_roles.iter().any(|g| {
+                same_api(&g.resource_app_id)
+                    && (g.value.is_some() && g.value == p.value
+                        || g.value.as_deref() == p.id.as_deref())
+            }),
+            _ => sp.delegated_grants.iter().any(|g| {
+                same_api(&g.resource_app_id)
+                    && g.value.as_deref().is_some_and(|v| {
+                        p.value
+                            .as_deref()
+                            .is_some_and(|pv| v.eq_ignore_ascii_case(pv))
+                    })
+            }),
+        };
+        p.granted = Some(granted);
+        if !granted {
+            let name = p.value.clone().or_else(|| p.id.clone()).unwrap_or_default();
+            let api = p
+                .resource_name
+                .clone()
+                .or_else(|| p.resource_app_id.clone())
+                .unwrap_or_default();
+            ungranted.push(format!("{api} {name}").trim().to_string());
+        }
+    }
+    ev.app.ungranted_permissions = ungranted;
+    let user = ev.token.oid.clone().filter(|_| ev.token.delegated);
+    if let (Some(oid), true) = (user, sp.known) {
+        if sp.assignment_required == Some(true) {
+            ev.sp.user_assigned = Some(
+                ev.sp
+                    .assignees
+                    .iter()
+                    .any(|a| a.principal_id.as_deref() == Some(oid.as_str())),
+            );
+        }
+    }
+}
+
+fn derive_rbac(ev: &mut Evidence, now: i64) {
+    if !ev.rbac.checked {
+        return;
+    }
+    let token_iat = ev.token.iat;
+    let scope = ev
+        .rbac
+        .scope
+        .clone()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let required: Vec<String> = ev
+        .rbac
+        .required_roles
+        .iter()
+        .map(|r| r.to_ascii_lowercase())
+        .collect();
+    for a in &mut ev.rbac.assignments {
+        if let Some(c) = a.created_at {
+            a.age_minutes = Some((now - c).max(0) / 60);
+            a.newer_than_token = token_iat.is_some_and(|i| c > i);
+        }
+        let s = a.scope.clone().unwrap_or_default().to_ascii_lowercase();
+        a.inherited = !scope.is_empty() && s != scope && scope.starts_with(&s);
+        a.sufficient = (required.is_empty()
+            || a.role_name
+                .as_deref()
+                .is_some_and(|n| required.contains(&n.to_ascii_lowercase())))
+            && (scope.is_empty()
+                || s == scope
+                || scope.starts_with(&format!("{}/", s.trim_end_matches('/')))
+                || s == "/");
+    }
+    let sufficient: Vec<_> = ev
+        .rbac
+        .assignments
+        .iter()
+        .filter(|a| a.sufficient)
+        .collect();
+    ev.rbac.has_sufficient_role = !sufficient.is_empty();
+    ev.rbac.youngest_sufficient_minutes = sufficient.iter().filter_map(|a| a.age_minutes).min();
+    ev.rbac.sufficient_newer_than_token = sufficient.iter().any(|a| a.newer_than_token);
+}
+
+/// Purview: which collection role each data-plane API family needs.
+pub fn purview_role_for(operation: &str) -> Option<&'static str> {
+    match operation {
+        "catalog" => Some("Data Curator"),
+        "scanning" => Some("Data Source Administrator"),
+        "account" | "metadata-policy" => Some("Collection Admin"),
+        "devops-policy" => Some("Policy Author"),
+        _ => None,
+    }
+}
+
+fn derive_dataplane(ev: &mut Evidence) {
+    let d = &mut ev.dataplane;
+    if d.service.as_deref() == Some("purview") {
+        if let Some(op) = d.operation.as_deref() {
+            d.role_needed = purview_role_for(op).map(str::to_string);
+        }
+        if let Some(need) = &d.role_needed {
+            if !d.roles_held.is_empty() || ev.api_call.made {
+                d.has_needed_role = Some(d.roles_held.iter().any(|r| r.eq_ignore_ascii_case(need)));
+            }
+        }
+    }
+}
+
+fn derive_api_call(ev: &mut Evidence) {
+    if let Some(host) = &ev.api_call.host {
+        ev.api_call.api = apis::by_host(host).map(|a| a.key.to_string());
+    } else if let Some(url) = &ev.api_call.url {
+        let host = url
+            .split("://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .map(str::to_string);
+        ev.api_call.api = host
+            .as_deref()
+            .and_then(apis::by_host)
+            .map(|a| a.key.to_string());
+        ev.api_call.host = host;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::Evidence;
+
+    #[test]
+    fn scope_forms() {
+        let mut ev = Evidence::new(0);
+        ev.request.endpoint = Some("v2".into());
+        ev.request.scopes = vec!["https://purview.azure.net//.default".into()];
+        derive(&mut ev, None);
+        assert_eq!(ev.request.target_problem.as_deref(), Some("double-slash"));
+        let mut ev = Evidence::new(0);
+        ev.request.resource = Some("purview.azure.net".into());
+        ev.request.endpoint = Some("v1".into());
+        derive(&mut ev, None);
+        assert_eq!(ev.request.target_problem.as_deref(), Some("no-scheme"));
+        let mut ev = Evidence::new(0);
+        ev.request.scopes = vec![
+            "https://graph.microsoft.com/User.Read".into(),
+            "openid".into(),
+        ];
+        derive(&mut ev, None);
+        assert_eq!(ev.request.target_api.as_deref(), Some("graph"));
+        assert_eq!(ev.request.target_problem, None);
+    }
+
+    #[test]
+    fn guid_shape() {
+        assert!(looks_like_guid("8578e004-a5c6-46e7-913e-12f58912df43"));
+        assert!(!looks_like_guid("abc~8578e004-a5c6-46e7-913e-12f58912df4"));
+    }
+}
