@@ -13,6 +13,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 pub use input::read_input;
+pub use triage::build_evidence;
 
 /// Why a command stopped early.
 #[derive(Debug, thiserror::Error)]
