@@ -548,7 +548,7 @@ mod tests {
             iss: Some("https://token.actions.githubusercontent.com".into()),
             sub: Some("repo:Contoso/app:environment:Prod".into()),
             aud: vec!["api://AzureADTokenExchange".into()],
-            x5t: Some("Q83vASNFZ4mrze8BI0VniavN7wE".into()),
+            x5t: Some("q83vASNFZ4mrze8BI0VniavN7wE".into()),
             ..Assertion::default()
         });
         ev.app.certificates = vec![Certificate {
