@@ -136,6 +136,10 @@ fn target_problem(w: &str, is_resource: bool, scopes: &[String]) -> Option<Strin
     if is_guid(t) {
         return None;
     }
+    // A bare scope such as `User.Read` is a Microsoft Graph scope on v2: not a problem.
+    if !is_resource && !t.contains('/') {
+        return None;
+    }
     if !t.contains("://") && !t.starts_with("api://") {
         return Some("no-scheme".into());
     }
@@ -146,14 +150,15 @@ fn target_problem(w: &str, is_resource: bool, scopes: &[String]) -> Option<Strin
             return Some("double-slash".into());
         }
     }
-    if !is_resource
-        && scopes.len() == 1
-        && !scopes[0].ends_with("/.default")
-        && !scopes[0].contains('/')
-    {
-        return Some("no-default-suffix".into());
+    // A scope that is only a resource URI (`https://purview.azure.net`) names no permission.
+    if !is_resource {
+        if let Some(s) = scopes.iter().find(|s| s.contains("://")) {
+            let after = &s[s.find("://").unwrap_or(0) + 3..];
+            if !after.trim_end_matches('/').contains('/') {
+                return Some("no-default-suffix".into());
+            }
+        }
     }
-    let _ = is_resource;
     None
 }
 
@@ -531,6 +536,17 @@ mod tests {
         ];
         derive(&mut ev, None);
         assert_eq!(ev.request.target_api.as_deref(), Some("graph"));
+        assert_eq!(ev.request.target_problem, None);
+        let mut ev = Evidence::new(0);
+        ev.request.scopes = vec!["https://purview.azure.net".into()];
+        derive(&mut ev, None);
+        assert_eq!(
+            ev.request.target_problem.as_deref(),
+            Some("no-default-suffix")
+        );
+        let mut ev = Evidence::new(0);
+        ev.request.scopes = vec!["User.Read".into(), "openid".into()];
+        derive(&mut ev, None);
         assert_eq!(ev.request.target_problem, None);
     }
 
