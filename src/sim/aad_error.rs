@@ -260,7 +260,7 @@ pub fn assertion_audience(aud: &str) -> AadError {
 
 pub fn assertion_time(now: &str, from: &str, to: &str) -> AadError {
     AadError::new(
-        400,
+        401,
         "invalid_client",
         700024,
         format!("Client assertion is not within its valid time range. Current time: {now}, assertion valid from {from}, expiry time of assertion {to}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials ."),

@@ -262,8 +262,7 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, St
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         )),
     };
-    std::fs::create_dir_all(&state_dir)
-        .map_err(|e| format!("{}: {e}", state_dir.display()))?;
+    std::fs::create_dir_all(&state_dir).map_err(|e| format!("{}: {e}", state_dir.display()))?;
     let write = |name: &str, text: &str| -> Result<String, String> {
         let p = state_dir.join(name);
         std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
@@ -308,7 +307,8 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, St
             "jti": uuid::Uuid::new_v4().to_string(),
         });
         let p = write("federated-token", &world.federation.sign(&claims))?;
-        info.env.insert("AZURE_FEDERATED_TOKEN_FILE".into(), p.clone());
+        info.env
+            .insert("AZURE_FEDERATED_TOKEN_FILE".into(), p.clone());
         info.federated_token_file = Some(p);
     }
     if let Some(ca) = &info.ca {
@@ -428,7 +428,14 @@ fn build_info(w: &World, base: &str) -> SimInfo {
         doctor_args.push("v1".into());
     }
     if let Some(sc) = &c.scope {
-        doctor_args.push(if c.endpoint == "v1" { "--resource" } else { "--scope" }.into());
+        doctor_args.push(
+            if c.endpoint == "v1" {
+                "--resource"
+            } else {
+                "--scope"
+            }
+            .into(),
+        );
         doctor_args.push(sc.clone());
     }
     if let Some(o) = &c.origin {
@@ -489,9 +496,7 @@ pub fn run(args: &SimArgs) -> Result<i32, CliError> {
             log: args.log.clone(),
             state_dir: args.state_dir.clone(),
         };
-        let handle = start(scenario, opts)
-            .await
-            .map_err(CliError::Unavailable)?;
+        let handle = start(scenario, opts).await.map_err(CliError::Unavailable)?;
         let line = serde_json::to_string(&handle.info)
             .map_err(|e| CliError::Unavailable(format!("info: {e}")))?;
         crate::cli::emit(&line);

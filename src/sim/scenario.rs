@@ -10,7 +10,10 @@ use std::path::Path;
 
 /// The built-in scenarios, embedded at build time: (name, TOML).
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("healthy", include_str!("../../fixtures/scenarios/healthy.toml")),
+    (
+        "healthy",
+        include_str!("../../fixtures/scenarios/healthy.toml"),
+    ),
     (
         "admin-consent-missing",
         include_str!("../../fixtures/scenarios/admin-consent-missing.toml"),

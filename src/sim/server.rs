@@ -52,7 +52,9 @@ pub async fn serve(
             let builder = hyper::server::conn::http1::Builder::new();
             let killed = match tls {
                 Some(acc) => {
-                    let Ok(s) = acc.accept(stream).await else { return };
+                    let Ok(s) = acc.accept(stream).await else {
+                        return;
+                    };
                     let conn = builder.serve_connection(TokioIo::new(s), svc);
                     tokio::pin!(conn);
                     tokio::select! {
@@ -162,7 +164,12 @@ async fn handle(
         }
         None => route(&sim, &req, fam),
     };
-    sim.log(&req, fam, reply.status, fault.as_ref().map(|f| f.kind.as_str()));
+    sim.log(
+        &req,
+        fam,
+        reply.status,
+        fault.as_ref().map(|f| f.kind.as_str()),
+    );
     if reply.broken == Broken::Reset {
         kill.notify_one();
         std::future::pending::<()>().await;
@@ -171,12 +178,7 @@ async fn handle(
 }
 
 /// The reply a fault makes instead of the real one (`None`: answer normally, maybe broken).
-fn faulted(
-    sim: &Sim,
-    req: &Req,
-    fam: &str,
-    f: &super::scenario::FaultSpec,
-) -> Option<Reply> {
+fn faulted(sim: &Sim, req: &Req, fam: &str, f: &super::scenario::FaultSpec) -> Option<Reply> {
     let trace = uuid::Uuid::new_v4().to_string();
     let corr = req.correlation_id();
     let authority = &sim.info.authority;
@@ -184,7 +186,13 @@ fn faulted(
     let mut r = match f.kind.as_str() {
         "throttle" => {
             let mut r = if fam == "token" {
-                token_endpoint::error_reply(&aad_error::throttled(), &trace, &corr, req.now, authority)
+                token_endpoint::error_reply(
+                    &aad_error::throttled(),
+                    &trace,
+                    &corr,
+                    req.now,
+                    authority,
+                )
             } else if fam == "graph" {
                 graph::error(429, "TooManyRequests", "Too many requests.", req)
             } else {
@@ -205,7 +213,11 @@ fn faulted(
             } else if fam == "graph" {
                 graph::error(
                     status,
-                    if status == 503 { "serviceNotAvailable" } else { "generalException" },
+                    if status == 503 {
+                        "serviceNotAvailable"
+                    } else {
+                        "generalException"
+                    },
                     "The service is temporarily unavailable. Please retry later.",
                     req,
                 )
@@ -255,7 +267,9 @@ fn route(sim: &Sim, req: &Req, fam: &str) -> Reply {
         "powerplatform" => dataplane::powerplatform(sim, req, &strip("/powerplatform")),
         "loganalytics" => dataplane::loganalytics(sim, req, &strip("/loganalytics")),
         "federation" => match req.path.as_str() {
-            "/federation/.well-known/openid-configuration" => tokens::federation_discovery(authority),
+            "/federation/.well-known/openid-configuration" => {
+                tokens::federation_discovery(authority)
+            }
             "/federation/keys" => Reply::json(200, &json!({"keys": [w.federation.jwk(None)]})),
             _ => not_found(),
         },
@@ -264,7 +278,10 @@ fn route(sim: &Sim, req: &Req, fam: &str) -> Reply {
             let tenant = segs.first().copied().unwrap_or("");
             let rest = segs.get(1..).map(|s| s.join("/")).unwrap_or_default();
             let known_tenant = w.is_this_tenant(tenant)
-                || matches!(tenant.to_ascii_lowercase().as_str(), "common" | "organizations");
+                || matches!(
+                    tenant.to_ascii_lowercase().as_str(),
+                    "common" | "organizations"
+                );
             match rest.as_str() {
                 "oauth2/token" => token_endpoint::handle(sim, req, tenant, false),
                 "oauth2/v2.0/token" => token_endpoint::handle(sim, req, tenant, true),
