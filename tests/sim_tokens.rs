@@ -82,6 +82,7 @@ const TOKEN_FAILURES: &[(&str, u16, &str, i64)] = &[
         700025,
     ),
     ("service-unavailable", 503, "temporarily_unavailable", 90033),
+    ("clock-skew", 401, "invalid_client", 700024),
 ];
 
 #[tokio::test]

@@ -26,9 +26,11 @@
 
 mod aad_error;
 mod arm;
+mod authorize;
 mod dataplane;
 mod graph;
 mod http;
+mod imds;
 pub mod keys;
 pub mod scenario;
 mod server;
@@ -132,6 +134,8 @@ pub struct Sim {
     /// Matching requests each fault has hit so far.
     fault_hits: Mutex<Vec<u64>>,
     log: Option<Mutex<std::fs::File>>,
+    /// Refresh tokens handed out, by value.
+    refresh_tokens: Mutex<std::collections::HashMap<String, token_endpoint::RefreshEntry>>,
 }
 
 impl Sim {
@@ -296,7 +300,7 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, St
         }
     }
     if let Some(f) = &client.federated {
-        let now = chrono::Utc::now().timestamp();
+        let now = chrono::Utc::now().timestamp() + f.clock_skew_minutes * 60;
         let claims = serde_json::json!({
             "iss": f.issuer.clone().unwrap_or_else(|| info.federation_issuer.clone()),
             "sub": f.subject,
@@ -332,6 +336,7 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, St
         latency_ms: opts.latency_ms,
         fault_hits: Mutex::new(vec![0; nfaults]),
         log,
+        refresh_tokens: Mutex::new(Default::default()),
     });
     let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.config));
     let (stop, rx) = tokio::sync::watch::channel(false);
@@ -401,6 +406,14 @@ fn build_info(w: &World, base: &str) -> SimInfo {
     if let Some(p) = &c.password {
         env.insert("AZURE_PASSWORD".to_string(), p.clone());
     }
+    if c.credential == "managed-identity" {
+        // azure-identity's IMDS override; the simulator serves /metadata/identity/oauth2/token.
+        env.insert(
+            "AZURE_POD_IDENTITY_AUTHORITY_HOST".to_string(),
+            base.to_string(),
+        );
+        env.insert("AUTHCHECK_IMDS_ENDPOINT".to_string(), base.to_string());
+    }
     let api = c.api.clone();
     let api_endpoint = dataplanes.get(&api).cloned();
     let mut doctor_args = vec![
@@ -437,6 +450,14 @@ fn build_info(w: &World, base: &str) -> SimInfo {
             .into(),
         );
         doctor_args.push(sc.clone());
+    }
+    if let Some(r) = &c.redirect_uri {
+        doctor_args.push("--redirect-uri".into());
+        doctor_args.push(r.clone());
+    }
+    if c.credential == "managed-identity" {
+        doctor_args.push("--imds-endpoint".into());
+        doctor_args.push(base.to_string());
     }
     if let Some(o) = &c.origin {
         doctor_args.push("--origin".into());

@@ -119,6 +119,22 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../fixtures/scenarios/user-assignment-required.toml"),
     ),
     (
+        "clock-skew",
+        include_str!("../../fixtures/scenarios/clock-skew.toml"),
+    ),
+    (
+        "managed-identity-unavailable",
+        include_str!("../../fixtures/scenarios/managed-identity-unavailable.toml"),
+    ),
+    (
+        "redirect-uri-mismatch",
+        include_str!("../../fixtures/scenarios/redirect-uri-mismatch.toml"),
+    ),
+    (
+        "refresh-token-expired",
+        include_str!("../../fixtures/scenarios/refresh-token-expired.toml"),
+    ),
+    (
         "wrong-audience",
         include_str!("../../fixtures/scenarios/wrong-audience.toml"),
     ),
@@ -165,6 +181,17 @@ pub struct Scenario {
     pub signins: Vec<SignInSpec>,
     #[serde(default)]
     pub faults: Vec<FaultSpec>,
+    /// The managed identity of the resource the client runs on, if it has one.
+    #[serde(default)]
+    pub managed_identity: Option<ManagedIdentitySpec>,
+}
+
+/// A managed identity: the service principal (an app of the scenario, by name) IMDS issues
+/// tokens for.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedIdentitySpec {
+    pub app: String,
 }
 
 /// The simulated tenant.
@@ -184,6 +211,14 @@ pub struct TenantSpec {
     /// Lifetime of issued access tokens, in minutes (Entra: 60–90).
     #[serde(default = "default_token_minutes")]
     pub token_lifetime_minutes: i64,
+    /// How long a refresh token may sit unused before Entra refuses it (AADSTS700082); Entra's
+    /// default is 90 days. 0 makes every refresh token stale at once.
+    #[serde(default = "default_rt_minutes")]
+    pub refresh_token_max_inactive_minutes: i64,
+}
+
+fn default_rt_minutes() -> i64 {
+    90 * 24 * 60
 }
 
 fn default_tenant_name() -> String {
@@ -239,6 +274,9 @@ pub struct ClientSpec {
     /// An `Origin` header the client sends (a browser).
     #[serde(default)]
     pub origin: Option<String>,
+    /// The redirect URI the client sends to the authorize endpoint (interactive sign-in).
+    #[serde(default)]
+    pub redirect_uri: Option<String>,
 }
 
 fn default_credential() -> String {
@@ -261,6 +299,10 @@ pub struct FederatedTokenSpec {
     pub subject: String,
     #[serde(default = "default_fic_audience")]
     pub audience: String,
+    /// How far the issuing machine's clock is ahead (positive) or behind, in minutes: the token's
+    /// `iat`, `nbf` and `exp` move with it.
+    #[serde(default)]
+    pub clock_skew_minutes: i64,
 }
 
 pub fn default_fic_audience() -> String {
@@ -694,6 +736,14 @@ impl Scenario {
         if let Some(app) = &self.client.app {
             if !self.apps.iter().any(|a| &a.name == app) {
                 return Err(bad(format!("client.app `{app}` names no app")));
+            }
+        }
+        if let Some(mi) = &self.managed_identity {
+            if !self.apps.iter().any(|a| a.name == mi.app) {
+                return Err(bad(format!(
+                    "managed_identity.app `{}` names no app",
+                    mi.app
+                )));
             }
         }
         if self.client.app.is_none() && self.client.client_id.is_none() {

@@ -3,7 +3,7 @@
 //! routed, logged, and written back — or broken on purpose when a fault says so.
 
 use super::http::{parse_urlencoded, percent_decode, Broken, Reply, Req};
-use super::{aad_error, arm, dataplane, graph, token_endpoint, tokens, Sim};
+use super::{aad_error, arm, authorize, dataplane, graph, imds, token_endpoint, tokens, Sim};
 use axum::body::Body;
 use bytes::Bytes;
 use hyper::body::Incoming;
@@ -102,6 +102,8 @@ pub fn family(path: &str) -> &'static str {
         "powerplatform" => "powerplatform",
         "loganalytics" => "loganalytics",
         "federation" => "federation",
+        "metadata" => "imds",
+        _ if path.ends_with("/authorize") => "authorize",
         _ if path.contains("/oauth2/") => "token",
         _ if path.contains("/.well-known/") || path.contains("/discovery/") => "discovery",
         _ => "other",
@@ -256,7 +258,19 @@ fn faulted(sim: &Sim, req: &Req, fam: &str, f: &super::scenario::FaultSpec) -> O
     Some(r)
 }
 
+/// Routes, turning a panic in an endpoint (a simulator bug) into a 500 rather than a dropped
+/// connection.
 fn route(sim: &Sim, req: &Req, fam: &str) -> Reply {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| route_inner(sim, req, fam)))
+        .unwrap_or_else(|_| {
+            Reply::json(
+                500,
+                &json!({"error": {"code": "InternalServerError", "message": "authcheck sim: internal error (a bug in the simulator)."}}),
+            )
+        })
+}
+
+fn route_inner(sim: &Sim, req: &Req, fam: &str) -> Reply {
     let w = &sim.world;
     let authority = &sim.info.authority;
     let strip = |prefix: &str| req.path[prefix.len()..].to_string();
@@ -266,6 +280,8 @@ fn route(sim: &Sim, req: &Req, fam: &str) -> Reply {
         "purview" => dataplane::purview(sim, req, &strip("/purview")),
         "powerplatform" => dataplane::powerplatform(sim, req, &strip("/powerplatform")),
         "loganalytics" => dataplane::loganalytics(sim, req, &strip("/loganalytics")),
+        "imds" if req.path == "/metadata/identity/oauth2/token" => imds::handle(sim, req),
+        "imds" => not_found(),
         "federation" => match req.path.as_str() {
             "/federation/.well-known/openid-configuration" => {
                 tokens::federation_discovery(authority)
@@ -285,6 +301,7 @@ fn route(sim: &Sim, req: &Req, fam: &str) -> Reply {
             match rest.as_str() {
                 "oauth2/token" => token_endpoint::handle(sim, req, tenant, false),
                 "oauth2/v2.0/token" => token_endpoint::handle(sim, req, tenant, true),
+                "oauth2/v2.0/authorize" | "oauth2/authorize" => authorize::handle(sim, req, tenant),
                 "v2.0/.well-known/openid-configuration" | ".well-known/openid-configuration" => {
                     if !known_tenant {
                         return discovery_tenant_error(sim, req, tenant);

@@ -14,6 +14,14 @@ use jsonwebtoken::{Algorithm, Validation};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+/// What a refresh token stands for.
+#[derive(Debug, Clone)]
+pub struct RefreshEntry {
+    pub app_id: String,
+    pub upn: String,
+    pub issued: i64,
+}
+
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const OIDC_SCOPES: &[&str] = &["openid", "profile", "offline_access", "email"];
 
@@ -290,7 +298,54 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
                 &form,
             )
         }
-        _ => Err(e::refresh_token_invalid()),
+        _ => {
+            let Some(rt) = get("refresh_token").filter(|s| !s.is_empty()) else {
+                return Err(e::missing_parameter("refresh_token"));
+            };
+            let entry = sim
+                .refresh_tokens
+                .lock()
+                .ok()
+                .and_then(|m| m.get(rt).cloned());
+            let Some(entry) = entry else {
+                return Err(e::refresh_token_invalid());
+            };
+            if !entry.app_id.eq_ignore_ascii_case(&app.app_id) {
+                return Err(e::refresh_token_other_client());
+            }
+            let max = w.scenario.tenant.refresh_token_max_inactive_minutes * 60;
+            if entry.issued + max <= req.now {
+                return Err(e::refresh_token_expired(
+                    entry.issued,
+                    req.now - entry.issued,
+                ));
+            }
+            let Some(user) = w.user_by_upn(&entry.upn) else {
+                return Err(e::refresh_token_invalid());
+            };
+            let granted = w.granted_scopes(app, &resource.app_id);
+            let scopes = if target.permissions.is_empty() {
+                granted.clone()
+            } else {
+                target.permissions.clone()
+            };
+            if scopes.is_empty() || scopes.iter().any(|s| !granted.contains(s)) {
+                return Err(e::consent_missing(&app.app_id, &app.display_name));
+            }
+            issue(
+                sim,
+                req,
+                v2,
+                app,
+                &resource,
+                &target,
+                Some(user),
+                vec![],
+                scopes,
+                auth,
+                &form,
+            )
+        }
     }
 }
 
@@ -567,11 +622,24 @@ fn issue(
         } else {
             v["scope"] = json!(scopes.join(" "));
         }
-        if asked.split_whitespace().any(|x| x == "offline_access") || !v2 {
-            v["refresh_token"] = json!(format!(
-                "1.{}",
+        let refreshing = form.get("grant_type").map(String::as_str) == Some("refresh_token");
+        if asked.split_whitespace().any(|x| x == "offline_access") || !v2 || refreshing {
+            let rt = format!(
+                "1.{}{}",
+                URL_SAFE_NO_PAD.encode(uuid::Uuid::new_v4().as_bytes()),
                 URL_SAFE_NO_PAD.encode(uuid::Uuid::new_v4().as_bytes())
-            ));
+            );
+            if let Ok(mut m) = sim.refresh_tokens.lock() {
+                m.insert(
+                    rt.clone(),
+                    RefreshEntry {
+                        app_id: app.app_id.clone(),
+                        upn: u.spec.upn.clone(),
+                        issued: req.now,
+                    },
+                );
+            }
+            v["refresh_token"] = json!(rt);
         }
         if asked.split_whitespace().any(|x| x == "openid") || !v2 {
             v["id_token"] = json!(tokens::id_token(w, authority, app, u, req.now));
