@@ -249,3 +249,60 @@ async fn purview_families_need_their_own_roles() {
         .unwrap()
         .contains("resource_id=\"https://purview.azure.net\""));
 }
+
+#[tokio::test]
+async fn the_token_expired_scenario_mints_stale_tokens() {
+    let sim = SimProc::start("token-expired", &["--latency", "1"]);
+    let (st, body) = client_token(&sim).await;
+    assert_eq!(st, 200, "{body}");
+    let t = body["access_token"].as_str().unwrap();
+    let url = format!(
+        "{}/v1/workspaces/{}/query?query=x",
+        sim.s("loganalytics"),
+        sim.s("workspace_id")
+    );
+    let (st, www, body) = get(&url, Some(t)).await;
+    assert_eq!(st, 401);
+    assert_eq!(body["error"]["innererror"]["code"], "TokenExpired");
+    assert!(www.unwrap().contains("The access token is expired"));
+}
+
+#[tokio::test]
+async fn arm_takes_assigned_to_filters() {
+    let sim = SimProc::start("healthy", &[]);
+    let (_, arm) = token(
+        &sim,
+        TENANT,
+        true,
+        &cc_form(&sim, "https://management.azure.com/.default"),
+        None,
+    )
+    .await;
+    let g = {
+        let (_, t) = token(
+            &sim,
+            TENANT,
+            true,
+            &cc_form(&sim, "https://graph.microsoft.com/.default"),
+            None,
+        )
+        .await;
+        let (_, _, sp) = get(
+            &format!(
+                "{}/v1.0/servicePrincipals(appId='{PURVIEW_APP}')",
+                sim.s("graph")
+            ),
+            t["access_token"].as_str(),
+        )
+        .await;
+        sp["id"].as_str().unwrap().to_string()
+    };
+    let url = format!(
+        "{}{}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=assignedTo('{g}')",
+        sim.s("arm"),
+        sim.s("arm_scope")
+    );
+    let (st, _, body) = get(&url, arm["access_token"].as_str()).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["value"].as_array().unwrap().len(), 2);
+}

@@ -212,9 +212,11 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
         }
         let filter = req.query.get("$filter").map(String::as_str).unwrap_or("");
         let at_scope = filter.contains("atScope()");
+        // `principalId eq '…'` and `assignedTo('…')` both name the principal.
         let principal = filter
             .split("principalId eq '")
             .nth(1)
+            .or_else(|| filter.split("assignedTo('").nth(1))
             .and_then(|r| r.split('\'').next())
             .map(str::to_ascii_lowercase);
         let s = scope.to_ascii_lowercase();

@@ -233,13 +233,19 @@ pub struct SimHandle {
     pub addr: std::net::SocketAddr,
     stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    /// The state folder, when the simulator made it (and so removes it at shutdown).
+    owned_dir: Option<PathBuf>,
 }
 
 impl SimHandle {
-    /// Stops accepting, closes open connections, and waits for the server task.
+    /// Stops accepting, closes open connections, waits for the server task, and removes the
+    /// state folder it made (the CA, the client's certificate and federated token).
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+        if let Some(d) = self.owned_dir {
+            let _ = std::fs::remove_dir_all(d);
+        }
     }
 }
 
@@ -346,6 +352,7 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, St
         addr,
         stop,
         task,
+        owned_dir: opts.state_dir.is_none().then_some(state_dir),
     })
 }
 

@@ -115,6 +115,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../fixtures/scenarios/tenant-not-found.toml"),
     ),
     (
+        "token-expired",
+        include_str!("../../fixtures/scenarios/token-expired.toml"),
+    ),
+    (
         "user-assignment-required",
         include_str!("../../fixtures/scenarios/user-assignment-required.toml"),
     ),

@@ -13,12 +13,17 @@ use std::process::{Child, Command, Stdio};
 pub struct SimProc {
     child: Child,
     pub info: Value,
+    /// The simulator's state folder (CA, client certificate, federated token), removed on drop.
+    _state: tempfile::TempDir,
 }
 
 impl SimProc {
     pub fn start(scenario: &str, extra: &[&str]) -> SimProc {
+        let state = tempfile::tempdir().expect("state dir");
         let mut child = Command::new(env!("CARGO_BIN_EXE_authcheck"))
             .args(["sim", "--scenario", scenario, "--port", "0"])
+            .arg("--state-dir")
+            .arg(state.path())
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -31,7 +36,11 @@ impl SimProc {
             .expect("JSON line");
         let info: Value = serde_json::from_str(&line)
             .unwrap_or_else(|e| panic!("sim {scenario}: bad JSON line {line:?}: {e}"));
-        SimProc { child, info }
+        SimProc {
+            child,
+            info,
+            _state: state,
+        }
     }
 
     pub fn s(&self, k: &str) -> String {
