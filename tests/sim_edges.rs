@@ -306,3 +306,75 @@ async fn arm_takes_assigned_to_filters() {
     assert_eq!(st, 200, "{body}");
     assert_eq!(body["value"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn graph_tokens_carry_a_nonce_and_do_not_verify_outside_graph() {
+    let sim = SimProc::start("healthy", &[]);
+    let (st, body) = token(
+        &sim,
+        TENANT,
+        true,
+        &cc_form(&sim, "https://graph.microsoft.com/.default"),
+        None,
+    )
+    .await;
+    assert_eq!(st, 200);
+    let t = body["access_token"].as_str().unwrap();
+    let header = jsonwebtoken::decode_header(t).unwrap();
+    assert!(header.nonce.is_some(), "Graph tokens carry a nonce");
+    // Checked against the published keys the way any other token is, the signature fails …
+    let jwks: Value = http()
+        .get(format!(
+            "{}/{TENANT}/discovery/v2.0/keys",
+            sim.s("authority")
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let jwk = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == header.kid.clone().unwrap().as_str())
+        .unwrap();
+    let key = jsonwebtoken::DecodingKey::from_rsa_components(
+        jwk["n"].as_str().unwrap(),
+        jwk["e"].as_str().unwrap(),
+    )
+    .unwrap();
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    v.validate_aud = false;
+    let err = jsonwebtoken::decode::<Value>(t, &key, &v).unwrap_err();
+    assert_eq!(
+        *err.kind(),
+        jsonwebtoken::errors::ErrorKind::InvalidSignature
+    );
+    // … while Graph itself accepts the token.
+    let (st, _, _) = get(
+        &format!(
+            "{}/v1.0/applications(appId='{PURVIEW_APP}')",
+            sim.s("graph")
+        ),
+        Some(t),
+    )
+    .await;
+    assert_eq!(st, 200);
+    // Other tokens carry no nonce.
+    let (_, p) = token(
+        &sim,
+        TENANT,
+        true,
+        &cc_form(&sim, "https://purview.azure.net/.default"),
+        None,
+    )
+    .await;
+    assert!(
+        jsonwebtoken::decode_header(p["access_token"].as_str().unwrap())
+            .unwrap()
+            .nonce
+            .is_none()
+    );
+}
