@@ -335,6 +335,8 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, St
         info.federated_token_file = Some(p);
     }
     if let Some(ca) = &info.ca {
+        info.doctor_args.push("--ca-file".into());
+        info.doctor_args.push(ca.clone());
         info.env.insert("REQUESTS_CA_BUNDLE".into(), ca.clone());
         info.env.insert("SSL_CERT_FILE".into(), ca.clone());
     }
@@ -470,6 +472,10 @@ fn build_info(w: &World, base: &str) -> SimInfo {
             .into(),
         );
         doctor_args.push(sc.clone());
+    }
+    if let Some(u) = &c.username {
+        doctor_args.push("--username".into());
+        doctor_args.push(u.clone());
     }
     if let Some(r) = &c.redirect_uri {
         doctor_args.push("--redirect-uri".into());

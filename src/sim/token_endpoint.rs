@@ -33,6 +33,7 @@ pub fn handle(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Reply {
         Ok(v) => Reply::json(200, &v)
             .header("client-request-id", corr)
             .header("x-ms-request-id", trace)
+            .header("x-ms-ests-server", "2.1.19683.7 - authcheck-sim")
             .header("Cache-Control", "no-store, no-cache")
             .header("Pragma", "no-cache"),
         Err(err) => error_reply(&err, &trace, &corr, req.now, &sim.info.authority),
@@ -41,21 +42,12 @@ pub fn handle(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Reply {
 
 /// The reply for a refusal.
 pub fn error_reply(err: &AadError, trace: &str, corr: &str, now: i64, authority: &str) -> Reply {
-    let mut r = Reply::json(err.status, &err.body(trace, corr, now, authority))
+    Reply::json(err.status, &err.body(trace, corr, now, authority))
         .header("client-request-id", corr)
         .header("x-ms-request-id", trace)
+        .header("x-ms-ests-server", "2.1.19683.7 - authcheck-sim")
         .header("Cache-Control", "no-store, no-cache")
-        .header("Pragma", "no-cache");
-    if err.status == 401 {
-        r = r.header(
-            "WWW-Authenticate",
-            format!(
-                "Basic realm=\"{}\", error=\"{}\", error_description=\"AADSTS{}\"",
-                authority, err.error, err.code
-            ),
-        );
-    }
-    r
+        .header("Pragma", "no-cache")
 }
 
 fn is_guid(s: &str) -> bool {
