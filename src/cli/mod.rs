@@ -4,6 +4,7 @@
 mod decode;
 mod explain;
 mod input;
+mod redact;
 mod rules_cmd;
 mod triage;
 
@@ -69,6 +70,9 @@ pub enum Command {
     Rules(rules_cmd::RulesArgs),
     /// Run the simulator: Entra, Graph, ARM and data planes on loopback.
     Sim(crate::sim::SimArgs),
+    /// Redact a HAR, JSON export or log so it can be attached to a ticket: secrets, cookies,
+    /// codes and token signatures removed, tokens shown as their claims.
+    Redact(redact::RedactArgs),
 }
 
 /// Options shared by every command that reports findings.
@@ -234,6 +238,7 @@ pub fn main() -> i32 {
         Command::Explain(a) => explain::run(&a, color),
         Command::Rules(a) => rules_cmd::run(&a, color),
         Command::Sim(a) => crate::sim::run(&a),
+        Command::Redact(a) => redact::run(&a),
     };
     match result {
         Ok(code) => code,

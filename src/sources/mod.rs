@@ -3,7 +3,11 @@
 
 pub mod detect;
 pub mod error_text;
+pub mod har;
 pub mod jwt;
+pub mod redact;
+pub mod sdk_log;
+pub mod signin_log;
 
 use crate::evidence::Evidence;
 
@@ -18,6 +22,12 @@ pub enum Kind {
     Text,
     /// An authcheck evidence document (JSON), as `--show-evidence` prints it.
     Evidence,
+    /// A browser or Fiddler HTTP Archive (HAR 1.2), read as a stream.
+    Har,
+    /// A sign-in log export: Entra portal CSV or JSON, or Graph `auditLogs/signIns` JSON.
+    Signins,
+    /// An SDK debug log: MSAL, azure-identity, `az --debug`.
+    SdkLog,
 }
 
 impl Kind {
@@ -27,7 +37,61 @@ impl Kind {
             Kind::Json => "json",
             Kind::Text => "text",
             Kind::Evidence => "evidence",
+            Kind::Har => "har",
+            Kind::Signins => "signins",
+            Kind::SdkLog => "sdk-log",
         }
+    }
+
+    /// Kinds read as a stream from a reader, with no size limit.
+    pub fn is_streamed(self) -> bool {
+        matches!(self, Kind::Har | Kind::Signins | Kind::SdkLog)
+    }
+}
+
+/// How a streamed input was read, beside the facts: what was read, and what could not be
+/// (truncated after entry N, another HAR version, rows skipped). The CLI shows each as a check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadNote {
+    /// A short dotted name, e.g. `har.read`, `har.version`, `signins.rows`.
+    pub name: String,
+    /// The input could not be read whole (or not as expected).
+    pub failed: bool,
+    pub detail: String,
+}
+
+impl ReadNote {
+    pub fn ok(name: &str, detail: impl Into<String>) -> Self {
+        ReadNote {
+            name: name.into(),
+            failed: false,
+            detail: detail.into(),
+        }
+    }
+    pub fn failed(name: &str, detail: impl Into<String>) -> Self {
+        ReadNote {
+            name: name.into(),
+            failed: true,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Reads a streamed kind (HAR, sign-in export, SDK log) from `reader` into `ev`, in bounded memory.
+/// Returns notes on how the input was read; an error only when nothing usable could be read.
+pub fn read_stream(
+    reader: &mut dyn std::io::BufRead,
+    kind: Kind,
+    ev: &mut Evidence,
+) -> Result<Vec<ReadNote>, SourceError> {
+    match kind {
+        Kind::Har => har::read(reader, ev),
+        Kind::Signins => signin_log::read(reader, ev),
+        Kind::SdkLog => sdk_log::read(reader, ev),
+        other => Err(SourceError::Other(format!(
+            "{} input is not read as a stream",
+            other.as_str()
+        ))),
     }
 }
 
@@ -77,6 +141,9 @@ pub fn read_artifact(
             doc.input.kind.get_or_insert_with(|| "evidence".into());
             *ev = doc;
             Ok(())
+        }
+        Kind::Har | Kind::Signins | Kind::SdkLog => {
+            read_stream(&mut text.as_bytes(), kind, ev).map(|_| ())
         }
         Kind::Json | Kind::Text => {
             let found = error_text::parse(text, ev);
