@@ -2,6 +2,8 @@
 //! above it, 2 usage or input error, 3 the checks could not run.
 
 mod decode;
+pub mod demo;
+pub mod doctor;
 mod explain;
 mod input;
 mod rules_cmd;
@@ -69,6 +71,10 @@ pub enum Command {
     Rules(rules_cmd::RulesArgs),
     /// Run the simulator: Entra, Graph, ARM and data planes on loopback.
     Sim(crate::sim::SimArgs),
+    /// Diagnose live why an app cannot get a token, or gets one an API refuses.
+    Doctor(Box<doctor::DoctorArgs>),
+    /// Run the doctor against the built-in simulated tenant, every documented failure in turn.
+    Demo(demo::DemoArgs),
 }
 
 /// Options shared by every command that reports findings.
@@ -216,6 +222,8 @@ pub fn main() -> i32 {
         Command::Explain(a) => explain::run(&a, color),
         Command::Rules(a) => rules_cmd::run(&a, color),
         Command::Sim(a) => crate::sim::run(&a),
+        Command::Doctor(a) => doctor::run(&a, color),
+        Command::Demo(a) => demo::run(&a, color),
     };
     match result {
         Ok(code) => code,
