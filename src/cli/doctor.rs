@@ -49,7 +49,7 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "NAME|URI")]
     pub api: Option<String>,
     /// The token endpoint the user's code calls.
-    #[arg(long, value_enum)]
+    #[arg(long, visible_alias = "endpoint-version", value_enum)]
     pub endpoint: Option<Endpoint>,
     /// The v1 `resource` exactly as the user's code sends it.
     #[arg(long, value_name = "URI")]
@@ -64,7 +64,7 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "URL")]
     pub call: Option<String>,
     /// The ARM scope to check role assignments at (`/subscriptions/…/resourceGroups/…`).
-    #[arg(long, value_name = "SCOPE")]
+    #[arg(long, visible_alias = "arm-scope", value_name = "SCOPE")]
     pub scope_arm: Option<String>,
     /// Roles any one of which the principal needs at `--scope-arm` (default: the API's reader roles).
     #[arg(long = "role", value_name = "ROLE")]
@@ -76,8 +76,17 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "NAME")]
     pub collection: Option<String>,
     /// Log Analytics workspace id (used to build `--call` against the public API when none is given).
-    #[arg(long, value_name = "GUID")]
+    #[arg(long, visible_alias = "workspace-id", value_name = "GUID")]
     pub workspace: Option<String>,
+    /// Base URL of the API's data plane (`https://ACCOUNT.purview.azure.com`; or
+    /// AUTHCHECK_PURVIEW_ENDPOINT, AUTHCHECK_POWERPLATFORM_ENDPOINT, AUTHCHECK_LOGANALYTICS_ENDPOINT):
+    /// the doctor then calls a harmless read there when no `--call` is given.
+    #[arg(long, value_name = "URL")]
+    pub api_endpoint: Option<String>,
+    /// Which credential to use when several are set: secret, certificate, federated, password,
+    /// token (an access token), or none (send none, to see what Entra says).
+    #[arg(long, value_name = "KIND")]
+    pub credential: Option<String>,
     /// ROPC user name (the password comes from AZURE_PASSWORD only).
     #[arg(long, value_name = "UPN")]
     pub username: Option<String>,
@@ -181,6 +190,8 @@ pub struct Config {
     pub purview_account: Option<String>,
     pub collection: Option<String>,
     pub workspace: Option<String>,
+    pub api_endpoint: Option<String>,
+    pub credential: Option<String>,
     pub cloud: Option<String>,
     pub authority_host: Option<String>,
     pub graph_endpoint: Option<String>,
@@ -379,12 +390,23 @@ impl DoctorArgs {
         };
         let mut call = self.call.clone().or(cfg.call.clone());
         let workspace = self.workspace.clone().or(cfg.workspace.clone());
-        if call.is_none() && api.is_some_and(|a| a.key == "loganalytics") {
-            if let Some(ws) = &workspace {
-                call = Some(format!(
-                    "https://api.loganalytics.io/v1/workspaces/{ws}/query?query=print%201"
-                ));
-            }
+        let api_endpoint = match api {
+            Some(a) => pick(
+                &self.api_endpoint,
+                &format!("AUTHCHECK_{}_ENDPOINT", a.key.to_ascii_uppercase()),
+                &cfg.api_endpoint,
+            ),
+            None => self.api_endpoint.clone().or(cfg.api_endpoint.clone()),
+        };
+        if call.is_none() {
+            call = default_call(
+                api,
+                api_endpoint.as_deref(),
+                workspace.as_deref(),
+                self.purview_account
+                    .as_deref()
+                    .or(cfg.purview_account.as_deref()),
+            );
         }
         if let Some(c) = &call {
             dataplane::host_allowed(c, api, api_uri.as_deref()).map_err(CliError::Input)?;
@@ -444,6 +466,34 @@ impl DoctorArgs {
     }
 }
 
+/// A harmless read on the API's data plane, to see what the API says of the token.
+fn default_call(
+    api: Option<&apis::Api>,
+    endpoint: Option<&str>,
+    workspace: Option<&str>,
+    purview_account: Option<&str>,
+) -> Option<String> {
+    let api = api?;
+    let base = |real: Option<String>| -> Option<String> {
+        endpoint
+            .map(|e| e.trim_end_matches('/').to_string())
+            .or(real)
+    };
+    match api.key {
+        "purview" => base(purview_account.map(|a| format!("https://{a}.purview.azure.com")))
+            .map(|b| format!("{b}/catalog/api/atlas/v2/types/typedefs/headers")),
+        "powerplatform" => base(Some("https://api.powerplatform.com".into())).map(|b| {
+            format!("{b}/environmentmanagement/environments?api-version=2022-03-01-preview")
+        }),
+        "loganalytics" => {
+            let ws = workspace?;
+            base(Some("https://api.loganalytics.io".into()))
+                .map(|b| format!("{b}/v1/workspaces/{ws}/query?query=print%201"))
+        }
+        _ => None,
+    }
+}
+
 /// The order checks are listed in, whatever order they finished in.
 const CHECK_ORDER: &[&str] = &[
     "credential",
@@ -463,6 +513,7 @@ const CHECK_ORDER: &[&str] = &[
     "graph.federated_credentials",
     "graph.permission_names",
     "graph.signins",
+    "graph.conditional_access",
     "arm.token",
     "arm.role_assignments",
     "arm.role_definitions",
@@ -494,7 +545,8 @@ impl Tracker {
         if let Ok(mut l) = self.lines.lock() {
             match l.iter_mut().find(|x| x.name == name) {
                 Some(x) => {
-                    if x.status.is_none() {
+                    // A start after an end changes nothing; a later end refines the earlier one.
+                    if status.is_some() {
                         x.status = status;
                         x.detail = detail;
                     }
@@ -950,6 +1002,21 @@ pub async fn diagnose(
                 };
                 let target_app = plan.api.and_then(|a| a.app_id);
                 let (facts, c2) = reader.read_all(&plan.client_id, target_app, true, c).await;
+                if let Some(all) = &facts.conditional_access {
+                    let sp_id = facts
+                        .service_principal
+                        .as_ref()
+                        .and_then(|s| s.as_ref())
+                        .and_then(|s| s.get("id"))
+                        .and_then(|v| v.as_str());
+                    let mine = graph::policies_for(all, &plan.client_id, sp_id);
+                    let detail = if mine.is_empty() {
+                        format!("{} policies, none covers the app", all.len())
+                    } else {
+                        format!("covering the app: {}", mine.join("; "))
+                    };
+                    track.done("graph.conditional_access", CheckStatus::Ok, detail);
+                }
                 let sp_id = facts
                     .service_principal
                     .as_ref()
@@ -1353,6 +1420,7 @@ pub fn run_with_env(args: &DoctorArgs, env: &dyn Env, live: bool) -> Result<Diag
             access_token_file: args.access_token_file.clone(),
             username: args.username.clone(),
             prompt: !args.no_prompt && live,
+            only: args.credential.clone(),
         },
     )
     .map_err(|e| CliError::Input(e.to_string()))?;

@@ -99,6 +99,8 @@ pub struct Sources {
     pub username: Option<String>,
     /// Ask on the terminal when nothing else gave a credential.
     pub prompt: bool,
+    /// Use only this kind: `secret`, `certificate`, `federated`, `password`, `token`, `none`.
+    pub only: Option<String>,
 }
 
 fn read_file(path: &std::path::Path) -> Result<String, CredentialError> {
@@ -117,6 +119,65 @@ fn read_file(path: &std::path::Path) -> Result<String, CredentialError> {
 /// Reads the credential, in azure-identity's order: secret, certificate, federated token, password;
 /// then an access token; then a prompt for a secret.
 pub fn load(env: &dyn Env, src: &Sources) -> Result<Credential, CredentialError> {
+    let Some(only) = src.only.as_deref() else {
+        return load_any(env, src);
+    };
+    // One kind only: hide what belongs to the others.
+    let keep: &[&str] = match only {
+        "secret" => &["AZURE_CLIENT_SECRET"],
+        "certificate" => &[
+            "AZURE_CLIENT_CERTIFICATE_PATH",
+            "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+        ],
+        "federated" => &["AZURE_FEDERATED_TOKEN_FILE"],
+        "password" => &["AZURE_USERNAME", "AZURE_PASSWORD"],
+        "token" | "access-token" => &["AUTHCHECK_ACCESS_TOKEN"],
+        "none" => return Ok(Credential::None),
+        other => {
+            return Err(CredentialError::Invalid(
+                "--credential".into(),
+                format!("`{other}` is not secret, certificate, federated, password, token or none"),
+            ))
+        }
+    };
+    struct Only<'a> {
+        env: &'a dyn Env,
+        keep: &'a [&'a str],
+    }
+    impl Env for Only<'_> {
+        fn var(&self, name: &str) -> Option<String> {
+            let credential_var = [
+                "AZURE_CLIENT_SECRET",
+                "AZURE_CLIENT_CERTIFICATE_PATH",
+                "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+                "AZURE_FEDERATED_TOKEN_FILE",
+                "AZURE_USERNAME",
+                "AZURE_PASSWORD",
+                "AUTHCHECK_ACCESS_TOKEN",
+            ]
+            .contains(&name);
+            if credential_var && !self.keep.contains(&name) {
+                return None;
+            }
+            self.env.var(name)
+        }
+    }
+    let src = Sources {
+        client_secret_file: src.client_secret_file.clone().filter(|_| only == "secret"),
+        access_token_file: src
+            .access_token_file
+            .clone()
+            .filter(|_| only.contains("token")),
+        username: src.username.clone().filter(|_| only == "password"),
+        prompt: src.prompt && only == "secret",
+        only: None,
+    };
+    let c = load_any(&Only { env, keep }, &src)?;
+    // Asked for a secret and none is set: that is the case to diagnose (an empty variable).
+    Ok(c)
+}
+
+fn load_any(env: &dyn Env, src: &Sources) -> Result<Credential, CredentialError> {
     if let Some(p) = &src.client_secret_file {
         let v = read_file(p)?;
         return Ok(Credential::Secret {

@@ -28,6 +28,34 @@ pub struct GraphFacts {
     /// Service principals of the APIs the app requests permissions from, by app id.
     pub resource_principals: BTreeMap<String, Value>,
     pub signins: Option<Vec<Value>>,
+    /// Conditional access policies (all of them; [`policies_for`] picks the app's).
+    pub conditional_access: Option<Vec<Value>>,
+}
+
+/// The enabled conditional access policies that cover `app_id` (or its service principal `sp_id`)
+/// and what they demand, as `name (block)` lines for the check detail.
+pub fn policies_for(policies: &[Value], app_id: &str, sp_id: Option<&str>) -> Vec<String> {
+    policies
+        .iter()
+        .filter(|p| str_of(p, "state") == Some("enabled"))
+        .filter(|p| {
+            let apps = strings(p.pointer("/conditions/applications/includeApplications"));
+            let sps = strings(p.pointer("/conditions/clientApplications/includeServicePrincipals"));
+            apps.iter()
+                .any(|a| a == "All" || a.eq_ignore_ascii_case(app_id))
+                || sps.iter().any(|s| {
+                    s == "ServicePrincipalsInMyTenant"
+                        || sp_id.is_some_and(|id| s.eq_ignore_ascii_case(id))
+                })
+        })
+        .map(|p| {
+            format!(
+                "{} ({})",
+                str_of(p, "displayName").unwrap_or("unnamed"),
+                strings(p.pointer("/grantControls/builtInControls")).join(", ")
+            )
+        })
+        .collect()
 }
 
 /// Reads Graph for one client id.
@@ -129,10 +157,34 @@ impl GraphReader<'_> {
         chain: Chain,
     ) -> (Option<Vec<Value>>, Chain) {
         self.track.start(check);
-        let (r, chain) = self.get(check, path, chain).await;
+        let (r, mut chain) = self.get(check, path, chain).await;
         let out = match r {
             Ok(v) => {
-                let items = list(&v);
+                let mut items = list(&v);
+                // Follow `@odata.nextLink` a bounded number of times, on the Graph host only.
+                let mut next = v
+                    .get("@odata.nextLink")
+                    .and_then(|n| n.as_str())
+                    .map(str::to_string);
+                let mut pages = 1;
+                while let Some(url) = next.take() {
+                    if pages >= 10 || !url.starts_with(&self.base) {
+                        break;
+                    }
+                    let (r, c) = self.http.get_json(&url, self.token, check, chain).await;
+                    chain = c;
+                    pages += 1;
+                    match r {
+                        Ok(v) => {
+                            items.extend(list(&v));
+                            next = v
+                                .get("@odata.nextLink")
+                                .and_then(|n| n.as_str())
+                                .map(str::to_string);
+                        }
+                        Err(_) => break,
+                    }
+                }
                 self.track
                     .done(check, CheckStatus::Ok, format!("{} {what}", items.len()));
                 Some(items)
@@ -286,8 +338,26 @@ impl GraphReader<'_> {
             )
             .await
         };
-        let ((app, fic, names, c1), (sp, roles, grants, assignees, c2), (target, c3), (si, c4)) =
-            tokio::join!(app_chain, sp_chain, target_chain, signin_chain);
+        let ca_chain = async {
+            if !signins {
+                return (None, chain);
+            }
+            self.collection(
+                "graph.conditional_access",
+                "conditional access policies",
+                "/v1.0/identity/conditionalAccess/policies",
+                "Policy.Read.All",
+                chain,
+            )
+            .await
+        };
+        let (
+            (app, fic, names, c1),
+            (sp, roles, grants, assignees, c2),
+            (target, c3),
+            (si, c4),
+            (ca, c5),
+        ) = tokio::join!(app_chain, sp_chain, target_chain, signin_chain, ca_chain);
         (
             GraphFacts {
                 application: app,
@@ -299,8 +369,9 @@ impl GraphReader<'_> {
                 federated_credentials: fic,
                 resource_principals: names,
                 signins: si,
+                conditional_access: ca,
             },
-            c1.max(c2).max(c3).max(c4),
+            c1.max(c2).max(c3).max(c4).max(c5),
         )
     }
 
