@@ -1410,7 +1410,7 @@ fn progress_wanted(args: &DoctorArgs) -> bool {
 }
 
 /// Runs one diagnosis with the given environment; shared by `doctor` and `demo`.
-pub fn run_with_env(args: &DoctorArgs, env: &dyn Env, live: bool) -> Result<Diagnosis, CliError> {
+pub async fn run_async(args: &DoctorArgs, env: &dyn Env, live: bool) -> Result<Diagnosis, CliError> {
     let plan = args.plan(env)?;
     let now = args.report.inner.now()?;
     let cred = credential::load(
@@ -1425,20 +1425,35 @@ pub fn run_with_env(args: &DoctorArgs, env: &dyn Env, live: bool) -> Result<Diag
     )
     .map_err(|e| CliError::Input(e.to_string()))?;
     let rules = args.report.inner.rule_set()?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    let tracker = Tracker::new(live);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+    let anim = tokio::spawn(tracker.clone().animate(stop_rx));
+    let d = diagnose(&plan, env, &cred, tracker.clone(), now, &rules).await;
+    let _ = stop_tx.send(());
+    let _ = anim.await;
+    d
+}
+
+/// A runtime for the live checks: two worker threads are plenty for I/O.
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| CliError::Unavailable(format!("cannot start the async runtime: {e}")))?;
-    let tracker = Tracker::new(live);
-    rt.block_on(async {
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
-        let anim = tokio::spawn(tracker.clone().animate(stop_rx));
-        let d = diagnose(&plan, env, &cred, tracker.clone(), now, &rules).await;
-        let _ = stop_tx.send(());
-        let _ = anim.await;
-        d
-    })
+        .map_err(|e| CliError::Unavailable(format!("cannot start the async runtime: {e}")))
+}
+
+/// Runs one diagnosis on a runtime of its own.
+pub fn run_with_env(args: &DoctorArgs, env: &dyn Env, live: bool) -> Result<Diagnosis, CliError> {
+    runtime()?.block_on(run_async(args, env, live))
+}
+
+/// `DoctorArgs` parsed from a list of words (the simulator's `doctor_args`).
+#[derive(clap::Parser, Debug)]
+#[command(name = "doctor", no_binary_name = true)]
+pub struct DoctorWords {
+    #[command(flatten)]
+    pub args: DoctorArgs,
 }
 
 pub fn run(args: &DoctorArgs, color: bool) -> Result<i32, CliError> {

@@ -1,0 +1,364 @@
+//! End to end: the real binary's `doctor` against the real binary's `sim`, over HTTP on loopback.
+//!
+//! For every built-in scenario: `authcheck sim --scenario NAME` prints its JSON line; the doctor
+//! runs with that line's `env` (and nothing else of this process's environment) and `doctor_args`;
+//! its JSON report must lead with the scenario's expected rule. Fault scenarios (latency, 429
+//! storms, 5xx, resets, truncated bodies, a proxy's HTML page) must end with every check accounted
+//! for, a documented exit code and no panic. No test asserts a duration; a guard only kills a run
+//! that hangs far past its timeouts.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_authcheck"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A running `authcheck sim`, killed when dropped.
+struct Sim {
+    child: Child,
+    info: serde_json::Value,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_sim(scenario: &str) -> Sim {
+    let mut child = Command::new(bin())
+        .args(["sim", "--scenario", scenario])
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("authcheck sim starts");
+    let mut line = String::new();
+    let stdout = child.stdout.take().unwrap();
+    let mut reader = BufReader::new(stdout);
+    reader.read_line(&mut line).expect("the simulator prints its JSON line");
+    // Keep draining stdout so the simulator never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut sink = Vec::new();
+        let _ = reader.read_to_end(&mut sink);
+    });
+    let info: serde_json::Value = serde_json::from_str(line.trim())
+        .unwrap_or_else(|e| panic!("sim JSON line for {scenario}: {e}: {line}"));
+    Sim { child, info }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs the doctor with the simulator's env and args plus `extra`, killing it if it hangs.
+fn doctor(sim: &Sim, extra: &[&str]) -> Run {
+    let mut cmd = Command::new(bin());
+    cmd.arg("doctor");
+    for a in sim.info["doctor_args"].as_array().unwrap() {
+        cmd.arg(a.as_str().unwrap());
+    }
+    cmd.args(extra);
+    cmd.env_clear();
+    for (k, v) in sim.info["env"].as_object().unwrap() {
+        cmd.env(k, v.as_str().unwrap());
+    }
+    cmd.env("NO_COLOR", "1");
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let t_out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    // A hang guard, not a timing assertion: far beyond any timeout the runs use.
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("doctor hung against {}", sim.info["scenario"]);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: t_out.join().unwrap(),
+        stderr: t_err.join().unwrap(),
+    }
+}
+
+fn report(run: &Run) -> serde_json::Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "doctor JSON: {e}\nstdout: {}\nstderr: {}",
+            run.stdout, run.stderr
+        )
+    })
+}
+
+fn builtin_scenarios() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(root().join("fixtures/scenarios"))
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .filter(|n| n.ends_with(".toml"))
+                .map(|n| n.trim_end_matches(".toml").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn no_panic(run: &Run) {
+    assert!(
+        !run.stderr.contains("internal error") && !run.stderr.contains("panicked"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Each check is `ok`, `failed` or `skipped` with a reason.
+fn every_check_accounted(r: &serde_json::Value) {
+    let checks = r["checks"].as_array().expect("checks");
+    assert!(!checks.is_empty());
+    for c in checks {
+        let s = c["status"].as_str().unwrap();
+        assert!(["ok", "failed", "skipped"].contains(&s), "{c}");
+        assert!(
+            !c["detail"].as_str().unwrap_or("").is_empty(),
+            "a check without a reason: {c}"
+        );
+        assert_ne!(c["detail"], "did not finish", "{c}");
+    }
+}
+
+#[test]
+fn every_scenario_is_diagnosed_as_documented() {
+    let names = builtin_scenarios();
+    assert!(!names.is_empty(), "no scenarios under fixtures/scenarios");
+    let mut wrong = Vec::new();
+    for name in &names {
+        let sim = start_sim(name);
+        let expect: Vec<String> = sim.info["expect"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let run = doctor(&sim, &["--format", "json"]);
+        no_panic(&run);
+        let r = report(&run);
+        every_check_accounted(&r);
+        let first = r["findings"][0]["rule"].as_str().map(str::to_string);
+        match expect.first() {
+            Some(e) => {
+                if first.as_deref() != Some(e.as_str()) {
+                    wrong.push(format!(
+                        "{name}: expected {e}, got {first:?} (exit {}); checks: {}",
+                        run.code,
+                        r["checks"]
+                    ));
+                } else if run.code != 1 && r["findings"][0]["severity"] == "error" {
+                    wrong.push(format!("{name}: exit {} with an error finding", run.code));
+                }
+            }
+            None => {
+                if r["summary"]["errors"].as_u64() != Some(0) || run.code != 0 {
+                    wrong.push(format!(
+                        "{name}: expected no error, got {first:?} (exit {})",
+                        run.code
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
+
+/// A scenario file: the healthy tenant plus faults.
+fn fault_scenario(name: &str, faults: &str) -> PathBuf {
+    let base = std::fs::read_to_string(root().join("fixtures/scenarios/healthy.toml")).unwrap();
+    let base = base.replacen("name = \"healthy\"", &format!("name = \"{name}\""), 1);
+    let dir = std::env::temp_dir().join(format!("authcheck-doctor-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(format!("{name}.toml"));
+    std::fs::write(&p, format!("{base}\n{faults}\n")).unwrap();
+    p
+}
+
+fn start_sim_file(p: &std::path::Path) -> Sim {
+    start_sim(p.to_str().unwrap())
+}
+
+#[test]
+fn faults_end_with_every_check_accounted_for() {
+    // (name, faults, allowed exit codes)
+    let cases: &[(&str, &str, &[i32])] = &[
+        (
+            "fault-latency",
+            "[[faults]]\nendpoint = \"any\"\nkind = \"latency\"\ndelay_ms = 200\n",
+            &[0],
+        ),
+        (
+            "fault-throttle-recovers",
+            "[[faults]]\nendpoint = \"graph\"\nkind = \"throttle\"\nretry_after = 1\ncount = 2\n",
+            &[0],
+        ),
+        (
+            "fault-throttle-storm",
+            "[[faults]]\nendpoint = \"any\"\nkind = \"throttle\"\nretry_after = 1\n",
+            &[1, 3],
+        ),
+        (
+            "fault-5xx",
+            "[[faults]]\nendpoint = \"token\"\nkind = \"error\"\nstatus = 503\nretry_after = 1\n",
+            &[1, 3],
+        ),
+        (
+            "fault-reset",
+            "[[faults]]\nendpoint = \"any\"\nkind = \"reset\"\n",
+            &[3],
+        ),
+        (
+            "fault-truncate",
+            "[[faults]]\nendpoint = \"any\"\nkind = \"truncate\"\n",
+            &[1, 3],
+        ),
+        (
+            "fault-proxy-html",
+            "[[faults]]\nendpoint = \"any\"\nkind = \"html\"\n",
+            &[1, 3],
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (name, faults, codes) in cases {
+        let p = fault_scenario(name, faults);
+        let sim = start_sim_file(&p);
+        let run = doctor(&sim, &["--format", "json", "--timeout", "3", "--retries", "2"]);
+        no_panic(&run);
+        let r = report(&run);
+        every_check_accounted(&r);
+        if !codes.contains(&run.code) {
+            wrong.push(format!(
+                "{name}: exit {} (wanted one of {codes:?}); findings {}; checks {}",
+                run.code, r["findings"], r["checks"]
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
+
+/// The credential and every token stay out of every output format.
+#[test]
+fn no_secret_or_token_in_any_output() {
+    let jwt = regex::Regex::new(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{8,}").unwrap();
+    for scenario in ["healthy", "client-secret-invalid", "client-secret-id-used"] {
+        if !root().join(format!("fixtures/scenarios/{scenario}.toml")).exists() {
+            continue;
+        }
+        let sim = start_sim(scenario);
+        let mut secrets: Vec<String> = ["AZURE_CLIENT_SECRET", "AZURE_PASSWORD"]
+            .iter()
+            .filter_map(|k| sim.info["env"][k].as_str().map(str::to_string))
+            .filter(|s| s.len() >= 6)
+            .collect();
+        if let Some(f) = sim.info["env"]["AZURE_FEDERATED_TOKEN_FILE"].as_str() {
+            if let Ok(t) = std::fs::read_to_string(f) {
+                secrets.push(t.trim().to_string());
+            }
+        }
+        for format in ["text", "json", "sarif", "junit", "github"] {
+            for extra in [&[][..], &["--show-evidence"][..]] {
+                let mut args = vec!["--format", format];
+                args.extend_from_slice(extra);
+                let run = doctor(&sim, &args);
+                no_panic(&run);
+                for out in [&run.stdout, &run.stderr] {
+                    for s in &secrets {
+                        assert!(
+                            !out.contains(s.as_str()),
+                            "{scenario} --format {format} {extra:?}: the secret appears"
+                        );
+                    }
+                    assert!(
+                        !jwt.is_match(out),
+                        "{scenario} --format {format} {extra:?}: a whole token appears"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn http_to_a_remote_host_is_refused_with_exit_2() {
+    let run = Command::new(bin())
+        .args([
+            "doctor",
+            "--tenant",
+            "contoso.onmicrosoft.com",
+            "--client-id",
+            "11111111-1111-1111-1111-111111111111",
+            "--api",
+            "purview",
+            "--authority-host",
+            "http://login.example.com",
+        ])
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("loopback"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn a_token_is_not_sent_to_another_host() {
+    let run = Command::new(bin())
+        .args([
+            "doctor",
+            "--tenant",
+            "contoso.onmicrosoft.com",
+            "--client-id",
+            "11111111-1111-1111-1111-111111111111",
+            "--api",
+            "purview",
+            "--call",
+            "https://example.com/catalog",
+        ])
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("only to the API"), "{err}");
+}
