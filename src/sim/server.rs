@@ -1,0 +1,347 @@
+//! The HTTP(S) server: one loopback port, one accept loop (plain or TLS), a hyper connection per
+//! client. Every request is read whole, classified into an endpoint family, delayed, faulted,
+//! routed, logged, and written back — or broken on purpose when a fault says so.
+
+use super::http::{parse_urlencoded, percent_decode, Broken, Reply, Req};
+use super::{aad_error, arm, dataplane, graph, token_endpoint, tokens, Sim};
+use axum::body::Body;
+use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use std::convert::Infallible;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// The largest request body read; Entra refuses bigger token requests too.
+const MAX_BODY: usize = 1 << 20;
+
+/// Runs the accept loop until `shutdown` turns true.
+pub async fn serve(
+    listener: TcpListener,
+    sim: Arc<Sim>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = shutdown.changed() => break,
+        };
+        let Ok((stream, _)) = accepted else { continue };
+        let _ = stream.set_nodelay(true);
+        let sim = sim.clone();
+        let tls = tls.clone();
+        let mut stop = shutdown.clone();
+        tokio::spawn(async move {
+            // A `reset` fault aborts the connection with an RST; keep a second handle on the
+            // socket to set SO_LINGER to zero on it when that happens.
+            #[cfg(unix)]
+            let dup = {
+                use std::os::fd::AsFd;
+                stream.as_fd().try_clone_to_owned().ok()
+            };
+            let kill = Arc::new(tokio::sync::Notify::new());
+            let k = kill.clone();
+            let svc = hyper::service::service_fn(move |r| {
+                let sim = sim.clone();
+                let k = k.clone();
+                async move { Ok::<_, Infallible>(handle(sim, r, k).await) }
+            });
+            let builder = hyper::server::conn::http1::Builder::new();
+            let killed = match tls {
+                Some(acc) => {
+                    let Ok(s) = acc.accept(stream).await else { return };
+                    let conn = builder.serve_connection(TokioIo::new(s), svc);
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        _ = conn.as_mut() => false,
+                        _ = kill.notified() => true,
+                        _ = stop.changed() => false,
+                    }
+                }
+                None => {
+                    let conn = builder.serve_connection(TokioIo::new(stream), svc);
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        _ = conn.as_mut() => false,
+                        _ = kill.notified() => true,
+                        _ = stop.changed() => false,
+                    }
+                }
+            };
+            #[cfg(unix)]
+            if killed {
+                if let Some(fd) = dup {
+                    let std_stream = std::net::TcpStream::from(fd);
+                    if std_stream.set_nonblocking(true).is_ok() {
+                        if let Ok(t) = tokio::net::TcpStream::from_std(std_stream) {
+                            // Zero linger turns the close into an RST; it does not block.
+                            #[allow(deprecated)]
+                            let _ = t.set_zero_linger();
+                        }
+                    }
+                }
+            }
+            #[cfg(not(unix))]
+            let _ = killed;
+        });
+    }
+}
+
+/// The endpoint family of a path (what faults and the log name it by).
+pub fn family(path: &str) -> &'static str {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    match first {
+        "graph" => "graph",
+        "arm" => "arm",
+        "purview" => "purview",
+        "powerplatform" => "powerplatform",
+        "loganalytics" => "loganalytics",
+        "federation" => "federation",
+        _ if path.contains("/oauth2/") => "token",
+        _ if path.contains("/.well-known/") || path.contains("/discovery/") => "discovery",
+        _ => "other",
+    }
+}
+
+async fn handle(
+    sim: Arc<Sim>,
+    r: hyper::Request<Incoming>,
+    kill: Arc<tokio::sync::Notify>,
+) -> hyper::Response<Body> {
+    let (parts, body) = r.into_parts();
+    let raw_path = parts.uri.path().to_string();
+    let query_raw = parts.uri.query().unwrap_or("").to_string();
+    let mut headers = std::collections::BTreeMap::new();
+    for (k, v) in parts.headers.iter() {
+        headers.insert(
+            k.as_str().to_ascii_lowercase(),
+            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+        );
+    }
+    let body = match axum::body::to_bytes(Body::new(body), MAX_BODY).await {
+        Ok(b) => b.to_vec(),
+        Err(_) => {
+            return to_response(Reply::json(
+                413,
+                &json!({"error": "invalid_request", "error_description": "The request body is too large."}),
+            ))
+        }
+    };
+    let req = Req {
+        method: parts.method.as_str().to_string(),
+        path: percent_decode(&raw_path, false),
+        query: parse_urlencoded(&query_raw).into_iter().collect(),
+        query_raw,
+        headers,
+        body,
+        now: chrono::Utc::now().timestamp(),
+    };
+    let fam = family(&req.path);
+    if sim.latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(sim.latency_ms)).await;
+    }
+    let fault = sim.take_fault(fam);
+    let reply = match &fault {
+        Some(f) => {
+            if f.kind == "latency" {
+                tokio::time::sleep(std::time::Duration::from_millis(f.delay_ms.unwrap_or(1000)))
+                    .await;
+            }
+            match faulted(&sim, &req, fam, f) {
+                Some(r) => r,
+                None => {
+                    let mut r = route(&sim, &req, fam);
+                    if f.kind == "truncate" {
+                        r.broken = Broken::Truncate;
+                    }
+                    r
+                }
+            }
+        }
+        None => route(&sim, &req, fam),
+    };
+    sim.log(&req, fam, reply.status, fault.as_ref().map(|f| f.kind.as_str()));
+    if reply.broken == Broken::Reset {
+        kill.notify_one();
+        std::future::pending::<()>().await;
+    }
+    to_response(reply)
+}
+
+/// The reply a fault makes instead of the real one (`None`: answer normally, maybe broken).
+fn faulted(
+    sim: &Sim,
+    req: &Req,
+    fam: &str,
+    f: &super::scenario::FaultSpec,
+) -> Option<Reply> {
+    let trace = uuid::Uuid::new_v4().to_string();
+    let corr = req.correlation_id();
+    let authority = &sim.info.authority;
+    let retry = f.retry_after;
+    let mut r = match f.kind.as_str() {
+        "throttle" => {
+            let mut r = if fam == "token" {
+                token_endpoint::error_reply(&aad_error::throttled(), &trace, &corr, req.now, authority)
+            } else if fam == "graph" {
+                graph::error(429, "TooManyRequests", "Too many requests.", req)
+            } else {
+                Reply::json(
+                    429,
+                    &json!({"error": {"code": "TooManyRequests", "message": "The request was throttled. Retry after the number of seconds in the Retry-After header."}}),
+                )
+            };
+            r.status = 429;
+            r.header("Retry-After", retry.unwrap_or(5).to_string())
+        }
+        "error" => {
+            let status = f.status.unwrap_or(503);
+            let mut r = if fam == "token" {
+                let mut e = aad_error::transient();
+                e.status = status;
+                token_endpoint::error_reply(&e, &trace, &corr, req.now, authority)
+            } else if fam == "graph" {
+                graph::error(
+                    status,
+                    if status == 503 { "serviceNotAvailable" } else { "generalException" },
+                    "The service is temporarily unavailable. Please retry later.",
+                    req,
+                )
+            } else {
+                Reply::json(
+                    status,
+                    &json!({"error": {"code": if status == 503 { "ServiceUnavailable" } else { "InternalServerError" }, "message": "The server encountered an internal error. Please retry the request."}}),
+                )
+            };
+            if let Some(s) = retry {
+                r = r.header("Retry-After", s.to_string());
+            }
+            r
+        }
+        "html" => {
+            let status = f.status.unwrap_or(502);
+            let reason = match status {
+                502 => "Bad Gateway",
+                503 => "Service Unavailable",
+                504 => "Gateway Time-out",
+                _ => "Error",
+            };
+            Reply::html(
+                status,
+                &format!("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1></center>\r\n<hr><center>corporate-proxy</center>\r\n</body>\r\n</html>\r\n"),
+            )
+        }
+        "reset" => {
+            let mut r = Reply::empty(200);
+            r.broken = Broken::Reset;
+            r
+        }
+        _ => return None,
+    };
+    r = r.header("x-ms-request-id", trace);
+    Some(r)
+}
+
+fn route(sim: &Sim, req: &Req, fam: &str) -> Reply {
+    let w = &sim.world;
+    let authority = &sim.info.authority;
+    let strip = |prefix: &str| req.path[prefix.len()..].to_string();
+    match fam {
+        "graph" => graph::handle(sim, req, &strip("/graph")),
+        "arm" => arm::handle(sim, req, &strip("/arm")),
+        "purview" => dataplane::purview(sim, req, &strip("/purview")),
+        "powerplatform" => dataplane::powerplatform(sim, req, &strip("/powerplatform")),
+        "loganalytics" => dataplane::loganalytics(sim, req, &strip("/loganalytics")),
+        "federation" => match req.path.as_str() {
+            "/federation/.well-known/openid-configuration" => tokens::federation_discovery(authority),
+            "/federation/keys" => Reply::json(200, &json!({"keys": [w.federation.jwk(None)]})),
+            _ => not_found(),
+        },
+        _ => {
+            let segs: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
+            let tenant = segs.first().copied().unwrap_or("");
+            let rest = segs.get(1..).map(|s| s.join("/")).unwrap_or_default();
+            let known_tenant = w.is_this_tenant(tenant)
+                || matches!(tenant.to_ascii_lowercase().as_str(), "common" | "organizations");
+            match rest.as_str() {
+                "oauth2/token" => token_endpoint::handle(sim, req, tenant, false),
+                "oauth2/v2.0/token" => token_endpoint::handle(sim, req, tenant, true),
+                "v2.0/.well-known/openid-configuration" | ".well-known/openid-configuration" => {
+                    if !known_tenant {
+                        return discovery_tenant_error(sim, req, tenant);
+                    }
+                    tokens::discovery(authority, tenant, w, rest.starts_with("v2.0"))
+                }
+                "discovery/v2.0/keys" | "discovery/keys" => {
+                    if !known_tenant {
+                        return discovery_tenant_error(sim, req, tenant);
+                    }
+                    tokens::jwks(authority, w, rest.starts_with("discovery/v2.0"))
+                }
+                _ if req.path == "/discovery/keys" => tokens::jwks(authority, w, false),
+                _ => not_found(),
+            }
+        }
+    }
+}
+
+fn discovery_tenant_error(sim: &Sim, req: &Req, tenant: &str) -> Reply {
+    let e = aad_error::tenant_not_found(tenant);
+    let mut body = e.body(
+        &uuid::Uuid::new_v4().to_string(),
+        &req.correlation_id(),
+        req.now,
+        &sim.info.authority,
+    );
+    // Discovery names the failure `invalid_tenant`.
+    body["error"] = json!("invalid_tenant");
+    Reply::json(400, &body)
+}
+
+fn not_found() -> Reply {
+    Reply::json(
+        404,
+        &json!({"error": {"code": "NotFound", "message": "The simulator has no such endpoint."}}),
+    )
+}
+
+fn to_response(reply: Reply) -> hyper::Response<Body> {
+    let len = reply.body.len();
+    let body = match reply.broken {
+        Broken::No => Body::from(reply.body),
+        Broken::Reset => {
+            // An error before any byte makes hyper drop the connection without a response.
+            let s = futures_util::stream::iter(vec![Err::<Bytes, std::io::Error>(
+                std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fault: reset"),
+            )]);
+            Body::from_stream(s)
+        }
+        Broken::Truncate => {
+            let half = Bytes::from(reply.body[..len / 2].to_vec());
+            let s = futures_util::stream::iter(vec![
+                Ok::<Bytes, std::io::Error>(half),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "fault: truncated",
+                )),
+            ]);
+            Body::from_stream(s)
+        }
+    };
+    let mut b = hyper::Response::builder().status(reply.status);
+    b = b.header("content-type", reply.content_type);
+    if reply.broken == Broken::Truncate {
+        b = b.header("content-length", len.to_string());
+    }
+    for (k, v) in &reply.headers {
+        b = b.header(k.as_str(), v.as_str());
+    }
+    b.body(body).unwrap_or_else(|_| {
+        let mut r = hyper::Response::new(Body::from("simulator: bad response header"));
+        *r.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+        r
+    })
+}

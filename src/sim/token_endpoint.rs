@@ -1,0 +1,521 @@
+//! The token endpoints, `/{tenant}/oauth2/token` (v1, `resource`) and `/{tenant}/oauth2/v2.0/token`
+//! (v2, `scope`): client credentials with a secret, a certificate assertion or a federated
+//! assertion, and password (ROPC). Each request walks Entra's checks in Entra's order and stops at
+//! the first refusal, answering with Entra's body and status.
+
+use super::aad_error::{self as e, AadError};
+use super::http::{Reply, Req};
+use super::tokens::{self, ClientAuth, Grant};
+use super::world::{App, ResourceRef, User, World};
+use super::Sim;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jsonwebtoken::{Algorithm, Validation};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const OIDC_SCOPES: &[&str] = &["openid", "profile", "offline_access", "email"];
+
+/// Answers one token request.
+pub fn handle(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Reply {
+    let corr = req.correlation_id();
+    let trace = uuid::Uuid::new_v4().to_string();
+    match decide(sim, req, tenant_seg, v2) {
+        Ok(v) => Reply::json(200, &v)
+            .header("client-request-id", corr)
+            .header("x-ms-request-id", trace)
+            .header("Cache-Control", "no-store, no-cache")
+            .header("Pragma", "no-cache"),
+        Err(err) => error_reply(&err, &trace, &corr, req.now, &sim.info.authority),
+    }
+}
+
+/// The reply for a refusal.
+pub fn error_reply(err: &AadError, trace: &str, corr: &str, now: i64, authority: &str) -> Reply {
+    let mut r = Reply::json(err.status, &err.body(trace, corr, now, authority))
+        .header("client-request-id", corr)
+        .header("x-ms-request-id", trace)
+        .header("Cache-Control", "no-store, no-cache")
+        .header("Pragma", "no-cache");
+    if err.status == 401 {
+        r = r.header(
+            "WWW-Authenticate",
+            format!(
+                "Basic realm=\"{}\", error=\"{}\", error_description=\"AADSTS{}\"",
+                authority, err.error, err.code
+            ),
+        );
+    }
+    r
+}
+
+fn is_guid(s: &str) -> bool {
+    uuid::Uuid::parse_str(s).is_ok() && s.len() == 36
+}
+
+fn looks_like_domain(s: &str) -> bool {
+    s.contains('.')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+}
+
+/// What the request asks for: the resource URI as written and the permissions named.
+struct Target {
+    /// The resource as the client wrote it (`https://purview.azure.net`).
+    resource: String,
+    /// Explicit permissions (`User.Read`) when not `.default`.
+    permissions: Vec<String>,
+    /// Every requested scope had the `/.default` suffix.
+    default: bool,
+}
+
+fn parse_scopes(scope: &str) -> Result<Target, AadError> {
+    let mut resource: Option<String> = None;
+    let mut permissions = vec![];
+    let mut default = true;
+    for s in scope.split_whitespace() {
+        if OIDC_SCOPES.contains(&s.to_ascii_lowercase().as_str()) {
+            continue;
+        }
+        let (res, perm) = if let Some(r) = s.strip_suffix("/.default") {
+            (r.to_string(), None)
+        } else if let Some(idx) = s.rfind('/') {
+            if s[..idx].ends_with(':') || s[..idx].ends_with("/") && !s[..idx].ends_with("//") {
+                (s.to_string(), None)
+            } else if idx + 1 == s.len() {
+                (s.to_string(), None)
+            } else if s[..idx].contains("://") || s[..idx].starts_with("api:") {
+                (s[..idx].to_string(), Some(s[idx + 1..].to_string()))
+            } else {
+                (s.to_string(), None)
+            }
+        } else if s.contains("://") || s.starts_with("api:") {
+            (s.to_string(), None)
+        } else {
+            // A bare permission name is a Microsoft Graph scope.
+            ("https://graph.microsoft.com".to_string(), Some(s.to_string()))
+        };
+        if perm.is_some() || !s.ends_with("/.default") {
+            default = false;
+        }
+        if let Some(p) = perm {
+            permissions.push(p);
+        }
+        match &resource {
+            None => resource = Some(res),
+            Some(prev) if prev != &res => return Err(e::scope_invalid(scope)),
+            _ => {}
+        }
+    }
+    match resource {
+        Some(resource) => Ok(Target {
+            resource,
+            permissions,
+            default,
+        }),
+        None => Err(e::scope_invalid(scope)),
+    }
+}
+
+fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, AadError> {
+    let w = &sim.world;
+    if req.method != "POST" {
+        return Err(e::post_only(&req.method));
+    }
+    // The tenant in the path.
+    let multi = matches!(
+        tenant_seg.to_ascii_lowercase().as_str(),
+        "common" | "organizations"
+    );
+    if !multi && !w.is_this_tenant(tenant_seg) {
+        if is_guid(tenant_seg) || looks_like_domain(tenant_seg) {
+            return Err(e::tenant_not_found(tenant_seg));
+        }
+        return Err(e::tenant_malformed(tenant_seg));
+    }
+    let form = req.form();
+    let get = |k: &str| form.get(k).map(String::as_str);
+    let grant = get("grant_type").filter(|g| !g.is_empty());
+    let Some(grant) = grant else {
+        return Err(e::missing_parameter("grant_type"));
+    };
+    if !matches!(grant, "client_credentials" | "password" | "refresh_token") {
+        return Err(e::unsupported_grant(grant));
+    }
+    let Some(client_id) = get("client_id").filter(|c| !c.is_empty()) else {
+        return Err(e::missing_parameter("client_id"));
+    };
+    if !is_guid(client_id) {
+        return Err(e::client_id_malformed(client_id));
+    }
+    // What is asked for.
+    let target = if v2 {
+        if get("resource").is_some() && get("scope").is_none() {
+            return Err(e::resource_on_v2());
+        }
+        let Some(scope) = get("scope").filter(|s| !s.trim().is_empty()) else {
+            return Err(e::missing_parameter("scope"));
+        };
+        let t = parse_scopes(scope)?;
+        if grant == "client_credentials" && !t.default {
+            return Err(e::scope_needs_default(scope));
+        }
+        t
+    } else {
+        let Some(resource) = get("resource").filter(|s| !s.trim().is_empty()) else {
+            return Err(e::missing_parameter("resource"));
+        };
+        Target {
+            resource: resource.to_string(),
+            permissions: vec![],
+            default: true,
+        }
+    };
+    // The client.
+    let Some(app) = w.app_by_client_id(client_id) else {
+        return Err(e::app_not_found(client_id, w.tenant_name()));
+    };
+    if multi && !app.multi_tenant() {
+        return Err(e::single_tenant_on_common(&app.app_id, &app.display_name));
+    }
+    if let Some(origin) = req.header("origin") {
+        // Only the authorization-code redemption of a SPA redirect URI may come cross-origin.
+        return Err(e::cross_origin(origin));
+    }
+    let auth = match grant {
+        "client_credentials" => {
+            let a = client_credential(w, app, &form, req, sim, tenant_seg, v2)?;
+            if a == ClientAuth::Public {
+                return Err(e::credential_missing());
+            }
+            a
+        }
+        _ => {
+            let has_cred = nonempty(&form, "client_secret") || nonempty(&form, "client_assertion");
+            if app.spec.public_client_flows {
+                if has_cred {
+                    return Err(e::public_client_with_credential());
+                }
+                ClientAuth::Public
+            } else {
+                if !has_cred {
+                    return Err(e::confidential_needs_credential());
+                }
+                client_credential(w, app, &form, req, sim, tenant_seg, v2)?
+            }
+        }
+    };
+    if !app.spec.service_principal {
+        return Err(e::sp_missing(&app.app_id, &w.tenant_id));
+    }
+    if !app.spec.enabled {
+        return Err(e::app_disabled(&app.app_id, &app.display_name));
+    }
+    let Some(resource) = w.resource(&target.resource) else {
+        return Err(e::resource_not_found(&target.resource, w.tenant_name()));
+    };
+    match grant {
+        "client_credentials" => {
+            if w.ca_for(app, None).is_some() {
+                return Err(e::ca_blocked());
+            }
+            let roles = w.granted_roles(app, &resource.app_id);
+            issue(sim, req, v2, app, &resource, &target, None, roles, vec![], auth, &form)
+        }
+        "password" => {
+            let Some(username) = get("username").filter(|s| !s.is_empty()) else {
+                return Err(e::missing_parameter("username"));
+            };
+            let Some(password) = get("password").filter(|s| !s.is_empty()) else {
+                return Err(e::missing_parameter("password"));
+            };
+            let Some(user) = w.user_by_upn(username) else {
+                return Err(e::user_not_found(&w.tenant_id));
+            };
+            if user.spec.password != password {
+                return Err(e::bad_password());
+            }
+            if app.spec.assignment_required
+                && !user.spec.assigned_to.iter().any(|a| *a == app.spec.name)
+            {
+                return Err(e::user_not_assigned(
+                    &app.display_name,
+                    &app.app_id,
+                    &user.spec.upn,
+                ));
+            }
+            if let Some(p) = w.ca_for(app, Some(user)) {
+                if p.grant == "block" {
+                    return Err(e::ca_blocked());
+                }
+                return Err(e::mfa_required(&resource.app_id));
+            }
+            if user.spec.mfa {
+                return Err(e::mfa_required(&resource.app_id));
+            }
+            let granted = w.granted_scopes(app, &resource.app_id);
+            let scopes = if target.permissions.is_empty() {
+                granted.clone()
+            } else {
+                target.permissions.clone()
+            };
+            if scopes.is_empty() || scopes.iter().any(|s| !granted.contains(s)) {
+                return Err(e::consent_missing(&app.app_id, &app.display_name));
+            }
+            issue(sim, req, v2, app, &resource, &target, Some(user), vec![], scopes, auth, &form)
+        }
+        _ => Err(e::refresh_token_invalid()),
+    }
+}
+
+fn nonempty(form: &BTreeMap<String, String>, k: &str) -> bool {
+    form.get(k).is_some_and(|v| !v.trim().is_empty())
+}
+
+/// Checks the client's credential; `Public` when none was sent.
+fn client_credential(
+    w: &World,
+    app: &App,
+    form: &BTreeMap<String, String>,
+    req: &Req,
+    sim: &Sim,
+    tenant_seg: &str,
+    v2: bool,
+) -> Result<ClientAuth, AadError> {
+    if let Some(assertion) = form.get("client_assertion").filter(|a| !a.trim().is_empty()) {
+        let t = form
+            .get("client_assertion_type")
+            .map(String::as_str)
+            .unwrap_or("");
+        if t.is_empty() {
+            return Err(e::missing_parameter("client_assertion_type"));
+        }
+        if t != ASSERTION_TYPE {
+            return Err(e::assertion_type_invalid(t));
+        }
+        check_assertion(w, app, assertion, req, sim, tenant_seg, v2)?;
+        return Ok(ClientAuth::Assertion);
+    }
+    let secret = form
+        .get("client_secret")
+        .map(String::as_str)
+        .or_else(|| basic_secret(req, &app.app_id));
+    let Some(secret) = secret.filter(|s| !s.trim().is_empty()) else {
+        return Ok(ClientAuth::Public);
+    };
+    match app.secrets.iter().find(|s| s.value == secret) {
+        Some(s) if s.end <= req.now => Err(e::expired_secret(&app.app_id)),
+        Some(_) => Ok(ClientAuth::Secret),
+        None => Err(e::bad_secret(&app.app_id)),
+    }
+}
+
+/// The secret of `client_secret_basic` (`Authorization: Basic base64(id:secret)`).
+fn basic_secret<'a>(req: &'a Req, _client_id: &str) -> Option<&'a str> {
+    let _ = req.header("authorization")?;
+    // Decoded secrets would need owning storage; the simulator's clients post the secret in the
+    // body (as MSAL and azure-identity do), so basic auth is read as "no secret".
+    None
+}
+
+fn decode_part(part: &str) -> Option<Value> {
+    let bytes = URL_SAFE_NO_PAD.decode(part.trim_end_matches('=')).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn check_assertion(
+    w: &World,
+    app: &App,
+    assertion: &str,
+    req: &Req,
+    sim: &Sim,
+    tenant_seg: &str,
+    v2: bool,
+) -> Result<(), AadError> {
+    let mut parts = assertion.split('.');
+    let (Some(h), Some(c), Some(_sig), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(e::assertion_malformed());
+    };
+    let (Some(header), Some(claims)) = (decode_part(h), decode_part(c)) else {
+        return Err(e::assertion_malformed());
+    };
+    let s = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let iss = s("iss");
+    let sub = s("sub");
+    let auds: Vec<String> = match claims.get("aud") {
+        Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
+        Some(Value::String(a)) => vec![a.clone()],
+        _ => vec![],
+    };
+    let now = req.now;
+    let exp = claims.get("exp").and_then(Value::as_i64);
+    let nbf = claims.get("nbf").and_then(Value::as_i64);
+    let time_ok = exp.is_some_and(|x| x + 300 > now) && nbf.is_none_or(|n| n - 300 <= now);
+    let time_err = || {
+        let f = |t: Option<i64>| t.map(e::entra_timestamp).unwrap_or_else(|| "-".into());
+        e::assertion_time(&e::entra_timestamp(now), &f(nbf), &f(exp))
+    };
+    let authority = sim.info.authority.trim_end_matches('/');
+    if iss == app.app_id && sub == app.app_id {
+        // A certificate assertion: find the key by its thumbprint.
+        let x5t = header.get("x5t").and_then(Value::as_str);
+        let x5t256 = header.get("x5t#S256").and_then(Value::as_str);
+        let cert = app.certs.iter().find(|c| {
+            x5t.is_some_and(|t| t == c.key.x5t) || x5t256.is_some_and(|t| t == c.key.x5t_s256)
+        });
+        let Some(cert) = cert else {
+            let thumb = x5t
+                .and_then(|t| URL_SAFE_NO_PAD.decode(t).ok())
+                .map(|b| b.iter().map(|x| format!("{x:02X}")).collect::<String>())
+                .unwrap_or_else(|| "(none)".into());
+            return Err(e::cert_not_registered(&thumb, &app.app_id));
+        };
+        if cert.end <= now {
+            return Err(e::cert_expired(&cert.key.thumbprint_hex, &app.app_id));
+        }
+        let mut v = Validation::new(Algorithm::RS256);
+        v.algorithms = vec![Algorithm::RS256, Algorithm::PS256];
+        v.validate_exp = false;
+        v.validate_nbf = false;
+        v.validate_aud = false;
+        v.required_spec_claims.clear();
+        if jsonwebtoken::decode::<Value>(assertion, &cert.key.decoding_key(), &v).is_err() {
+            return Err(e::assertion_bad_signature(&app.app_id));
+        }
+        let seg = tenant_seg;
+        let good_auds = [
+            format!("{authority}/{seg}/oauth2/v2.0/token"),
+            format!("{authority}/{seg}/oauth2/token"),
+            format!("{authority}/{}/oauth2/v2.0/token", w.tenant_id),
+            format!("{authority}/{}/oauth2/token", w.tenant_id),
+            format!("{authority}/{}/v2.0", w.tenant_id),
+            format!("{authority}/{}", w.tenant_id),
+            format!("{authority}/{seg}/v2.0"),
+            format!("{authority}/{seg}"),
+        ];
+        let _ = v2;
+        if !auds.iter().any(|a| {
+            good_auds
+                .iter()
+                .any(|g| g.eq_ignore_ascii_case(a.trim_end_matches('/')))
+        }) {
+            return Err(e::assertion_audience(&auds.join(",")));
+        }
+        if !time_ok {
+            return Err(time_err());
+        }
+        return Ok(());
+    }
+    // A federated assertion: issuer, then subject (case-sensitive), then audience.
+    let fics = &app.spec.federated_credentials;
+    let issuer_of = |f: &super::scenario::FederatedCredentialSpec| {
+        f.issuer.clone().unwrap_or_else(|| sim.info.federation_issuer.clone())
+    };
+    let by_issuer: Vec<_> = fics.iter().filter(|f| issuer_of(f) == iss).collect();
+    if by_issuer.is_empty() {
+        return Err(e::fic_issuer(&iss));
+    }
+    let by_subject: Vec<_> = by_issuer.into_iter().filter(|f| f.subject == sub).collect();
+    if by_subject.is_empty() {
+        return Err(e::fic_subject(&sub));
+    }
+    if !by_subject
+        .iter()
+        .any(|f| f.audiences.iter().any(|a| auds.contains(a)))
+    {
+        return Err(e::fic_audience(&auds.join(",")));
+    }
+    if iss != sim.info.federation_issuer {
+        // Entra would fetch the issuer's keys; the simulator cannot reach other issuers.
+        return Err(e::fic_issuer_unreachable(&iss));
+    }
+    let mut v = Validation::new(Algorithm::RS256);
+    v.validate_exp = false;
+    v.validate_nbf = false;
+    v.validate_aud = false;
+    v.required_spec_claims.clear();
+    if jsonwebtoken::decode::<Value>(assertion, &w.federation.decoding_key(), &v).is_err() {
+        return Err(e::assertion_bad_signature(&app.app_id));
+    }
+    if !time_ok {
+        return Err(time_err());
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn issue(
+    sim: &Sim,
+    req: &Req,
+    v2: bool,
+    app: &App,
+    resource: &ResourceRef,
+    target: &Target,
+    user: Option<&User>,
+    roles: Vec<String>,
+    scopes: Vec<String>,
+    auth: ClientAuth,
+    form: &BTreeMap<String, String>,
+) -> Result<Value, AadError> {
+    let w = &sim.world;
+    let authority = &sim.info.authority;
+    let g = Grant {
+        app,
+        resource,
+        resource_as_asked: target.resource.clone(),
+        user,
+        roles,
+        scopes: scopes.clone(),
+        auth,
+    };
+    let (at, exp) = tokens::mint(w, authority, &g, req.now);
+    let expires_in = exp - req.now;
+    let mut v = if v2 {
+        json!({
+            "token_type": "Bearer",
+            "expires_in": expires_in,
+            "ext_expires_in": expires_in,
+            "access_token": at,
+        })
+    } else {
+        json!({
+            "token_type": "Bearer",
+            "expires_in": expires_in.to_string(),
+            "ext_expires_in": expires_in.to_string(),
+            "expires_on": exp.to_string(),
+            "not_before": (req.now - 300).to_string(),
+            "resource": target.resource,
+            "access_token": at,
+        })
+    };
+    if let Some(u) = user {
+        let asked = form.get("scope").map(String::as_str).unwrap_or("");
+        let prefix = target.resource.trim_end_matches('/');
+        let mut granted: Vec<String> = scopes.iter().map(|s| format!("{prefix}/{s}")).collect();
+        for o in ["openid", "profile", "email", "offline_access"] {
+            if asked.split_whitespace().any(|x| x == o) {
+                granted.push(o.to_string());
+            }
+        }
+        if v2 {
+            v["scope"] = json!(granted.join(" "));
+        } else {
+            v["scope"] = json!(scopes.join(" "));
+        }
+        if asked.split_whitespace().any(|x| x == "offline_access") || !v2 {
+            v["refresh_token"] = json!(format!(
+                "1.{}",
+                URL_SAFE_NO_PAD.encode(uuid::Uuid::new_v4().as_bytes())
+            ));
+        }
+        if asked.split_whitespace().any(|x| x == "openid") || !v2 {
+            v["id_token"] = json!(tokens::id_token(w, authority, app, u, req.now));
+        }
+        if form.get("client_info").map(String::as_str) == Some("1") {
+            v["client_info"] = json!(tokens::client_info(w, u));
+        }
+    }
+    Ok(v)
+}
