@@ -45,7 +45,9 @@ fn start_sim(scenario: &str) -> Sim {
     let mut line = String::new();
     let stdout = child.stdout.take().unwrap();
     let mut reader = BufReader::new(stdout);
-    reader.read_line(&mut line).expect("the simulator prints its JSON line");
+    reader
+        .read_line(&mut line)
+        .expect("the simulator prints its JSON line");
     // Keep draining stdout so the simulator never blocks on a full pipe.
     std::thread::spawn(move || {
         let mut sink = Vec::new();
@@ -183,8 +185,7 @@ fn every_scenario_is_diagnosed_as_documented() {
                 if first.as_deref() != Some(e.as_str()) {
                     wrong.push(format!(
                         "{name}: expected {e}, got {first:?} (exit {}); checks: {}",
-                        run.code,
-                        r["checks"]
+                        run.code, r["checks"]
                     ));
                 } else if run.code != 1 && r["findings"][0]["severity"] == "error" {
                     wrong.push(format!("{name}: exit {} with an error finding", run.code));
@@ -262,7 +263,10 @@ fn faults_end_with_every_check_accounted_for() {
     for (name, faults, codes) in cases {
         let p = fault_scenario(name, faults);
         let sim = start_sim_file(&p);
-        let run = doctor(&sim, &["--format", "json", "--timeout", "3", "--retries", "2"]);
+        let run = doctor(
+            &sim,
+            &["--format", "json", "--timeout", "3", "--retries", "2"],
+        );
         no_panic(&run);
         let r = report(&run);
         every_check_accounted(&r);
@@ -279,9 +283,13 @@ fn faults_end_with_every_check_accounted_for() {
 /// The credential and every token stay out of every output format.
 #[test]
 fn no_secret_or_token_in_any_output() {
-    let jwt = regex::Regex::new(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{8,}").unwrap();
+    let jwt = regex::Regex::new(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{8,}")
+        .unwrap();
     for scenario in ["healthy", "client-secret-invalid", "client-secret-id-used"] {
-        if !root().join(format!("fixtures/scenarios/{scenario}.toml")).exists() {
+        if !root()
+            .join(format!("fixtures/scenarios/{scenario}.toml"))
+            .exists()
+        {
             continue;
         }
         let sim = start_sim(scenario);

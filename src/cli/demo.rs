@@ -126,8 +126,15 @@ fn verdict_line(v: &Verdict, color: bool, verbose: bool) -> String {
     } else {
         mark.red().to_string()
     };
+    let failed = v
+        .report
+        .checks
+        .iter()
+        .filter(|c| c.status == crate::report::CheckStatus::Failed)
+        .count();
     let what = match (&v.found, &v.title) {
         (Some(r), Some(t)) => format!("{r}: {t}"),
+        _ if failed > 0 => format!("no finding, {failed} checks failed (exit {})", v.exit_code),
         _ => "no finding: the setup works".to_string(),
     };
     let mut line = format!("{mark} {:<42} {what}", v.scenario);
@@ -139,10 +146,18 @@ fn verdict_line(v: &Verdict, color: bool, verbose: bool) -> String {
     }
     if verbose {
         for f in &v.report.findings {
-            line.push_str(&format!("\n    {} {}: {}", f.severity.as_str(), f.rule, f.message));
+            line.push_str(&format!(
+                "\n    {} {}: {}",
+                f.severity.as_str(),
+                f.rule,
+                f.message
+            ));
         }
         for c in &v.report.checks {
-            line.push_str(&format!("\n    - {:<28} {:?} {}", c.name, c.status, c.detail));
+            line.push_str(&format!(
+                "\n    - {:<28} {:?} {}",
+                c.name, c.status, c.detail
+            ));
         }
     }
     line

@@ -821,7 +821,10 @@ pub async fn diagnose(
             Credential::Secret { origin, .. } => format!("a client secret from {origin}"),
             Credential::Certificate { cert, origin } => format!("certificate {} from {origin}", cert.thumbprint),
             Credential::Federated { origin, .. } => format!("a federated token from {origin}"),
-            Credential::Password { username, .. } => format!("user {username}, password from AZURE_PASSWORD"),
+            Credential::Password { username, client_secret, .. } => format!(
+                "user {username}, password from AZURE_PASSWORD{}",
+                if client_secret.is_some() { ", and a client secret" } else { "" }
+            ),
             Credential::AccessToken { origin, .. } => format!("an access token from {origin}"),
             Credential::None => "none found: AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE are unset".into(),
         },
@@ -1410,7 +1413,11 @@ fn progress_wanted(args: &DoctorArgs) -> bool {
 }
 
 /// Runs one diagnosis with the given environment; shared by `doctor` and `demo`.
-pub async fn run_async(args: &DoctorArgs, env: &dyn Env, live: bool) -> Result<Diagnosis, CliError> {
+pub async fn run_async(
+    args: &DoctorArgs,
+    env: &dyn Env,
+    live: bool,
+) -> Result<Diagnosis, CliError> {
     let plan = args.plan(env)?;
     let now = args.report.inner.now()?;
     let cred = credential::load(

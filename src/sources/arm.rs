@@ -55,7 +55,7 @@ pub async fn read(
 ) -> (ArmFacts, Chain) {
     let scope = scope.trim_end_matches('/');
     let assignments_url = format!(
-        "{base}{scope}/providers/Microsoft.Authorization/roleAssignments?api-version={API_VERSION}&$filter=assignedTo('{principal_id}')"
+        "{base}{scope}/providers/Microsoft.Authorization/roleAssignments?api-version={API_VERSION}&$filter=principalId eq '{principal_id}'"
     );
     let definitions_url = format!(
         "{base}{scope}/providers/Microsoft.Authorization/roleDefinitions?api-version={API_VERSION}"
@@ -166,6 +166,10 @@ pub fn fill_evidence(
     for a in items {
         let p = a.get("properties").unwrap_or(a);
         let s = |k: &str| p.get(k).and_then(|x| x.as_str()).map(str::to_string);
+        // The principal's own assignments only, whatever the server's filter did.
+        if s("principalId").is_some_and(|id| !id.eq_ignore_ascii_case(principal_id)) {
+            continue;
+        }
         let a_scope = s("scope");
         // Only what applies at the scope: at it or above it (assignments below it do not help).
         if let Some(sc) = &a_scope {

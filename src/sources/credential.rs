@@ -60,8 +60,13 @@ pub enum Credential {
     },
     /// A federated token (GitHub, Kubernetes …) sent as the client assertion.
     Federated { assertion: Secret, origin: Origin },
-    /// ROPC: a user name and password.
-    Password { username: String, password: Secret },
+    /// ROPC: a user name and password, and the client secret too when one is set (a confidential
+    /// client doing ROPC; a public client that does so is refused with AADSTS700025).
+    Password {
+        username: String,
+        password: Secret,
+        client_secret: Option<Secret>,
+    },
     /// An access token the user already has: no token request is made.
     AccessToken { token: Secret, origin: Origin },
     /// Nothing was supplied.
@@ -130,7 +135,7 @@ pub fn load(env: &dyn Env, src: &Sources) -> Result<Credential, CredentialError>
             "AZURE_CLIENT_CERTIFICATE_PASSWORD",
         ],
         "federated" => &["AZURE_FEDERATED_TOKEN_FILE"],
-        "password" => &["AZURE_USERNAME", "AZURE_PASSWORD"],
+        "password" => &["AZURE_USERNAME", "AZURE_PASSWORD", "AZURE_CLIENT_SECRET"],
         "token" | "access-token" => &["AUTHCHECK_ACCESS_TOKEN"],
         "none" => return Ok(Credential::None),
         other => {
@@ -163,7 +168,10 @@ pub fn load(env: &dyn Env, src: &Sources) -> Result<Credential, CredentialError>
         }
     }
     let src = Sources {
-        client_secret_file: src.client_secret_file.clone().filter(|_| only == "secret"),
+        client_secret_file: src
+            .client_secret_file
+            .clone()
+            .filter(|_| only == "secret" || only == "password"),
         access_token_file: src
             .access_token_file
             .clone()
@@ -178,6 +186,25 @@ pub fn load(env: &dyn Env, src: &Sources) -> Result<Credential, CredentialError>
 }
 
 fn load_any(env: &dyn Env, src: &Sources) -> Result<Credential, CredentialError> {
+    // A user name (flag or AZURE_USERNAME) means ROPC, as the user's code does it, secret or not.
+    let username = src.username.clone().or_else(|| env.var("AZURE_USERNAME"));
+    if let Some(user) = username {
+        let password = env.var("AZURE_PASSWORD").ok_or_else(|| {
+            CredentialError::Invalid(
+                "AZURE_PASSWORD".into(),
+                format!("not set: a password for {user} is read from AZURE_PASSWORD only"),
+            )
+        })?;
+        let client_secret = match &src.client_secret_file {
+            Some(p) => Some(Secret::new(read_file(p)?.trim_end_matches(['\r', '\n']))),
+            None => env.var("AZURE_CLIENT_SECRET").map(Secret::new),
+        };
+        return Ok(Credential::Password {
+            username: user,
+            password: Secret::new(password),
+            client_secret,
+        });
+    }
     if let Some(p) = &src.client_secret_file {
         let v = read_file(p)?;
         return Ok(Credential::Secret {
@@ -210,19 +237,6 @@ fn load_any(env: &dyn Env, src: &Sources) -> Result<Credential, CredentialError>
         return Ok(Credential::Federated {
             assertion: Secret::new(v.trim()),
             origin: p,
-        });
-    }
-    let username = src.username.clone().or_else(|| env.var("AZURE_USERNAME"));
-    if let Some(user) = username {
-        let password = env.var("AZURE_PASSWORD").ok_or_else(|| {
-            CredentialError::Invalid(
-                "AZURE_PASSWORD".into(),
-                format!("not set: a password for {user} is read from AZURE_PASSWORD only"),
-            )
-        })?;
-        return Ok(Credential::Password {
-            username: user,
-            password: Secret::new(password),
         });
     }
     if let Some(p) = &src.access_token_file {
@@ -442,7 +456,18 @@ impl Credential {
                 r.credential = Some("federated".into());
                 r.assertion_sent = true;
             }
-            Credential::Password { username, .. } => {
+            Credential::Password {
+                username,
+                client_secret,
+                ..
+            } => {
+                if let Some(secret) = client_secret {
+                    Credential::Secret {
+                        value: secret.clone(),
+                        origin: String::new(),
+                    }
+                    .fill_request(r);
+                }
                 r.credential = Some("password".into());
                 r.username = Some(username.clone());
                 r.password_sent = true;
@@ -457,7 +482,15 @@ impl Credential {
         match self {
             Credential::Secret { value, .. } => vec![value.expose().to_string()],
             Credential::Federated { assertion, .. } => vec![assertion.expose().to_string()],
-            Credential::Password { password, .. } => vec![password.expose().to_string()],
+            Credential::Password {
+                password,
+                client_secret,
+                ..
+            } => {
+                let mut v = vec![password.expose().to_string()];
+                v.extend(client_secret.iter().map(|s| s.expose().to_string()));
+                v
+            }
             Credential::AccessToken { token, .. } => vec![token.expose().to_string()],
             _ => Vec::new(),
         }

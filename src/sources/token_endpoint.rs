@@ -101,10 +101,17 @@ fn form(req: &TokenRequest, cred: &Credential, now: i64) -> Result<Vec<(String, 
             ));
             f.push(("client_assertion".into(), assertion.expose().to_string()));
         }
-        Credential::Password { username, password } => {
+        Credential::Password {
+            username,
+            password,
+            client_secret,
+        } => {
             f.push(("grant_type".into(), "password".into()));
             f.push(("username".into(), username.clone()));
             f.push(("password".into(), password.expose().to_string()));
+            if let Some(s) = client_secret {
+                f.push(("client_secret".into(), s.expose().to_string()));
+            }
         }
         Credential::None => {
             f.push(("grant_type".into(), "client_credentials".into()));
