@@ -649,6 +649,10 @@ pub struct Diagnosis {
     pub expectation_failed: bool,
     /// Values that must never be printed (the credential, issued tokens), for tests.
     pub secrets: Vec<String>,
+    /// Every request sent, with its latency and its chain's (for the benchmark).
+    pub requests: Vec<crate::sources::http::Sent>,
+    /// The latency of the longest chain of dependent requests.
+    pub longest_chain: Duration,
 }
 
 /// A token for reading Graph or ARM.
@@ -830,8 +834,9 @@ pub async fn diagnose(
         },
     );
     let start = Chain::default();
-    let (oid_tx, oid_rx) = tokio::sync::oneshot::channel::<Option<String>>();
-    let (sp_tx, sp_rx) = tokio::sync::oneshot::channel::<Option<String>>();
+    // The principal's object id, and the chain it took to learn it: from the user's token, else Graph.
+    let (oid_tx, oid_rx) = tokio::sync::oneshot::channel::<(Option<String>, Chain)>();
+    let (sp_tx, sp_rx) = tokio::sync::oneshot::channel::<(Option<String>, Chain)>();
 
     // Tenant discovery, then its signing keys.
     let discovery_chain = async {
@@ -945,7 +950,7 @@ pub async fn diagnose(
                     .and_then(|v| v.as_str())
                     .map(str::to_string)
             });
-        let _ = oid_tx.send(oid);
+        let _ = oid_tx.send((oid, c));
         let mut c_end = c;
         match (&plan.call, &token) {
             (Some(url), Some(t)) => {
@@ -1027,7 +1032,7 @@ pub async fn diagnose(
                     .and_then(|s| s.get("id"))
                     .and_then(|v| v.as_str())
                     .map(str::to_string);
-                let _ = sp_tx.send(sp_id);
+                let _ = sp_tx.send((sp_id, c2));
                 (Some(facts), Some(token), c2)
             }
             Err((s, d)) => {
@@ -1042,7 +1047,7 @@ pub async fn diagnose(
                         "no Graph token (see graph.token)".into(),
                     );
                 }
-                let _ = sp_tx.send(None);
+                let _ = sp_tx.send((None, c));
                 (None, None, c)
             }
         }
@@ -1080,9 +1085,12 @@ pub async fn diagnose(
                 return (None, None, c);
             }
         };
-        let principal = match oid_rx.await.ok().flatten() {
-            Some(o) => Some(o),
-            None => sp_rx.await.ok().flatten(),
+        let (principal, c) = match oid_rx.await {
+            Ok((Some(o), known)) => (Some(o), c.max(known)),
+            _ => match sp_rx.await {
+                Ok((p, known)) => (p, c.max(known)),
+                Err(_) => (None, c),
+            },
         };
         let Some(principal) = principal else {
             for n in ["arm.role_assignments", "arm.role_definitions"] {
@@ -1114,7 +1122,7 @@ pub async fn diagnose(
         (graph_facts, graph_token, c3),
         (arm_facts, arm_token, c4),
     ) = tokio::join!(discovery_chain, token_chain, graph_chain, arm_chain);
-    let _longest = c1.max(c2).max(c3).max(c4);
+    let longest = c1.max(c2).max(c3).max(c4);
     let _ = disc;
     for t in [&token, &graph_token, &arm_token].into_iter().flatten() {
         secrets.push(t.expose().to_string());
@@ -1259,6 +1267,8 @@ pub async fn diagnose(
         unavailable: token_unanswered || nothing_ran,
         expectation_failed,
         secrets,
+        requests: http.sent(),
+        longest_chain: longest.0,
     })
 }
 
