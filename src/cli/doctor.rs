@@ -232,7 +232,7 @@ fn load_config(path: &std::path::Path) -> Result<Config, CliError> {
     toml::from_str(&text).map_err(|e| {
         let line = e
             .span()
-            .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
             .unwrap_or(0);
         CliError::Input(format!(
             "--config {name}:{line}: {}",
@@ -266,6 +266,8 @@ pub struct Plan {
     pub limits: Limits,
     pub ca_file: Option<PathBuf>,
     pub expect: Expectations,
+    /// Which credential kind to use (`--credential`).
+    pub credential: Option<String>,
 }
 
 fn base_url(s: &str) -> Result<String, CliError> {
@@ -461,6 +463,7 @@ impl DoctorArgs {
             github,
             limits,
             ca_file: self.ca_file.clone(),
+            credential: self.credential.clone().or(cfg.credential.clone()),
             expect: cfg.expect,
         })
     }
@@ -726,7 +729,11 @@ async fn reader_token(
             let r = match outcome {
                 Outcome::Issued { access_token } => Ok(access_token),
                 Outcome::Refused { response } => Err((
-                    CheckStatus::Skipped,
+                    if service_failure(&response) {
+                        CheckStatus::Failed
+                    } else {
+                        CheckStatus::Skipped
+                    },
                     format!(
                         "the same credential got no {which} token ({}); run with --graph-auth az",
                         response
@@ -777,10 +784,26 @@ async fn az_token(resource: &str, tenant: &str, timeout: Duration) -> Result<Sec
     Ok(Secret::new(t))
 }
 
+/// A throttle or server error that outlasted the retries: no answer about the setup.
+fn service_failure(r: &crate::evidence::Response) -> bool {
+    r.status.is_some_and(|s| s == 429 || s >= 500)
+}
+
 /// The token-endpoint outcome in a check line.
 fn token_check(outcome: &Outcome) -> (CheckStatus, String) {
     match outcome {
         Outcome::Issued { .. } => (CheckStatus::Ok, "a token was issued".into()),
+        Outcome::Refused { response } if service_failure(response) => (
+            CheckStatus::Failed,
+            format!(
+                "the service failed: HTTP {}{}",
+                response.status.unwrap_or(0),
+                response
+                    .code
+                    .map(|c| format!(" AADSTS{c}"))
+                    .unwrap_or_default()
+            ),
+        ),
         Outcome::Refused { response } => (
             CheckStatus::Ok,
             format!(
@@ -878,6 +901,19 @@ pub async fn diagnose(
                         (Some(d), None, None, c)
                     }
                 }
+            }
+            Err(Ok(resp)) if service_failure(&resp) => {
+                track.done(
+                    "tenant.discovery",
+                    CheckStatus::Failed,
+                    format!("the service failed: HTTP {}", resp.status.unwrap_or(0)),
+                );
+                track.done(
+                    "tenant.jwks",
+                    CheckStatus::Skipped,
+                    "discovery failed".into(),
+                );
+                (None, None, None, c)
             }
             Err(Ok(resp)) => {
                 track.done(
@@ -1437,7 +1473,7 @@ pub async fn run_async(
             access_token_file: args.access_token_file.clone(),
             username: args.username.clone(),
             prompt: !args.no_prompt && live,
-            only: args.credential.clone(),
+            only: plan.credential.clone(),
         },
     )
     .map_err(|e| CliError::Input(e.to_string()))?;
