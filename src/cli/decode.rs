@@ -29,6 +29,16 @@ pub fn run(args: &DecodeArgs, color: bool) -> Result<i32, CliError> {
         (read_input("-")?, "standard input".to_string())
     } else if std::path::Path::new(&args.token).is_file() {
         (read_input(&args.token)?, args.token.clone())
+    } else if !args.token.trim_start().starts_with("eyJ")
+        && (args.token.contains('/')
+            || [".jwt", ".txt", ".json"]
+                .iter()
+                .any(|x| args.token.ends_with(x)))
+    {
+        return Err(CliError::Input(format!(
+            "{}: no such file (and not a token)",
+            args.token
+        )));
     } else {
         (args.token.clone(), "the token argument".to_string())
     };

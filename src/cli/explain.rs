@@ -12,6 +12,7 @@ use serde_json::json;
 pub struct ExplainArgs {
     /// `AADSTS65001`, `65001`, or a rule name such as `admin-consent-missing`.
     pub subject: String,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
     pub format: ExplainFormat,
 }

@@ -23,17 +23,21 @@ pub fn read_input(path: &str) -> Result<String, CliError> {
     } else {
         let f = std::fs::File::open(path)
             .map_err(|e| CliError::Input(format!("{name}: cannot open: {}", io_reason(&e))))?;
-        if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+        let meta = f.metadata().ok();
+        if meta.as_ref().is_some_and(|m| m.is_dir()) {
             return Err(CliError::Input(format!("{name}: is a folder, not a file")));
+        }
+        if meta
+            .as_ref()
+            .is_some_and(|m| m.is_file() && m.len() > MAX_INPUT)
+        {
+            return Err(too_large(&name));
         }
         f.take(MAX_INPUT + 1).read_to_end(&mut buf)
     };
     read.map_err(|e| CliError::Input(format!("{name}: cannot read: {}", io_reason(&e))))?;
     if buf.len() as u64 > MAX_INPUT {
-        return Err(CliError::Input(format!(
-            "{name}: larger than {} MiB; paste the error message or the failing response instead",
-            MAX_INPUT / 1024 / 1024
-        )));
+        return Err(too_large(&name));
     }
     if buf.contains(&0) {
         return Err(CliError::Input(format!(
@@ -60,4 +64,11 @@ fn io_reason(e: &std::io::Error) -> String {
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         _ => e.to_string(),
     }
+}
+
+fn too_large(name: &str) -> CliError {
+    CliError::Input(format!(
+        "{name}: larger than {} MiB; paste the error message or the failing response instead",
+        MAX_INPUT / 1024 / 1024
+    ))
 }

@@ -119,13 +119,7 @@ impl ReportArgs {
 
     /// The rule set: built-in plus `--rules` folders.
     pub fn rule_set(&self) -> Result<crate::engine::RuleSet, CliError> {
-        let mut rs = crate::engine::RuleSet::builtin()
-            .map_err(|e| CliError::Input(format!("built-in rule {e}")))?;
-        for d in &self.rules_dirs {
-            rs.load_dir(d)
-                .map_err(|e| CliError::Input(format!("--rules: {e}")))?;
-        }
-        Ok(rs)
+        load_rules(&self.rules_dirs)
     }
 
     /// The exit code a finished report earns.
@@ -140,6 +134,17 @@ impl ReportArgs {
             _ => 0,
         }
     }
+}
+
+/// The built-in rules plus those of each folder.
+pub fn load_rules(dirs: &[PathBuf]) -> Result<crate::engine::RuleSet, CliError> {
+    let mut rs = crate::engine::RuleSet::builtin()
+        .map_err(|e| CliError::Input(format!("built-in rule {e}")))?;
+    for d in dirs {
+        rs.load_dir(d)
+            .map_err(|e| CliError::Input(format!("--rules: {e}")))?;
+    }
+    Ok(rs)
 }
 
 /// Reads RFC 3339 or Unix seconds.
@@ -208,10 +213,23 @@ pub fn install_panic_hook() {
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
+        Err(e) if e.use_stderr() => {
+            // One line: clap's first paragraph, without its usage block.
+            let text = e.render().to_string();
+            let line: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            eprintln!(
+                "authcheck: {}",
+                line.join(" ").trim_start_matches("error: ")
+            );
+            return 2;
+        }
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
-            return code;
+            return 0;
         }
     };
     let color = use_color(cli.color);

@@ -1,10 +1,12 @@
 //! `authcheck rules`: list the rules, show one, or list the evidence fields rules can read.
 
-use super::{emit, CliError, ReportArgs};
+use super::explain::ExplainFormat;
+use super::{emit, load_rules, CliError};
 use crate::evidence::fields::FIELDS;
 use clap::Args;
 use colored::Colorize;
 use serde_json::json;
+use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct RulesArgs {
@@ -16,12 +18,16 @@ pub struct RulesArgs {
     /// List every evidence field a rule condition can read, with its meaning.
     #[arg(long, conflicts_with = "name")]
     pub fields: bool,
-    #[command(flatten)]
-    pub report: ReportArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+    /// Extra rule folders (`*.toml`), loaded after the built-in rules.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules_dirs: Vec<PathBuf>,
 }
 
 pub fn run(args: &RulesArgs, _color: bool) -> Result<i32, CliError> {
-    let json_out = matches!(args.report.format, crate::report::Format::Json);
+    let json_out = args.format == ExplainFormat::Json;
     if args.fields {
         if json_out {
             let rows: Vec<_> = FIELDS
@@ -38,7 +44,7 @@ pub fn run(args: &RulesArgs, _color: bool) -> Result<i32, CliError> {
         }
         return Ok(0);
     }
-    let rules = args.report.rule_set()?;
+    let rules = load_rules(&args.rules_dirs)?;
     if let Some(name) = &args.name {
         let r = rules.get(name).ok_or_else(|| {
             CliError::Input(format!(

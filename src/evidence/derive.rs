@@ -139,8 +139,12 @@ fn target_problem(w: &str, is_resource: bool, scopes: &[String]) -> Option<Strin
     if !t.contains("://") && !t.starts_with("api://") {
         return Some("no-scheme".into());
     }
-    if t.contains("//.default") || scopes.iter().any(|s| s.contains("//.default")) {
-        return Some("double-slash".into());
+    if let Some(base) = scopes.iter().find_map(|s| s.strip_suffix("//.default")) {
+        // `https://management.core.windows.net//.default` is right: that resource's identifier ends
+        // in a slash. For a known API without such a form, the extra slash names another resource.
+        if apis::by_resource(base).is_some_and(|api| !api.resource_uri.ends_with('/')) {
+            return Some("double-slash".into());
+        }
     }
     if !is_resource
         && scopes.len() == 1
@@ -194,10 +198,12 @@ fn derive_token(ev: &mut Evidence, now: i64) {
     let t = &mut ev.token;
     if let Some(exp) = t.exp {
         t.expired = exp <= now;
-        t.seconds_to_expiry = Some(exp - now);
+        t.seconds_to_expiry = Some(exp.saturating_sub(now));
+        t.expires = chrono::DateTime::from_timestamp(exp, 0)
+            .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string());
     }
-    t.not_yet_valid = t.nbf.is_some_and(|n| n > now + SKEW_SECONDS);
-    t.issued_in_future = t.iat.is_some_and(|i| i > now + SKEW_SECONDS);
+    t.not_yet_valid = t.nbf.is_some_and(|n| n > now.saturating_add(SKEW_SECONDS));
+    t.issued_in_future = t.iat.is_some_and(|i| i > now.saturating_add(SKEW_SECONDS));
     t.delegated = !t.scp.is_empty() || t.idtyp.as_deref() == Some("user");
     t.app_only = !t.delegated
         && (t.idtyp.as_deref() == Some("app")
@@ -262,13 +268,16 @@ fn derive_token(ev: &mut Evidence, now: i64) {
 }
 
 fn days_between(now: i64, end: i64) -> i64 {
-    (end - now).div_euclid(86_400)
+    end.saturating_sub(now).div_euclid(86_400)
 }
 
 fn derive_app(ev: &mut Evidence, now: i64) {
     if let Some(a) = &mut ev.request.assertion {
         a.expired = a.exp.is_some_and(|e| e <= now);
-        a.not_yet_valid = a.nbf.or(a.iat).is_some_and(|n| n > now + SKEW_SECONDS);
+        a.not_yet_valid = a
+            .nbf
+            .or(a.iat)
+            .is_some_and(|n| n > now.saturating_add(SKEW_SECONDS));
     }
     let app = &mut ev.app;
     app.multi_tenant = matches!(
@@ -376,7 +385,7 @@ fn derive_rbac(ev: &mut Evidence, now: i64) {
         .collect();
     for a in &mut ev.rbac.assignments {
         if let Some(c) = a.created_at {
-            a.age_minutes = Some((now - c).max(0) / 60);
+            a.age_minutes = Some(now.saturating_sub(c).max(0) / 60);
             a.newer_than_token = token_iat.is_some_and(|i| c > i);
         }
         let s = a.scope.clone().unwrap_or_default().to_ascii_lowercase();
@@ -455,6 +464,10 @@ mod tests {
         ev.request.scopes = vec!["https://purview.azure.net//.default".into()];
         derive(&mut ev, None);
         assert_eq!(ev.request.target_problem.as_deref(), Some("double-slash"));
+        let mut ev = Evidence::new(0);
+        ev.request.scopes = vec!["https://management.core.windows.net//.default".into()];
+        derive(&mut ev, None);
+        assert_eq!(ev.request.target_problem, None);
         let mut ev = Evidence::new(0);
         ev.request.resource = Some("purview.azure.net".into());
         ev.request.endpoint = Some("v1".into());

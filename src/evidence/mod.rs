@@ -237,6 +237,8 @@ pub struct Token {
     pub iat: Option<i64>,
     pub nbf: Option<i64>,
     pub exp: Option<i64>,
+    /// Derived: `exp` as an ISO 8601 UTC time.
+    pub expires: Option<String>,
     /// Derived: `exp` is at or before `env.now`.
     pub expired: bool,
     /// Derived: `exp - now` (negative once expired).
