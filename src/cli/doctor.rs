@@ -1260,6 +1260,9 @@ pub async fn diagnose(
             );
         }
     }
+    if plan.api.is_some_and(|a| a.key == "powerplatform") && ev.api_call.made {
+        dataplane::fill_powerplatform(None, &mut ev);
+    }
     if let Some(f) = &graph_facts {
         graph::fill_evidence(f, &mut ev);
     }

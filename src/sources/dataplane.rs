@@ -206,6 +206,29 @@ pub fn fill_purview(url: &str, collection: Option<&str>, account: Option<&str>, 
     ev.note_source("dataplane", "dataplane");
 }
 
+/// Records what the Power Platform API's answer says of the app's standing in the environment.
+/// `ApplicationUserNotFound`: a management application with no application user there;
+/// `AppOnlyTokenNotSupported`: an app-only token from an app that is not a management application.
+pub fn fill_powerplatform(environment: Option<&str>, ev: &mut Evidence) {
+    let code = ev.api_call.code.clone();
+    let status = ev.api_call.status;
+    let d = &mut ev.dataplane;
+    d.service = Some("powerplatform".into());
+    d.environment = environment.map(str::to_string);
+    match code.as_deref() {
+        Some("ApplicationUserNotFound") => {
+            d.management_app_registered = Some(true);
+            d.application_user = Some(false);
+        }
+        Some("AppOnlyTokenNotSupported") => d.management_app_registered = Some(false),
+        _ if status.is_some_and(|s| (200..300).contains(&s)) => {
+            d.application_user = Some(true);
+        }
+        _ => {}
+    }
+    ev.note_source("dataplane", "dataplane");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
