@@ -35,7 +35,7 @@ impl AadError {
 
     /// The body Entra sends, for a request whose correlation id is `correlation_id` (the client's
     /// `client-request-id` when it sent one) at `now` (Unix seconds).
-    pub fn body(&self, trace_id: &str, correlation_id: &str, now: i64, authority: &str) -> Value {
+    pub fn body(&self, trace_id: &str, correlation_id: &str, now: i64, _authority: &str) -> Value {
         let ts = entra_timestamp(now);
         let desc = format!(
             "AADSTS{}: {}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}\r\nTimestamp: {ts}",

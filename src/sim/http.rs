@@ -11,8 +11,6 @@ pub struct Req {
     pub method: String,
     /// The path, percent-decoded.
     pub path: String,
-    /// The raw query string.
-    pub query_raw: String,
     /// Query parameters, decoded (the last value wins).
     pub query: BTreeMap<String, String>,
     /// Header names lower-cased.

@@ -134,7 +134,6 @@ async fn handle(
         method: parts.method.as_str().to_string(),
         path: percent_decode(&raw_path, false),
         query: parse_urlencoded(&query_raw).into_iter().collect(),
-        query_raw,
         headers,
         body,
         now: chrono::Utc::now().timestamp(),
@@ -282,10 +281,29 @@ fn route(sim: &Sim, req: &Req, fam: &str) -> Reply {
                     tokens::jwks(authority, w, rest.starts_with("discovery/v2.0"))
                 }
                 _ if req.path == "/discovery/keys" => tokens::jwks(authority, w, false),
+                r if tenant.eq_ignore_ascii_case("common") && r.starts_with("userrealm/") => {
+                    user_realm(w, &r["userrealm/".len()..])
+                }
                 _ => not_found(),
             }
         }
     }
+}
+
+/// Home realm discovery (MSAL asks it before ROPC): managed for the tenant's own domain.
+fn user_realm(w: &super::world::World, username: &str) -> Reply {
+    let domain = username.rsplit('@').next().unwrap_or("");
+    let ours = domain.eq_ignore_ascii_case(&w.scenario.tenant.domain);
+    Reply::json(
+        200,
+        &json!({
+            "ver": "1.0",
+            "account_type": if ours { "Managed" } else { "Unknown" },
+            "domain_name": domain,
+            "cloud_instance_name": "microsoftonline.com",
+            "cloud_audience_urn": "urn:federation:MicrosoftOnline",
+        }),
+    )
 }
 
 fn discovery_tenant_error(sim: &Sim, req: &Req, tenant: &str) -> Reply {
@@ -320,14 +338,28 @@ fn to_response(reply: Reply) -> hyper::Response<Body> {
             Body::from_stream(s)
         }
         Broken::Truncate => {
+            // Send half, let hyper flush it (the stream is pending for a moment), then fail so
+            // the connection closes short of the announced length.
             let half = Bytes::from(reply.body[..len / 2].to_vec());
-            let s = futures_util::stream::iter(vec![
-                Ok::<Bytes, std::io::Error>(half),
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionReset,
-                    "fault: truncated",
-                )),
-            ]);
+            let s = futures_util::stream::unfold(0u8, move |step| {
+                let half = half.clone();
+                async move {
+                    match step {
+                        0 => Some((Ok::<Bytes, std::io::Error>(half), 1)),
+                        1 => {
+                            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                            Some((
+                                Err(std::io::Error::new(
+                                    std::io::ErrorKind::ConnectionReset,
+                                    "fault: truncated",
+                                )),
+                                2,
+                            ))
+                        }
+                        _ => None,
+                    }
+                }
+            });
             Body::from_stream(s)
         }
     };

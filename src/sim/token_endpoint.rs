@@ -350,8 +350,14 @@ fn check_assertion(
         _ => vec![],
     };
     let now = req.now;
-    let exp = claims.get("exp").and_then(Value::as_i64);
-    let nbf = claims.get("nbf").and_then(Value::as_i64);
+    // Some clients write times as floats (MSAL for Python does).
+    let num = |k: &str| {
+        claims
+            .get(k)
+            .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
+    };
+    let exp = num("exp");
+    let nbf = num("nbf");
     let time_ok = exp.is_some_and(|x| x + 300 > now) && nbf.is_none_or(|n| n - 300 <= now);
     let time_err = || {
         let f = |t: Option<i64>| t.map(e::entra_timestamp).unwrap_or_else(|| "-".into());
@@ -360,8 +366,15 @@ fn check_assertion(
     let authority = sim.info.authority.trim_end_matches('/');
     if iss == app.app_id && sub == app.app_id {
         // A certificate assertion: find the key by its thumbprint.
-        let x5t = header.get("x5t").and_then(Value::as_str);
-        let x5t256 = header.get("x5t#S256").and_then(Value::as_str);
+        // Some clients (MSAL for Python) pad their base64url thumbprints; Entra accepts both.
+        let x5t = header
+            .get("x5t")
+            .and_then(Value::as_str)
+            .map(|t| t.trim_end_matches('='));
+        let x5t256 = header
+            .get("x5t#S256")
+            .and_then(Value::as_str)
+            .map(|t| t.trim_end_matches('='));
         let cert = app.certs.iter().find(|c| {
             x5t.is_some_and(|t| t == c.key.x5t) || x5t256.is_some_and(|t| t == c.key.x5t_s256)
         });

@@ -4,7 +4,7 @@
 
 use super::keys::CertKey;
 use super::scenario::*;
-use crate::knowledge::apis::{self, Api};
+use crate::knowledge::apis;
 use std::collections::HashMap;
 
 /// Well-known app roles and delegated scopes with their published ids; others get derived ids.
@@ -73,7 +73,6 @@ pub struct Cert {
 pub struct Perm {
     /// The API's app id.
     pub resource_app_id: String,
-    pub resource_name: String,
     pub kind: String,
     pub value: String,
     pub id: String,
@@ -140,11 +139,8 @@ pub struct SignIn {
 /// A resource a token can be asked for.
 #[derive(Debug, Clone)]
 pub struct ResourceRef {
-    /// The well-known API, if it is one.
-    pub api: Option<&'static Api>,
     /// The app id of the resource's service principal.
     pub app_id: String,
-    pub display_name: String,
     /// `v1` tokens carry the URI as asked; `v2` tokens the app id.
     pub token_version: u8,
 }
@@ -227,20 +223,14 @@ impl World {
                 .permissions
                 .iter()
                 .map(|p| {
-                    let (rid, rname) = match apis::by_key(&p.api) {
-                        Some(api) => (
-                            api.app_id.unwrap_or(api.resource_uri).to_string(),
-                            api.display_name.to_string(),
-                        ),
-                        None => {
-                            let other = scenario.apps.iter().find(|x| x.name == p.api);
-                            (
-                                other
-                                    .and_then(|o| o.app_id.clone())
-                                    .unwrap_or_else(|| derived_guid(&format!("app:{}", p.api))),
-                                p.api.clone(),
-                            )
-                        }
+                    let rid = match apis::by_key(&p.api) {
+                        Some(api) => api.app_id.unwrap_or(api.resource_uri).to_string(),
+                        None => scenario
+                            .apps
+                            .iter()
+                            .find(|x| x.name == p.api)
+                            .and_then(|o| o.app_id.clone())
+                            .unwrap_or_else(|| derived_guid(&format!("app:{}", p.api))),
                     };
                     let id = KNOWN_PERMISSION_IDS
                         .iter()
@@ -249,7 +239,6 @@ impl World {
                         .unwrap_or_else(|| derived_guid(&format!("perm:{rid}:{}", p.value)));
                     Perm {
                         resource_app_id: rid,
-                        resource_name: rname,
                         kind: p.kind.clone(),
                         value: p.value.clone(),
                         id,
@@ -394,12 +383,6 @@ impl World {
             .find(|a| a.object_id.eq_ignore_ascii_case(id))
     }
 
-    pub fn app_by_sp_id(&self, id: &str) -> Option<&App> {
-        self.apps
-            .iter()
-            .find(|a| a.spec.service_principal && a.sp_object_id.eq_ignore_ascii_case(id))
-    }
-
     pub fn app_by_name(&self, name: &str) -> Option<&App> {
         self.apps.iter().find(|a| a.spec.name == name)
     }
@@ -442,9 +425,7 @@ impl World {
                 return None;
             }
             return Some(ResourceRef {
-                api: Some(api),
                 app_id: api.app_id.unwrap_or(api.resource_uri).to_string(),
-                display_name: api.display_name.to_string(),
                 token_version: 1,
             });
         }
@@ -461,9 +442,7 @@ impl World {
                             .any(|u| apis::normalize_resource(u) == n))
             })
             .map(|a| ResourceRef {
-                api: None,
                 app_id: a.app_id.clone(),
-                display_name: a.display_name.clone(),
                 token_version: 2,
             })
     }

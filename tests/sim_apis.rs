@@ -1,0 +1,215 @@
+//! The simulator's Graph, ARM and data planes, scenario by scenario, over real HTTP.
+
+mod sim_common;
+
+use serde_json::{json, Value};
+use sim_common::*;
+
+const TENANT: &str = "8f2b4c1d-6e3a-4b5c-9d7e-0a1b2c3d4e5f";
+const PURVIEW_APP: &str = "3c9a7f2e-1b4d-4e8a-9f6c-2d5e8a1b7c40";
+
+async fn app_token(sim: &SimProc, scope: &str) -> String {
+    let form = vec![
+        ("grant_type", "client_credentials".to_string()),
+        ("client_id", PURVIEW_APP.to_string()),
+        ("client_secret", sim.env("AZURE_CLIENT_SECRET").unwrap()),
+        ("scope", scope.to_string()),
+    ];
+    let (st, body) = token(sim, TENANT, true, &form, None).await;
+    assert_eq!(st, 200, "{body}");
+    body["access_token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn graph_reads_for_the_doctor() {
+    let sim = SimProc::start("healthy", &[]);
+    let g = format!("{}/v1.0", sim.s("graph"));
+    let t = app_token(&sim, "https://graph.microsoft.com/.default").await;
+    let (st, _, app) = get(&format!("{g}/applications(appId='{PURVIEW_APP}')"), Some(&t)).await;
+    assert_eq!(st, 200, "{app}");
+    assert_eq!(app["appId"], PURVIEW_APP);
+    assert_eq!(app["passwordCredentials"][0]["hint"], "Qx4");
+    assert!(app["passwordCredentials"][0]["secretText"].is_null());
+    assert_eq!(app["keyCredentials"][0]["type"], "AsymmetricX509Cert");
+    assert!(app["requiredResourceAccess"].as_array().unwrap().len() >= 2);
+    // $select
+    let (_, _, sel) = get(&format!("{g}/applications(appId='{PURVIEW_APP}')?$select=appId,signInAudience"), Some(&t)).await;
+    let keys: Vec<&String> = sel.as_object().unwrap().keys().filter(|k| !k.starts_with('@')).collect();
+    assert_eq!(keys, vec!["appId", "signInAudience"]);
+    // $filter form
+    let (_, _, list) = get(&format!("{g}/applications?$filter=appId eq '{PURVIEW_APP}'"), Some(&t)).await;
+    assert_eq!(list["value"].as_array().unwrap().len(), 1);
+    let oid = app["id"].as_str().unwrap();
+    let (st, _, fics) = get(&format!("{g}/applications/{oid}/federatedIdentityCredentials"), Some(&t)).await;
+    assert_eq!(st, 200);
+    assert_eq!(fics["value"][0]["subject"], "repo:contoso/orders-api:ref:refs/heads/main");
+    let (st, _, sp) = get(&format!("{g}/servicePrincipals(appId='{PURVIEW_APP}')"), Some(&t)).await;
+    assert_eq!(st, 200);
+    assert_eq!(sp["accountEnabled"], true);
+    let spid = sp["id"].as_str().unwrap();
+    let (_, _, ara) = get(&format!("{g}/servicePrincipals/{spid}/appRoleAssignments"), Some(&t)).await;
+    assert!(ara["value"].as_array().unwrap().iter().any(|a| a["appRoleId"] == "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30"));
+    let (st, _, _) = get(&format!("{g}/servicePrincipals(appId='{PURVIEW_APP}')/appRoleAssignedTo"), Some(&t)).await;
+    assert_eq!(st, 200);
+    let (_, _, graph_sp) = get(&format!("{g}/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')?$select=appRoles"), Some(&t)).await;
+    assert!(graph_sp["appRoles"].as_array().unwrap().iter().any(|r| r["value"] == "Application.Read.All"));
+    // Delegated grants of the ROPC app.
+    let (_, _, pp_sp) = get(&format!("{g}/servicePrincipals(appId='6d1e9b3a-4c2f-4a7e-8b5d-1f3a5c7e9b20')"), Some(&t)).await;
+    let (_, _, grants) = get(&format!("{g}/oauth2PermissionGrants?$filter=clientId eq '{}'", pp_sp["id"].as_str().unwrap()), Some(&t)).await;
+    assert_eq!(grants["value"][0]["consentType"], "AllPrincipals");
+    assert!(grants["value"][0]["scope"].as_str().unwrap().contains("EnvironmentManagement.Environments.Read"));
+    // Paging.
+    let (_, _, page1) = get(&format!("{g}/auditLogs/signIns?$filter=appId eq '{PURVIEW_APP}'&$top=2"), Some(&t)).await;
+    assert_eq!(page1["value"].as_array().unwrap().len(), 2);
+    let next = page1["@odata.nextLink"].as_str().expect("nextLink");
+    let (_, _, page2) = get(next, Some(&t)).await;
+    assert_eq!(page2["value"].as_array().unwrap().len(), 1);
+    assert!(page2.get("@odata.nextLink").is_none());
+    let (st, _, ca) = get(&format!("{g}/identity/conditionalAccess/policies"), Some(&t)).await;
+    assert_eq!(st, 200);
+    assert!(ca["value"].is_array());
+    // Not found.
+    let (st, _, nf) = get(&format!("{g}/applications(appId='00000000-0000-0000-0000-00000000abcd')"), Some(&t)).await;
+    assert_eq!(st, 404);
+    assert_eq!(nf["error"]["code"], "Request_ResourceNotFound");
+}
+
+#[tokio::test]
+async fn graph_denies_without_permission_and_without_token() {
+    let sim = SimProc::start("api-permission-missing", &[]);
+    let g = format!("{}/v1.0", sim.s("graph"));
+    let t = app_token(&sim, "https://graph.microsoft.com/.default").await;
+    let (st, _, body) = get(&format!("{g}/applications(appId='{PURVIEW_APP}')"), Some(&t)).await;
+    assert_eq!(st, 403);
+    assert_eq!(body["error"]["code"], "Authorization_RequestDenied");
+    assert_eq!(body["error"]["message"], "Insufficient privileges to complete the operation.");
+    assert!(body["error"]["innerError"]["request-id"].is_string());
+    let (st, www, body) = get(&format!("{g}/applications"), None).await;
+    assert_eq!(st, 401);
+    assert_eq!(body["error"]["code"], "InvalidAuthenticationToken");
+    assert!(www.unwrap().starts_with("Bearer"));
+    // A Purview token at Graph: wrong audience.
+    let p = app_token(&sim, "https://purview.azure.net/.default").await;
+    let (st, _, body) = get(&format!("{g}/applications"), Some(&p)).await;
+    assert_eq!(st, 401);
+    assert!(body["error"]["message"].as_str().unwrap().contains("Invalid audience"));
+}
+
+#[tokio::test]
+async fn arm_role_assignments_with_inheritance() {
+    let sim = SimProc::start("healthy", &[]);
+    let t = app_token(&sim, "https://management.azure.com/.default").await;
+    let scope = sim.s("arm_scope");
+    let sp = {
+        let g = app_token(&sim, "https://graph.microsoft.com/.default").await;
+        let (_, _, sp) = get(&format!("{}/v1.0/servicePrincipals(appId='{PURVIEW_APP}')", sim.s("graph")), Some(&g)).await;
+        sp["id"].as_str().unwrap().to_string()
+    };
+    let url = format!(
+        "{}{scope}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=principalId eq '{sp}'",
+        sim.s("arm")
+    );
+    let (st, _, body) = get(&url, Some(&t)).await;
+    assert_eq!(st, 200, "{body}");
+    let v = body["value"].as_array().unwrap();
+    assert_eq!(v.len(), 2, "resource group and subscription assignments are inherited");
+    for a in v {
+        assert!(a["properties"]["createdOn"].as_str().unwrap().ends_with('Z'));
+        assert_eq!(a["properties"]["principalType"], "ServicePrincipal");
+        assert!(a["properties"]["roleDefinitionId"].as_str().unwrap().contains("/roleDefinitions/"));
+        assert!(scope.starts_with(a["properties"]["scope"].as_str().unwrap()));
+    }
+    let rd = v[0]["properties"]["roleDefinitionId"].as_str().unwrap();
+    let (st, _, def) = get(&format!("{}{rd}?api-version=2022-04-01", sim.s("arm")), Some(&t)).await;
+    assert_eq!(st, 200);
+    assert!(def["properties"]["roleName"].is_string());
+    // A Purview token at ARM, and no token.
+    let p = app_token(&sim, "https://purview.azure.net/.default").await;
+    let (st, www, body) = get(&url, Some(&p)).await;
+    assert_eq!(st, 401);
+    assert_eq!(body["error"]["code"], "InvalidAuthenticationTokenAudience");
+    assert!(www.unwrap().contains("error=\"invalid_token\""));
+    let (st, _, body) = get(&url, None).await;
+    assert_eq!(st, 401);
+    assert_eq!(body["error"]["code"], "AuthenticationFailed");
+}
+
+#[tokio::test]
+async fn healthy_data_planes_answer() {
+    let sim = SimProc::start("healthy", &[]);
+    let p = app_token(&sim, "https://purview.azure.net/.default").await;
+    for path in ["/catalog/api/atlas/v2/types/typedefs", "/scan/datasources", "/account/collections", "/policystore/metadataPolicies"] {
+        let (st, _, body) = get(&format!("{}{path}", sim.s("purview")), Some(&p)).await;
+        assert_eq!(st, 200, "{path}: {body}");
+    }
+    let la = app_token(&sim, "https://api.loganalytics.io/.default").await;
+    let url = format!("{}/v1/workspaces/{}/query?query=Heartbeat", sim.s("loganalytics"), sim.s("workspace_id"));
+    let (st, _, body) = get(&url, Some(&la)).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["tables"][0]["name"], "PrimaryResult");
+    let pp = app_token(&sim, "https://api.powerplatform.com/.default").await;
+    let (st, _, body) = get(&format!("{}/environmentmanagement/environments", sim.s("powerplatform")), Some(&pp)).await;
+    assert_eq!(st, 200, "{body}");
+}
+
+/// The scenario's client gets a token, then calls its API's data plane.
+async fn data_plane_call(name: &str) -> (u16, Option<String>, Value) {
+    let sim = SimProc::start(name, &[]);
+    let (st, body) = client_token(&sim).await;
+    assert_eq!(st, 200, "{name}: {body}");
+    let t = body["access_token"].as_str().unwrap().to_string();
+    let url = match sim.arg("--api").unwrap().as_str() {
+        "purview" => format!("{}/catalog/api/atlas/v2/types/typedefs", sim.s("purview")),
+        "loganalytics" => format!("{}/v1/workspaces/{}/query?query=Heartbeat", sim.s("loganalytics"), sim.s("workspace_id")),
+        "powerplatform" => format!("{}/environmentmanagement/environments/Default-2b7c3f1e-6a4d-4f8e-9c0b-7d1e2f3a4b5c", sim.s("powerplatform")),
+        "graph" => format!("{}/v1.0/applications(appId='{PURVIEW_APP}')", sim.s("graph")),
+        other => panic!("{other}"),
+    };
+    get(&url, Some(&t)).await
+}
+
+#[tokio::test]
+async fn data_plane_scenarios_refuse_as_the_services_do() {
+    let (st, _, body) = data_plane_call("data-plane-role-missing").await;
+    assert_eq!(st, 403);
+    assert_eq!(body["errorCode"], "ATLAS-403-00-001");
+    assert!(body["errorMessage"].as_str().unwrap().contains("Data Curator"));
+
+    let (st, _, body) = data_plane_call("rbac-role-missing").await;
+    assert_eq!(st, 403);
+    assert_eq!(body["error"]["code"], "InsufficientAccessError");
+
+    let (st, _, body) = data_plane_call("rbac-propagation-pending").await;
+    assert_eq!(st, 403);
+    assert_eq!(body["error"]["code"], "InsufficientAccessError");
+
+    let (st, www, body) = data_plane_call("wrong-audience").await;
+    assert_eq!(st, 401);
+    assert_eq!(body["error"]["code"], "InvalidTokenError");
+    assert_eq!(body["error"]["innererror"]["code"], "InvalidAudience");
+    assert!(www.unwrap().contains("error=\"invalid_token\""));
+
+    let (st, _, body) = data_plane_call("delegated-only-api-app-token").await;
+    assert_eq!(st, 403);
+    assert_eq!(body["error"]["code"], "AppOnlyTokenNotSupported");
+
+    let (st, _, body) = data_plane_call("power-platform-application-user-missing").await;
+    assert_eq!(st, 403);
+    assert_eq!(body["error"]["code"], "ApplicationUserNotFound");
+
+    let (st, _, body) = data_plane_call("api-permission-missing").await;
+    assert_eq!(st, 403);
+    assert_eq!(body["error"]["code"], "Authorization_RequestDenied");
+}
+
+#[tokio::test]
+async fn propagation_shows_in_arm_too() {
+    let sim = SimProc::start("rbac-propagation-pending", &[]);
+    let t = app_token(&sim, "https://management.azure.com/.default").await;
+    let url = format!("{}{}?api-version=2023-09-01", sim.s("arm"), sim.s("arm_scope"));
+    let (st, _, body) = get(&url, Some(&t)).await;
+    assert_eq!(st, 403, "{body}");
+    assert_eq!(body["error"]["code"], "AuthorizationFailed");
+    assert!(body["error"]["message"].as_str().unwrap().contains("If access was recently granted"));
+    let _ = json!(null);
+}
