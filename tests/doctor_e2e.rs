@@ -34,8 +34,13 @@ impl Drop for Sim {
 }
 
 fn start_sim(scenario: &str) -> Sim {
+    start_sim_with(scenario, &[])
+}
+
+fn start_sim_with(scenario: &str, extra: &[&str]) -> Sim {
     let mut child = Command::new(bin())
         .args(["sim", "--scenario", scenario])
+        .args(extra)
         .env_clear()
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -369,4 +374,26 @@ fn a_token_is_not_sent_to_another_host() {
     assert_eq!(run.status.code(), Some(2));
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(err.contains("only to the API"), "{err}");
+}
+
+#[test]
+fn over_tls_with_the_simulator_ca() {
+    let sim = start_sim_with("healthy", &["--tls"]);
+    assert!(sim.info["authority"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
+    // The simulator's env names its CA (SSL_CERT_FILE), which the doctor trusts in addition.
+    let run = doctor(&sim, &["--format", "json"]);
+    no_panic(&run);
+    let r = report(&run);
+    every_check_accounted(&r);
+    assert_eq!(run.code, 0, "{}", r["checks"]);
+    let token = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "token.request")
+        .unwrap();
+    assert_eq!(token["status"], "ok", "{token}");
 }

@@ -108,7 +108,8 @@ pub struct DoctorArgs {
     /// ARM base URL (or AUTHCHECK_ARM_ENDPOINT).
     #[arg(long, value_name = "URL")]
     pub arm_endpoint: Option<String>,
-    /// Extra CA certificates (PEM) to trust, for TLS-inspecting proxies.
+    /// Extra CA certificates (PEM) to trust, for TLS-inspecting proxies (or AUTHCHECK_CA_FILE,
+    /// SSL_CERT_FILE, REQUESTS_CA_BUNDLE).
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
     /// How to read Graph and ARM.
@@ -462,7 +463,12 @@ impl DoctorArgs {
             arm_token_file: self.arm_token_file.clone(),
             github,
             limits,
-            ca_file: self.ca_file.clone(),
+            ca_file: self.ca_file.clone().or_else(|| {
+                ["AUTHCHECK_CA_FILE", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"]
+                    .iter()
+                    .find_map(|k| env.var(k).filter(|v| !v.is_empty()))
+                    .map(PathBuf::from)
+            }),
             credential: self.credential.clone().or(cfg.credential.clone()),
             expect: cfg.expect,
         })
