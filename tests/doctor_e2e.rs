@@ -397,3 +397,46 @@ fn over_tls_with_the_simulator_ca() {
         .unwrap();
     assert_eq!(token["status"], "ok", "{token}");
 }
+
+/// `authcheck demo` is a convenience, not a separate path: for each scenario it reaches the same
+/// findings as `authcheck sim` + `authcheck doctor` with the simulator's env and args.
+#[test]
+fn demo_matches_sim_plus_doctor() {
+    let names = builtin_scenarios();
+    let out = Command::new(bin())
+        .arg("demo")
+        .args(&names)
+        .args(["--format", "json"])
+        .env_clear()
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("internal error"), "{stderr}");
+    let verdicts: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("demo JSON: {e}: {stderr}"));
+    let rules = |r: &serde_json::Value| -> Vec<String> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut differ = Vec::new();
+    for v in verdicts.as_array().unwrap() {
+        let name = v["scenario"].as_str().unwrap();
+        let sim = start_sim(name);
+        let run = doctor(&sim, &["--format", "json"]);
+        let direct = report(&run);
+        if rules(&direct) != rules(&v["report"]) || run.code != v["exit_code"].as_i64().unwrap() as i32 {
+            differ.push(format!(
+                "{name}: demo {:?} (exit {}) vs doctor {:?} (exit {})",
+                rules(&v["report"]),
+                v["exit_code"],
+                rules(&direct),
+                run.code
+            ));
+        }
+    }
+    assert!(differ.is_empty(), "\n{}", differ.join("\n"));
+}
