@@ -412,8 +412,8 @@ fn demo_matches_sim_plus_doctor() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("internal error"), "{stderr}");
-    let verdicts: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("demo JSON: {e}: {stderr}"));
+    let verdicts: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("demo JSON: {e}: {stderr}"));
     let rules = |r: &serde_json::Value| -> Vec<String> {
         r["findings"]
             .as_array()
@@ -428,7 +428,9 @@ fn demo_matches_sim_plus_doctor() {
         let sim = start_sim(name);
         let run = doctor(&sim, &["--format", "json"]);
         let direct = report(&run);
-        if rules(&direct) != rules(&v["report"]) || run.code != v["exit_code"].as_i64().unwrap() as i32 {
+        if rules(&direct) != rules(&v["report"])
+            || run.code != v["exit_code"].as_i64().unwrap() as i32
+        {
             differ.push(format!(
                 "{name}: demo {:?} (exit {}) vs doctor {:?} (exit {})",
                 rules(&v["report"]),
@@ -439,4 +441,136 @@ fn demo_matches_sim_plus_doctor() {
         }
     }
     assert!(differ.is_empty(), "\n{}", differ.join("\n"));
+}
+
+/// The simulator's args with `--credential` replaced.
+fn with_credential(sim: &Sim, kind: &str) -> Vec<String> {
+    let mut args: Vec<String> = sim.info["doctor_args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    if let Some(i) = args.iter().position(|a| a == "--credential") {
+        args[i + 1] = kind.to_string();
+    }
+    args
+}
+
+fn doctor_args_env(sim: &Sim, args: &[String], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(bin());
+    cmd.arg("doctor").args(args).env_clear();
+    for (k, v) in sim.info["env"].as_object().unwrap() {
+        cmd.env(k, v.as_str().unwrap());
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.stdin(Stdio::null()).output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn check<'a>(r: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no check {name}: {}", r["checks"]))
+}
+
+#[test]
+fn certificate_and_federated_credentials_get_tokens() {
+    let sim = start_sim("healthy");
+    for kind in ["certificate", "federated"] {
+        let mut args = with_credential(&sim, kind);
+        args.extend(["--format".into(), "json".into()]);
+        if kind == "federated" {
+            args.extend(
+                [
+                    "--github-repo",
+                    "contoso/orders-api",
+                    "--github-ref",
+                    "refs/heads/main",
+                    "--github-event",
+                    "push",
+                ]
+                .map(String::from),
+            );
+        }
+        let run = doctor_args_env(&sim, &args, &[]);
+        no_panic(&run);
+        let r = report(&run);
+        assert_eq!(
+            check(&r, "token.request")["status"],
+            "ok",
+            "{kind}: {}",
+            r["checks"]
+        );
+        assert_eq!(
+            check(&r, "token.request")["detail"],
+            "a token was issued",
+            "{kind}"
+        );
+        assert_eq!(run.code, 0, "{kind}: {}", r["findings"]);
+        if kind == "federated" {
+            let d = check(&r, "github.subject")["detail"].as_str().unwrap();
+            assert!(
+                d.contains("repo:contoso/orders-api:ref:refs/heads/main"),
+                "{d}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_access_token_the_user_has_is_used_as_is() {
+    let sim = start_sim("healthy");
+    // Get a token as the user's code would, straight from the simulator.
+    let url = format!(
+        "{}/{}/oauth2/v2.0/token",
+        sim.info["authority"].as_str().unwrap(),
+        sim.info["tenant_id"].as_str().unwrap()
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let token: String = rt.block_on(async {
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", sim.info["client_id"].as_str().unwrap()),
+            (
+                "client_secret",
+                sim.info["env"]["AZURE_CLIENT_SECRET"].as_str().unwrap(),
+            ),
+            ("scope", "https://purview.azure.net/.default"),
+        ];
+        let v: serde_json::Value = reqwest::Client::new()
+            .post(&url)
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["access_token"].as_str().unwrap().to_string()
+    });
+    let mut args = with_credential(&sim, "token");
+    args.extend(["--format".into(), "json".into(), "--show-evidence".into()]);
+    let run = doctor_args_env(&sim, &args, &[("AUTHCHECK_ACCESS_TOKEN", &token)]);
+    no_panic(&run);
+    let r = report(&run);
+    assert_eq!(check(&r, "token.request")["status"], "skipped");
+    assert_eq!(
+        check(&r, "dataplane.call")["status"],
+        "ok",
+        "{}",
+        r["checks"]
+    );
+    assert_eq!(r["evidence"]["token"]["present"], true);
+    assert!(!run.stdout.contains(&token));
+    assert!(!run.stdout.contains(token.rsplit('.').next().unwrap()));
 }
