@@ -260,6 +260,8 @@ pub struct Plan {
     pub roles: Vec<String>,
     pub purview_account: Option<String>,
     pub collection: Option<String>,
+    /// The Purview account's data-plane base URL, when known.
+    pub purview_base: Option<String>,
     pub reader: ReaderAuth,
     pub graph_token_file: Option<PathBuf>,
     pub arm_token_file: Option<PathBuf>,
@@ -401,6 +403,21 @@ impl DoctorArgs {
             ),
             None => self.api_endpoint.clone().or(cfg.api_endpoint.clone()),
         };
+        let purview_account = self.purview_account.clone().or(cfg.purview_account.clone());
+        let purview_base = match api {
+            Some(a) if a.key == "purview" => api_endpoint
+                .clone()
+                .map(|e| e.trim_end_matches('/').to_string())
+                .or_else(|| {
+                    purview_account
+                        .as_ref()
+                        .map(|n| format!("https://{n}.purview.azure.com"))
+                }),
+            _ => None,
+        };
+        if let Some(b) = &purview_base {
+            dataplane::host_allowed(b, api, None).map_err(CliError::Input)?;
+        }
         if call.is_none() {
             call = default_call(
                 api,
@@ -453,7 +470,8 @@ impl DoctorArgs {
             call,
             scope_arm: self.scope_arm.clone().or(cfg.scope_arm.clone()),
             roles,
-            purview_account: self.purview_account.clone().or(cfg.purview_account.clone()),
+            purview_account,
+            purview_base,
             collection: self.collection.clone().or(cfg.collection.clone()),
             reader: self
                 .graph_auth
@@ -526,6 +544,7 @@ const CHECK_ORDER: &[&str] = &[
     "arm.token",
     "arm.role_assignments",
     "arm.role_definitions",
+    "dataplane.purview_roles",
     "dataplane.call",
 ];
 
@@ -790,6 +809,54 @@ async fn az_token(resource: &str, tenant: &str, timeout: Duration) -> Result<Sec
     Ok(Secret::new(t))
 }
 
+/// The data-plane call with the token, as a check.
+async fn call_api(
+    http: &Http,
+    plan: &Plan,
+    token: &Option<Secret>,
+    c: Chain,
+    track: &dyn Track,
+    scratch: &mut Evidence,
+) -> Chain {
+    let mut c_end = c;
+    match (&plan.call, token) {
+        (Some(url), Some(t)) => {
+            track.start("dataplane.call");
+            let (o, c2) = dataplane::call(http, url, t.expose(), c, scratch).await;
+            c_end = c2;
+            match o {
+                dataplane::CallOutcome::Answered { status } => track.done(
+                    "dataplane.call",
+                    CheckStatus::Ok,
+                    format!(
+                        "HTTP {status}{}",
+                        scratch
+                            .api_call
+                            .code
+                            .as_deref()
+                            .map(|c| format!(" {c}"))
+                            .unwrap_or_default()
+                    ),
+                ),
+                dataplane::CallOutcome::Failed(e) => {
+                    track.done("dataplane.call", CheckStatus::Failed, e.short())
+                }
+            }
+        }
+        (Some(_), None) => track.done(
+            "dataplane.call",
+            CheckStatus::Skipped,
+            "no token to call with".into(),
+        ),
+        (None, _) => track.done(
+            "dataplane.call",
+            CheckStatus::Skipped,
+            "no --call URL given".into(),
+        ),
+    }
+    c_end
+}
+
 /// A throttle or server error that outlasted the retries: no answer about the setup.
 fn service_failure(r: &crate::evidence::Response) -> bool {
     r.status.is_some_and(|s| s == 429 || s >= 500)
@@ -954,7 +1021,6 @@ pub async fn diagnose(
 
     // The user's token request, then the data-plane call with its token.
     let token_chain = async {
-        let mut scratch = Evidence::new(now);
         let (outcome, token, c) = match cred {
             Credential::AccessToken { token, .. } => {
                 track.done(
@@ -992,44 +1058,70 @@ pub async fn diagnose(
                     .and_then(|v| v.as_str())
                     .map(str::to_string)
             });
-        let _ = oid_tx.send((oid, c));
-        let mut c_end = c;
-        match (&plan.call, &token) {
-            (Some(url), Some(t)) => {
-                track.start("dataplane.call");
-                let (o, c2) = dataplane::call(&http, url, t.expose(), c, &mut scratch).await;
-                c_end = c2;
-                match o {
-                    dataplane::CallOutcome::Answered { status } => track.done(
-                        "dataplane.call",
+        let _ = oid_tx.send((oid.clone(), c));
+        let purview = async {
+            let (Some(base), Some(t), Some(p)) = (&plan.purview_base, &token, &oid) else {
+                track.done(
+                    "dataplane.purview_roles",
+                    CheckStatus::Skipped,
+                    if plan.purview_base.is_some() {
+                        "no token to read them with".into()
+                    } else {
+                        "not a Purview call".into()
+                    },
+                );
+                return (None, c);
+            };
+            let collection = plan.collection.clone().or(plan.purview_account.clone());
+            let shown = collection
+                .clone()
+                .unwrap_or_else(|| "the root collection".into());
+            track.start("dataplane.purview_roles");
+            let (r, c2) =
+                dataplane::read_purview_roles(&http, base, t.expose(), p, collection.as_deref(), c)
+                    .await;
+            match r {
+                Ok(Some(roles)) => {
+                    track.done(
+                        "dataplane.purview_roles",
                         CheckStatus::Ok,
-                        format!(
-                            "HTTP {status}{}",
-                            scratch
-                                .api_call
-                                .code
-                                .as_deref()
-                                .map(|c| format!(" {c}"))
-                                .unwrap_or_default()
+                        if roles.is_empty() {
+                            format!("no collection role on {shown} or above")
+                        } else {
+                            format!("{} on {shown}", roles.join(", "))
+                        },
+                    );
+                    (Some(roles), c2)
+                }
+                Ok(None) => {
+                    track.done(
+                        "dataplane.purview_roles",
+                        CheckStatus::Skipped,
+                        format!("the account returned no metadata policy for {shown}"),
+                    );
+                    (None, c2)
+                }
+                Err(e) => {
+                    let (s, d) = match e.status() {
+                        Some(401 | 403) => (
+                            CheckStatus::Skipped,
+                            "reading collection roles needs Collection Admin; the identity has not"
+                                .to_string(),
                         ),
-                    ),
-                    dataplane::CallOutcome::Failed(e) => {
-                        track.done("dataplane.call", CheckStatus::Failed, e.short())
-                    }
+                        _ => (CheckStatus::Failed, e.short()),
+                    };
+                    track.done("dataplane.purview_roles", s, d);
+                    (None, c2)
                 }
             }
-            (Some(_), None) => track.done(
-                "dataplane.call",
-                CheckStatus::Skipped,
-                "no token to call with".into(),
-            ),
-            (None, _) => track.done(
-                "dataplane.call",
-                CheckStatus::Skipped,
-                "no --call URL given".into(),
-            ),
-        }
-        (outcome, token, scratch, c_end)
+        };
+        let call = async {
+            let mut scratch = Evidence::new(now);
+            let c_end = call_api(&http, plan, &token, c, track, &mut scratch).await;
+            (scratch, c_end)
+        };
+        let ((roles, c_roles), (scratch, c_call)) = tokio::join!(purview, call);
+        (outcome, token, scratch, roles, c_call.max(c_roles))
     };
 
     // Graph: a reader token, then everything about the app.
@@ -1160,7 +1252,7 @@ pub async fn diagnose(
 
     let (
         (disc, disc_err, jwks, c1),
-        (outcome, token, scratch, c2),
+        (outcome, token, scratch, purview_roles, c2),
         (graph_facts, graph_token, c3),
         (arm_facts, arm_token, c4),
     ) = tokio::join!(discovery_chain, token_chain, graph_chain, arm_chain);
@@ -1264,6 +1356,9 @@ pub async fn diagnose(
                 plan.purview_account.as_deref(),
                 &mut ev,
             );
+            if let Some(roles) = &purview_roles {
+                ev.dataplane.roles_held = roles.clone();
+            }
         }
     }
     if plan.api.is_some_and(|a| a.key == "powerplatform") && ev.api_call.made {

@@ -206,6 +206,134 @@ pub fn fill_purview(url: &str, collection: Option<&str>, account: Option<&str>, 
     ev.note_source("dataplane", "dataplane");
 }
 
+/// Purview's built-in collection roles as metadata-policy attribute rules name them.
+const PURVIEW_ROLES: &[(&str, &str)] = &[
+    ("collection-administrator", "Collection Admin"),
+    ("data-source-administrator", "Data Source Administrator"),
+    ("data-curator", "Data Curator"),
+    ("purview-reader", "Data Reader"),
+    ("data-share-contributor", "Data Share Contributor"),
+    ("policy-author", "Policy Author"),
+];
+
+/// The collection roles `principal` holds on `collection` (and, inherited, on its parents), from
+/// Purview's metadata policies (`GET /policystore/metadataPolicies`): each policy belongs to a
+/// collection and lists attribute rules `purviewmetadatarole_builtin_{role}:{collection}` whose
+/// `principal.microsoft.id` condition names the members.
+///
+/// `collection` None means the root collection (the policy without a parent). None comes back
+/// when no policy covers the collection: the roles are then unknown, not absent.
+pub fn purview_roles_from_policies(
+    policies: &serde_json::Value,
+    principal: &str,
+    collection: Option<&str>,
+) -> Option<Vec<String>> {
+    let items = policies
+        .get("values")
+        .or_else(|| policies.get("value"))
+        .and_then(|v| v.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let name_of = |p: &serde_json::Value| {
+        p.pointer("/properties/collection/referenceName")
+            .and_then(|v| v.as_str())
+            .map(str::to_ascii_lowercase)
+    };
+    let parent_of = |c: &str| {
+        items
+            .iter()
+            .find(|p| name_of(p).as_deref() == Some(c))
+            .and_then(|p| p.pointer("/properties/parentCollectionName"))
+            .and_then(|v| v.as_str())
+            .map(str::to_ascii_lowercase)
+    };
+    let collection = match collection {
+        Some(c) => c.to_ascii_lowercase(),
+        None => items
+            .iter()
+            .find(|p| p.pointer("/properties/parentCollectionName").is_none())
+            .and_then(name_of)?,
+    };
+    // The collection and its parents, nearest first (bounded against cycles).
+    let mut chain = vec![collection];
+    while chain.len() < 32 {
+        match parent_of(chain.last().unwrap()) {
+            Some(p) if !chain.contains(&p) => chain.push(p),
+            _ => break,
+        }
+    }
+    let mut held = Vec::new();
+    let mut covered = false;
+    for p in &items {
+        if !name_of(p).is_some_and(|n| chain.contains(&n)) {
+            continue;
+        }
+        covered = true;
+        let rules = p
+            .pointer("/properties/attributeRules")
+            .and_then(|v| v.as_array());
+        for r in rules.into_iter().flatten() {
+            let id = r.get("id").and_then(|v| v.as_str()).unwrap_or_default();
+            let Some(role) = id
+                .strip_prefix("purviewmetadatarole_builtin_")
+                .and_then(|x| x.split(':').next())
+            else {
+                continue;
+            };
+            let member = r
+                .get("dnfCondition")
+                .and_then(|d| d.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|conj| conj.as_array())
+                .flatten()
+                .filter(|c| {
+                    c.get("attributeName").and_then(|v| v.as_str())
+                        == Some("principal.microsoft.id")
+                })
+                .filter_map(|c| c.get("attributeValueIncludedIn").and_then(|v| v.as_array()))
+                .flatten()
+                .any(|v| {
+                    v.as_str()
+                        .is_some_and(|v| v.eq_ignore_ascii_case(principal))
+                });
+            if member {
+                let name = PURVIEW_ROLES
+                    .iter()
+                    .find(|(k, _)| *k == role)
+                    .map(|(_, n)| n.to_string())
+                    .unwrap_or_else(|| role.to_string());
+                if !held.contains(&name) {
+                    held.push(name);
+                }
+            }
+        }
+    }
+    covered.then_some(held)
+}
+
+/// Reads the principal's collection roles from the Purview account at `base`.
+pub async fn read_purview_roles(
+    http: &Http,
+    base: &str,
+    token: &str,
+    principal: &str,
+    collection: Option<&str>,
+    chain: Chain,
+) -> (Result<Option<Vec<String>>, http::ReadError>, Chain) {
+    let url = format!(
+        "{}/policystore/metadataPolicies?api-version=2021-07-01",
+        base.trim_end_matches('/')
+    );
+    let (r, chain) = http
+        .get_json(&url, token, "dataplane.purview_roles", chain)
+        .await;
+    (
+        r.map(|v| purview_roles_from_policies(&v, principal, collection)),
+        chain,
+    )
+}
+
 /// Records what the Power Platform API's answer says of the app's standing in the environment.
 /// `ApplicationUserNotFound`: a management application with no application user there;
 /// `AppOnlyTokenNotSupported`: an app-only token from an app that is not a management application.
@@ -256,6 +384,46 @@ mod tests {
         assert!(host_allowed("https://evil.example.com/x", purview, None).is_err());
         assert!(host_allowed("http://127.0.0.1:9/x", purview, None).is_ok());
         assert!(host_allowed("http://acct.purview.azure.com/x", purview, None).is_err());
+    }
+
+    #[test]
+    fn purview_roles_with_inheritance() {
+        let doc = serde_json::json!({"values": [
+            {"properties": {"collection": {"referenceName": "root"},
+              "attributeRules": [
+                {"id": "purviewmetadatarole_builtin_collection-administrator:root",
+                 "dnfCondition": [[{"attributeName": "principal.microsoft.id", "attributeValueIncludedIn": ["OID-1"]},
+                                   {"attributeName": "derived.purview.role", "attributeValueIncludes": "x"}]]},
+                {"id": "purviewmetadatarole_builtin_data-curator:root",
+                 "dnfCondition": [[{"attributeName": "principal.microsoft.id", "attributeValueIncludedIn": ["other"]}]]}
+              ]}},
+            {"properties": {"collection": {"referenceName": "sales"}, "parentCollectionName": "root",
+              "attributeRules": [
+                {"id": "purviewmetadatarole_builtin_purview-reader:sales",
+                 "dnfCondition": [[{"attributeName": "principal.microsoft.id", "attributeValueIncludedIn": ["oid-1"]}]]}
+              ]}},
+            {"properties": {"collection": {"referenceName": "hr"}, "parentCollectionName": "root",
+              "attributeRules": [
+                {"id": "purviewmetadatarole_builtin_data-curator:hr",
+                 "dnfCondition": [[{"attributeName": "principal.microsoft.id", "attributeValueIncludedIn": ["oid-1"]}]]}
+              ]}}
+        ]});
+        assert_eq!(
+            purview_roles_from_policies(&doc, "oid-1", Some("Sales")).unwrap(),
+            vec!["Collection Admin", "Data Reader"]
+        );
+        assert_eq!(
+            purview_roles_from_policies(&doc, "oid-2", Some("sales")),
+            Some(Vec::new())
+        );
+        assert_eq!(
+            purview_roles_from_policies(&doc, "oid-1", None).unwrap(),
+            vec!["Collection Admin"]
+        );
+        assert_eq!(
+            purview_roles_from_policies(&serde_json::json!({"values": []}), "oid-1", None),
+            None
+        );
     }
 
     #[test]

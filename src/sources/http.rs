@@ -369,19 +369,20 @@ impl ReadError {
     }
 }
 
-/// The `{"error": {"code", "message"}}` shape Graph, ARM and the data planes share.
+/// The service's error code and message: `{"error": {"code", "message"}}` (Graph, ARM, Log
+/// Analytics), `{"error": "…", "error_description"}` (OAuth), `{"errorCode", "errorMessage"}`
+/// (Purview's Atlas catalog), or `{"code", "message"}`.
 pub fn service_error(json: &serde_json::Value) -> (Option<String>, Option<String>) {
+    let s = |v: Option<&serde_json::Value>| v.and_then(|x| x.as_str()).map(str::to_string);
     let e = json.get("error");
-    let code = e
-        .and_then(|e| e.get("code").or(Some(e)))
-        .and_then(|c| c.as_str())
-        .map(str::to_string);
-    let message = e
-        .and_then(|e| e.get("message"))
-        .or_else(|| json.get("error_description"))
-        .or_else(|| json.get("message"))
-        .and_then(|m| m.as_str())
-        .map(str::to_string);
+    let code = s(e.and_then(|e| e.get("code")))
+        .or_else(|| s(e))
+        .or_else(|| s(json.get("errorCode")))
+        .or_else(|| s(json.get("code")));
+    let message = s(e.and_then(|e| e.get("message")))
+        .or_else(|| s(json.get("error_description")))
+        .or_else(|| s(json.get("errorMessage")))
+        .or_else(|| s(json.get("message")));
     (code, message)
 }
 
@@ -497,6 +498,27 @@ impl Track for NoTrack {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn service_error_shapes() {
+        let j = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+        assert_eq!(
+            service_error(&j(
+                r#"{"error":{"code":"AuthorizationFailed","message":"m"}}"#
+            )),
+            (Some("AuthorizationFailed".into()), Some("m".into()))
+        );
+        assert_eq!(
+            service_error(&j(
+                r#"{"requestId":"r","errorCode":"ATLAS-403-00-001","errorMessage":"m"}"#
+            )),
+            (Some("ATLAS-403-00-001".into()), Some("m".into()))
+        );
+        assert_eq!(
+            service_error(&j(r#"{"error":"invalid_client","error_description":"d"}"#)),
+            (Some("invalid_client".into()), Some("d".into()))
+        );
+    }
 
     #[test]
     fn http_only_on_loopback() {
