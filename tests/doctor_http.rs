@@ -45,7 +45,7 @@ async fn serve(script: Vec<Answer>) -> (String, Arc<AtomicUsize>) {
                         let _ = sock.write_all(resp.as_bytes()).await;
                     }
                     Answer::Reset => {
-                        let _ = sock.set_linger(Some(Duration::from_secs(0)));
+                        let _ = sock.set_zero_linger();
                         drop(sock);
                     }
                     Answer::Silent => {
