@@ -136,6 +136,10 @@ fn target_problem(w: &str, is_resource: bool, scopes: &[String]) -> Option<Strin
     if is_guid(t) {
         return None;
     }
+    // A bare scope such as `User.Read` is a Microsoft Graph scope on v2: not a problem.
+    if !is_resource && !t.contains('/') {
+        return None;
+    }
     if !t.contains("://") && !t.starts_with("api://") {
         return Some("no-scheme".into());
     }
@@ -146,14 +150,15 @@ fn target_problem(w: &str, is_resource: bool, scopes: &[String]) -> Option<Strin
             return Some("double-slash".into());
         }
     }
-    if !is_resource
-        && scopes.len() == 1
-        && !scopes[0].ends_with("/.default")
-        && !scopes[0].contains('/')
-    {
-        return Some("no-default-suffix".into());
+    // A scope that is only a resource URI (`https://purview.azure.net`) names no permission.
+    if !is_resource {
+        if let Some(s) = scopes.iter().find(|s| s.contains("://")) {
+            let after = &s[s.find("://").unwrap_or(0) + 3..];
+            if !after.trim_end_matches('/').contains('/') {
+                return Some("no-default-suffix".into());
+            }
+        }
     }
-    let _ = is_resource;
     None
 }
 
@@ -273,6 +278,7 @@ fn days_between(now: i64, end: i64) -> i64 {
 
 fn derive_app(ev: &mut Evidence, now: i64) {
     if let Some(a) = &mut ev.request.assertion {
+        a.thumbprint = a.x5t.as_deref().and_then(x5t_to_hex);
         a.expired = a.exp.is_some_and(|e| e <= now);
         a.not_yet_valid = a
             .nbf
@@ -299,6 +305,19 @@ fn derive_app(ev: &mut Evidence, now: i64) {
             c.days_to_expiry = Some(days_between(now, end));
         }
     }
+    if let Some(a) = &ev.request.assertion {
+        if let (Some(tp), false) = (&a.thumbprint, app.certificates.is_empty()) {
+            app.certificate_matches_assertion = Some(
+                app.certificates
+                    .iter()
+                    .filter_map(|c| c.thumbprint.as_deref())
+                    .any(|t| t.eq_ignore_ascii_case(tp)),
+            );
+        }
+        if !app.federated_credentials.is_empty() && a.iss.is_some() && a.sub.is_some() {
+            app.federated_match = Some(federated_match(a, &app.federated_credentials).into());
+        }
+    }
     app.all_secrets_expired = !app.secrets.is_empty() && app.secrets.iter().all(|s| s.expired);
     app.all_certificates_expired =
         !app.certificates.is_empty() && app.certificates.iter().all(|c| c.expired);
@@ -315,6 +334,43 @@ fn derive_app(ev: &mut Evidence, now: i64) {
             );
         }
     }
+}
+
+/// A base64url SHA-1 thumbprint (`x5t`) as upper-case hex.
+fn x5t_to_hex(x5t: &str) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(x5t.trim_end_matches('='))
+        .ok()?;
+    Some(bytes.iter().map(|b| format!("{b:02X}")).collect())
+}
+
+/// Compares an assertion with the federated credentials the way Entra does: issuer and subject
+/// exactly (case-sensitive), and the audience must be one of the credential's audiences.
+fn federated_match(a: &super::Assertion, creds: &[super::FederatedCredential]) -> &'static str {
+    let iss = a.iss.as_deref().unwrap_or("");
+    let sub = a.sub.as_deref().unwrap_or("");
+    let aud_ok = |c: &super::FederatedCredential| {
+        a.aud.is_empty() || c.audiences.iter().any(|x| a.aud.contains(x))
+    };
+    if creds
+        .iter()
+        .any(|c| c.issuer.as_deref() == Some(iss) && c.subject.as_deref() == Some(sub) && aud_ok(c))
+    {
+        return "exact";
+    }
+    if creds.iter().any(|c| {
+        c.issuer.as_deref() == Some(iss)
+            && c.subject
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case(sub))
+    }) {
+        return "case-only";
+    }
+    if creds.iter().any(|c| c.issuer.as_deref() == Some(iss)) {
+        return "issuer-only";
+    }
+    "none"
 }
 
 fn derive_sp(ev: &mut Evidence) {
@@ -481,11 +537,53 @@ mod tests {
         derive(&mut ev, None);
         assert_eq!(ev.request.target_api.as_deref(), Some("graph"));
         assert_eq!(ev.request.target_problem, None);
+        let mut ev = Evidence::new(0);
+        ev.request.scopes = vec!["https://purview.azure.net".into()];
+        derive(&mut ev, None);
+        assert_eq!(
+            ev.request.target_problem.as_deref(),
+            Some("no-default-suffix")
+        );
+        let mut ev = Evidence::new(0);
+        ev.request.scopes = vec!["User.Read".into(), "openid".into()];
+        derive(&mut ev, None);
+        assert_eq!(ev.request.target_problem, None);
     }
 
     #[test]
     fn guid_shape() {
         assert!(looks_like_guid("8578e004-a5c6-46e7-913e-12f58912df43"));
         assert!(!looks_like_guid("abc~8578e004-a5c6-46e7-913e-12f58912df4"));
+    }
+
+    #[test]
+    fn assertion_against_registration() {
+        use crate::evidence::{Assertion, Certificate, FederatedCredential};
+        let mut ev = Evidence::new(0);
+        ev.request.assertion = Some(Assertion {
+            iss: Some("https://token.actions.githubusercontent.com".into()),
+            sub: Some("repo:Contoso/app:environment:Prod".into()),
+            aud: vec!["api://AzureADTokenExchange".into()],
+            x5t: Some("q83vASNFZ4mrze8BI0VniavN7wE".into()),
+            ..Assertion::default()
+        });
+        ev.app.certificates = vec![Certificate {
+            thumbprint: Some("ABCDEF".into()),
+            ..Certificate::default()
+        }];
+        ev.app.federated_credentials = vec![FederatedCredential {
+            issuer: Some("https://token.actions.githubusercontent.com".into()),
+            subject: Some("repo:contoso/app:environment:prod".into()),
+            audiences: vec!["api://AzureADTokenExchange".into()],
+            ..FederatedCredential::default()
+        }];
+        derive(&mut ev, None);
+        let a = ev.request.assertion.as_ref().unwrap();
+        assert_eq!(
+            a.thumbprint.as_deref(),
+            Some("ABCDEF0123456789ABCDEF0123456789ABCDEF01")
+        );
+        assert_eq!(ev.app.certificate_matches_assertion, Some(false));
+        assert_eq!(ev.app.federated_match.as_deref(), Some("case-only"));
     }
 }

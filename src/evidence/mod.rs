@@ -162,6 +162,8 @@ pub struct Assertion {
     pub expired: bool,
     /// Derived: `nbf` (or `iat`) is more than five minutes in the future.
     pub not_yet_valid: bool,
+    /// Derived: the SHA-1 thumbprint from `x5t` as upper-case hex, the form Graph and the portal show.
+    pub thumbprint: Option<String>,
 }
 
 /// The answer of the token endpoint, or any Entra (AADSTS) error found in the input.
@@ -360,6 +362,12 @@ pub struct App {
     /// Derived: requested permissions with no grant (`granted == false`).
     pub ungranted_permissions: Vec<String>,
     pub federated_credentials: Vec<FederatedCredential>,
+    /// Derived: the client assertion's thumbprint is one of `certificates`; null when either is unknown.
+    pub certificate_matches_assertion: Option<bool>,
+    /// Derived: how the client assertion's issuer, subject and audience compare with
+    /// `federated_credentials`: `exact`, `case-only` (the subject differs only in case, which Entra
+    /// rejects), `issuer-only` (the issuer is trusted but no subject matches), `none`; null when unknown.
+    pub federated_match: Option<String>,
     /// `disabledByMicrosoftStatus`, when set.
     pub disabled_by_microsoft: Option<String>,
 }
