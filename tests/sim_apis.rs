@@ -25,7 +25,11 @@ async fn graph_reads_for_the_doctor() {
     let sim = SimProc::start("healthy", &[]);
     let g = format!("{}/v1.0", sim.s("graph"));
     let t = app_token(&sim, "https://graph.microsoft.com/.default").await;
-    let (st, _, app) = get(&format!("{g}/applications(appId='{PURVIEW_APP}')"), Some(&t)).await;
+    let (st, _, app) = get(
+        &format!("{g}/applications(appId='{PURVIEW_APP}')"),
+        Some(&t),
+    )
+    .await;
     assert_eq!(st, 200, "{app}");
     assert_eq!(app["appId"], PURVIEW_APP);
     assert_eq!(app["passwordCredentials"][0]["hint"], "Qx4");
@@ -33,43 +37,115 @@ async fn graph_reads_for_the_doctor() {
     assert_eq!(app["keyCredentials"][0]["type"], "AsymmetricX509Cert");
     assert!(app["requiredResourceAccess"].as_array().unwrap().len() >= 2);
     // $select
-    let (_, _, sel) = get(&format!("{g}/applications(appId='{PURVIEW_APP}')?$select=appId,signInAudience"), Some(&t)).await;
-    let keys: Vec<&String> = sel.as_object().unwrap().keys().filter(|k| !k.starts_with('@')).collect();
+    let (_, _, sel) = get(
+        &format!("{g}/applications(appId='{PURVIEW_APP}')?$select=appId,signInAudience"),
+        Some(&t),
+    )
+    .await;
+    let keys: Vec<&String> = sel
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| !k.starts_with('@'))
+        .collect();
     assert_eq!(keys, vec!["appId", "signInAudience"]);
     // $filter form
-    let (_, _, list) = get(&format!("{g}/applications?$filter=appId eq '{PURVIEW_APP}'"), Some(&t)).await;
+    let (_, _, list) = get(
+        &format!("{g}/applications?$filter=appId eq '{PURVIEW_APP}'"),
+        Some(&t),
+    )
+    .await;
     assert_eq!(list["value"].as_array().unwrap().len(), 1);
     let oid = app["id"].as_str().unwrap();
-    let (st, _, fics) = get(&format!("{g}/applications/{oid}/federatedIdentityCredentials"), Some(&t)).await;
+    let (st, _, fics) = get(
+        &format!("{g}/applications/{oid}/federatedIdentityCredentials"),
+        Some(&t),
+    )
+    .await;
     assert_eq!(st, 200);
-    assert_eq!(fics["value"][0]["subject"], "repo:contoso/orders-api:ref:refs/heads/main");
-    let (st, _, sp) = get(&format!("{g}/servicePrincipals(appId='{PURVIEW_APP}')"), Some(&t)).await;
+    assert_eq!(
+        fics["value"][0]["subject"],
+        "repo:contoso/orders-api:ref:refs/heads/main"
+    );
+    let (st, _, sp) = get(
+        &format!("{g}/servicePrincipals(appId='{PURVIEW_APP}')"),
+        Some(&t),
+    )
+    .await;
     assert_eq!(st, 200);
     assert_eq!(sp["accountEnabled"], true);
     let spid = sp["id"].as_str().unwrap();
-    let (_, _, ara) = get(&format!("{g}/servicePrincipals/{spid}/appRoleAssignments"), Some(&t)).await;
-    assert!(ara["value"].as_array().unwrap().iter().any(|a| a["appRoleId"] == "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30"));
-    let (st, _, _) = get(&format!("{g}/servicePrincipals(appId='{PURVIEW_APP}')/appRoleAssignedTo"), Some(&t)).await;
+    let (_, _, ara) = get(
+        &format!("{g}/servicePrincipals/{spid}/appRoleAssignments"),
+        Some(&t),
+    )
+    .await;
+    assert!(ara["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["appRoleId"] == "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30"));
+    let (st, _, _) = get(
+        &format!("{g}/servicePrincipals(appId='{PURVIEW_APP}')/appRoleAssignedTo"),
+        Some(&t),
+    )
+    .await;
     assert_eq!(st, 200);
-    let (_, _, graph_sp) = get(&format!("{g}/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')?$select=appRoles"), Some(&t)).await;
-    assert!(graph_sp["appRoles"].as_array().unwrap().iter().any(|r| r["value"] == "Application.Read.All"));
+    let (_, _, graph_sp) = get(
+        &format!(
+            "{g}/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')?$select=appRoles"
+        ),
+        Some(&t),
+    )
+    .await;
+    assert!(graph_sp["appRoles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["value"] == "Application.Read.All"));
     // Delegated grants of the ROPC app.
-    let (_, _, pp_sp) = get(&format!("{g}/servicePrincipals(appId='6d1e9b3a-4c2f-4a7e-8b5d-1f3a5c7e9b20')"), Some(&t)).await;
-    let (_, _, grants) = get(&format!("{g}/oauth2PermissionGrants?$filter=clientId eq '{}'", pp_sp["id"].as_str().unwrap()), Some(&t)).await;
+    let (_, _, pp_sp) = get(
+        &format!("{g}/servicePrincipals(appId='6d1e9b3a-4c2f-4a7e-8b5d-1f3a5c7e9b20')"),
+        Some(&t),
+    )
+    .await;
+    let (_, _, grants) = get(
+        &format!(
+            "{g}/oauth2PermissionGrants?$filter=clientId eq '{}'",
+            pp_sp["id"].as_str().unwrap()
+        ),
+        Some(&t),
+    )
+    .await;
     assert_eq!(grants["value"][0]["consentType"], "AllPrincipals");
-    assert!(grants["value"][0]["scope"].as_str().unwrap().contains("EnvironmentManagement.Environments.Read"));
+    assert!(grants["value"][0]["scope"]
+        .as_str()
+        .unwrap()
+        .contains("EnvironmentManagement.Environments.Read"));
     // Paging.
-    let (_, _, page1) = get(&format!("{g}/auditLogs/signIns?$filter=appId eq '{PURVIEW_APP}'&$top=2"), Some(&t)).await;
+    let (_, _, page1) = get(
+        &format!("{g}/auditLogs/signIns?$filter=appId eq '{PURVIEW_APP}'&$top=2"),
+        Some(&t),
+    )
+    .await;
     assert_eq!(page1["value"].as_array().unwrap().len(), 2);
     let next = page1["@odata.nextLink"].as_str().expect("nextLink");
     let (_, _, page2) = get(next, Some(&t)).await;
     assert_eq!(page2["value"].as_array().unwrap().len(), 1);
     assert!(page2.get("@odata.nextLink").is_none());
-    let (st, _, ca) = get(&format!("{g}/identity/conditionalAccess/policies"), Some(&t)).await;
+    let (st, _, ca) = get(
+        &format!("{g}/identity/conditionalAccess/policies"),
+        Some(&t),
+    )
+    .await;
     assert_eq!(st, 200);
     assert!(ca["value"].is_array());
     // Not found.
-    let (st, _, nf) = get(&format!("{g}/applications(appId='00000000-0000-0000-0000-00000000abcd')"), Some(&t)).await;
+    let (st, _, nf) = get(
+        &format!("{g}/applications(appId='00000000-0000-0000-0000-00000000abcd')"),
+        Some(&t),
+    )
+    .await;
     assert_eq!(st, 404);
     assert_eq!(nf["error"]["code"], "Request_ResourceNotFound");
 }
@@ -79,10 +155,17 @@ async fn graph_denies_without_permission_and_without_token() {
     let sim = SimProc::start("api-permission-missing", &[]);
     let g = format!("{}/v1.0", sim.s("graph"));
     let t = app_token(&sim, "https://graph.microsoft.com/.default").await;
-    let (st, _, body) = get(&format!("{g}/applications(appId='{PURVIEW_APP}')"), Some(&t)).await;
+    let (st, _, body) = get(
+        &format!("{g}/applications(appId='{PURVIEW_APP}')"),
+        Some(&t),
+    )
+    .await;
     assert_eq!(st, 403);
     assert_eq!(body["error"]["code"], "Authorization_RequestDenied");
-    assert_eq!(body["error"]["message"], "Insufficient privileges to complete the operation.");
+    assert_eq!(
+        body["error"]["message"],
+        "Insufficient privileges to complete the operation."
+    );
     assert!(body["error"]["innerError"]["request-id"].is_string());
     let (st, www, body) = get(&format!("{g}/applications"), None).await;
     assert_eq!(st, 401);
@@ -92,7 +175,10 @@ async fn graph_denies_without_permission_and_without_token() {
     let p = app_token(&sim, "https://purview.azure.net/.default").await;
     let (st, _, body) = get(&format!("{g}/applications"), Some(&p)).await;
     assert_eq!(st, 401);
-    assert!(body["error"]["message"].as_str().unwrap().contains("Invalid audience"));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Invalid audience"));
 }
 
 #[tokio::test]
@@ -102,7 +188,14 @@ async fn arm_role_assignments_with_inheritance() {
     let scope = sim.s("arm_scope");
     let sp = {
         let g = app_token(&sim, "https://graph.microsoft.com/.default").await;
-        let (_, _, sp) = get(&format!("{}/v1.0/servicePrincipals(appId='{PURVIEW_APP}')", sim.s("graph")), Some(&g)).await;
+        let (_, _, sp) = get(
+            &format!(
+                "{}/v1.0/servicePrincipals(appId='{PURVIEW_APP}')",
+                sim.s("graph")
+            ),
+            Some(&g),
+        )
+        .await;
         sp["id"].as_str().unwrap().to_string()
     };
     let url = format!(
@@ -112,15 +205,29 @@ async fn arm_role_assignments_with_inheritance() {
     let (st, _, body) = get(&url, Some(&t)).await;
     assert_eq!(st, 200, "{body}");
     let v = body["value"].as_array().unwrap();
-    assert_eq!(v.len(), 2, "resource group and subscription assignments are inherited");
+    assert_eq!(
+        v.len(),
+        2,
+        "resource group and subscription assignments are inherited"
+    );
     for a in v {
-        assert!(a["properties"]["createdOn"].as_str().unwrap().ends_with('Z'));
+        assert!(a["properties"]["createdOn"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z'));
         assert_eq!(a["properties"]["principalType"], "ServicePrincipal");
-        assert!(a["properties"]["roleDefinitionId"].as_str().unwrap().contains("/roleDefinitions/"));
+        assert!(a["properties"]["roleDefinitionId"]
+            .as_str()
+            .unwrap()
+            .contains("/roleDefinitions/"));
         assert!(scope.starts_with(a["properties"]["scope"].as_str().unwrap()));
     }
     let rd = v[0]["properties"]["roleDefinitionId"].as_str().unwrap();
-    let (st, _, def) = get(&format!("{}{rd}?api-version=2022-04-01", sim.s("arm")), Some(&t)).await;
+    let (st, _, def) = get(
+        &format!("{}{rd}?api-version=2022-04-01", sim.s("arm")),
+        Some(&t),
+    )
+    .await;
     assert_eq!(st, 200);
     assert!(def["properties"]["roleName"].is_string());
     // A Purview token at ARM, and no token.
@@ -138,17 +245,33 @@ async fn arm_role_assignments_with_inheritance() {
 async fn healthy_data_planes_answer() {
     let sim = SimProc::start("healthy", &[]);
     let p = app_token(&sim, "https://purview.azure.net/.default").await;
-    for path in ["/catalog/api/atlas/v2/types/typedefs", "/scan/datasources", "/account/collections", "/policystore/metadataPolicies"] {
+    for path in [
+        "/catalog/api/atlas/v2/types/typedefs",
+        "/scan/datasources",
+        "/account/collections",
+        "/policystore/metadataPolicies",
+    ] {
         let (st, _, body) = get(&format!("{}{path}", sim.s("purview")), Some(&p)).await;
         assert_eq!(st, 200, "{path}: {body}");
     }
     let la = app_token(&sim, "https://api.loganalytics.io/.default").await;
-    let url = format!("{}/v1/workspaces/{}/query?query=Heartbeat", sim.s("loganalytics"), sim.s("workspace_id"));
+    let url = format!(
+        "{}/v1/workspaces/{}/query?query=Heartbeat",
+        sim.s("loganalytics"),
+        sim.s("workspace_id")
+    );
     let (st, _, body) = get(&url, Some(&la)).await;
     assert_eq!(st, 200, "{body}");
     assert_eq!(body["tables"][0]["name"], "PrimaryResult");
     let pp = app_token(&sim, "https://api.powerplatform.com/.default").await;
-    let (st, _, body) = get(&format!("{}/environmentmanagement/environments", sim.s("powerplatform")), Some(&pp)).await;
+    let (st, _, body) = get(
+        &format!(
+            "{}/environmentmanagement/environments",
+            sim.s("powerplatform")
+        ),
+        Some(&pp),
+    )
+    .await;
     assert_eq!(st, 200, "{body}");
 }
 
@@ -160,9 +283,19 @@ async fn data_plane_call(name: &str) -> (u16, Option<String>, Value) {
     let t = body["access_token"].as_str().unwrap().to_string();
     let url = match sim.arg("--api").unwrap().as_str() {
         "purview" => format!("{}/catalog/api/atlas/v2/types/typedefs", sim.s("purview")),
-        "loganalytics" => format!("{}/v1/workspaces/{}/query?query=Heartbeat", sim.s("loganalytics"), sim.s("workspace_id")),
-        "powerplatform" => format!("{}/environmentmanagement/environments/Default-2b7c3f1e-6a4d-4f8e-9c0b-7d1e2f3a4b5c", sim.s("powerplatform")),
-        "graph" => format!("{}/v1.0/applications(appId='{PURVIEW_APP}')", sim.s("graph")),
+        "loganalytics" => format!(
+            "{}/v1/workspaces/{}/query?query=Heartbeat",
+            sim.s("loganalytics"),
+            sim.s("workspace_id")
+        ),
+        "powerplatform" => format!(
+            "{}/environmentmanagement/environments/Default-2b7c3f1e-6a4d-4f8e-9c0b-7d1e2f3a4b5c",
+            sim.s("powerplatform")
+        ),
+        "graph" => format!(
+            "{}/v1.0/applications(appId='{PURVIEW_APP}')",
+            sim.s("graph")
+        ),
         other => panic!("{other}"),
     };
     get(&url, Some(&t)).await
@@ -173,7 +306,10 @@ async fn data_plane_scenarios_refuse_as_the_services_do() {
     let (st, _, body) = data_plane_call("data-plane-role-missing").await;
     assert_eq!(st, 403);
     assert_eq!(body["errorCode"], "ATLAS-403-00-001");
-    assert!(body["errorMessage"].as_str().unwrap().contains("Data Curator"));
+    assert!(body["errorMessage"]
+        .as_str()
+        .unwrap()
+        .contains("Data Curator"));
 
     let (st, _, body) = data_plane_call("rbac-role-missing").await;
     assert_eq!(st, 403);
@@ -206,10 +342,17 @@ async fn data_plane_scenarios_refuse_as_the_services_do() {
 async fn propagation_shows_in_arm_too() {
     let sim = SimProc::start("rbac-propagation-pending", &[]);
     let t = app_token(&sim, "https://management.azure.com/.default").await;
-    let url = format!("{}{}?api-version=2023-09-01", sim.s("arm"), sim.s("arm_scope"));
+    let url = format!(
+        "{}{}?api-version=2023-09-01",
+        sim.s("arm"),
+        sim.s("arm_scope")
+    );
     let (st, _, body) = get(&url, Some(&t)).await;
     assert_eq!(st, 403, "{body}");
     assert_eq!(body["error"]["code"], "AuthorizationFailed");
-    assert!(body["error"]["message"].as_str().unwrap().contains("If access was recently granted"));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("If access was recently granted"));
     let _ = json!(null);
 }

@@ -63,14 +63,26 @@ async fn faults_hit_then_the_endpoint_recovers() {
     let purview_token = tok["access_token"].as_str().unwrap().to_string();
 
     // Graph: 429 with Retry-After, then normal (401 here: no token).
-    let r = http().get(format!("{}/v1.0/applications", sim.s("graph"))).send().await.unwrap();
+    let r = http()
+        .get(format!("{}/v1.0/applications", sim.s("graph")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 429);
     assert_eq!(r.headers()["retry-after"], "3");
-    let r = http().get(format!("{}/v1.0/applications", sim.s("graph"))).send().await.unwrap();
+    let r = http()
+        .get(format!("{}/v1.0/applications", sim.s("graph")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 401);
 
     // ARM: 500 once.
-    let r = http().get(format!("{}/subscriptions/x?api-version=1", sim.s("arm"))).send().await.unwrap();
+    let r = http()
+        .get(format!("{}/subscriptions/x?api-version=1", sim.s("arm")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 500);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "InternalServerError");
@@ -83,18 +95,39 @@ async fn faults_hit_then_the_endpoint_recovers() {
     assert_eq!(st, 200);
 
     // Log Analytics: the body is cut short.
-    let url = format!("{}/v1/workspaces/{}/query?query=x", sim.s("loganalytics"), sim.s("workspace_id"));
+    let url = format!(
+        "{}/v1/workspaces/{}/query?query=x",
+        sim.s("loganalytics"),
+        sim.s("workspace_id")
+    );
     let r = http().get(&url).send().await.unwrap();
     assert!(r.bytes().await.is_err(), "truncated body expected");
 
     // Power Platform: an HTML page from a proxy.
-    let r = http().get(format!("{}/environmentmanagement/environments", sim.s("powerplatform"))).send().await.unwrap();
+    let r = http()
+        .get(format!(
+            "{}/environmentmanagement/environments",
+            sim.s("powerplatform")
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 502);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     assert!(r.text().await.unwrap().contains("<html>"));
 
     // Discovery: only slower.
-    let (st, _, _) = get(&format!("{}/{TENANT}/v2.0/.well-known/openid-configuration", sim.s("authority")), None).await;
+    let (st, _, _) = get(
+        &format!(
+            "{}/{TENANT}/v2.0/.well-known/openid-configuration",
+            sim.s("authority")
+        ),
+        None,
+    )
+    .await;
     assert_eq!(st, 200);
 }
 
@@ -102,7 +135,12 @@ async fn faults_hit_then_the_endpoint_recovers() {
 async fn service_unavailable_sends_retry_after() {
     let sim = SimProc::start("service-unavailable", &[]);
     let url = format!("{}/{TENANT}/oauth2/v2.0/token", sim.s("authority"));
-    let r = http().post(url).form(&[("grant_type", "client_credentials")]).send().await.unwrap();
+    let r = http()
+        .post(url)
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 503);
     assert_eq!(r.headers()["retry-after"], "7");
 }
@@ -119,13 +157,19 @@ async fn tls_serves_https_with_the_printed_ca() {
         .build()
         .unwrap();
     let r = client
-        .get(format!("{}/{TENANT}/v2.0/.well-known/openid-configuration", sim.s("authority")))
+        .get(format!(
+            "{}/{TENANT}/v2.0/.well-known/openid-configuration",
+            sim.s("authority")
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let d: Value = r.json().await.unwrap();
-    assert!(d["token_endpoint"].as_str().unwrap().starts_with("https://"));
+    assert!(d["token_endpoint"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
 }
 
 #[tokio::test]
@@ -150,10 +194,16 @@ async fn library_api_starts_and_stops_in_process() {
             assert_eq!(s.expect[0], n, "{n} is named after its rule");
         }
     }
-    let h = sim::start(Scenario::builtin("client-secret-invalid").unwrap(), SimOptions::default())
-        .await
-        .unwrap();
-    let url = format!("{}/{}/oauth2/v2.0/token", h.info.authority, h.info.tenant_id);
+    let h = sim::start(
+        Scenario::builtin("client-secret-invalid").unwrap(),
+        SimOptions::default(),
+    )
+    .await
+    .unwrap();
+    let url = format!(
+        "{}/{}/oauth2/v2.0/token",
+        h.info.authority, h.info.tenant_id
+    );
     let r = http()
         .post(url)
         .form(&[

@@ -26,22 +26,63 @@ const TOKEN_FAILURES: &[(&str, u16, &str, i64)] = &[
     ("client-secret-id-used", 401, "invalid_client", 7000215),
     ("client-secret-expired", 401, "invalid_client", 7000222),
     ("client-credential-missing", 401, "invalid_client", 7000216),
-    ("certificate-credential-invalid", 401, "invalid_client", 700027),
-    ("app-not-found-in-tenant", 400, "unauthorized_client", 700016),
+    (
+        "certificate-credential-invalid",
+        401,
+        "invalid_client",
+        700027,
+    ),
+    (
+        "app-not-found-in-tenant",
+        400,
+        "unauthorized_client",
+        700016,
+    ),
     ("service-principal-missing", 401, "invalid_client", 7000229),
     ("tenant-not-found", 400, "invalid_request", 90002),
-    ("single-tenant-app-on-common-endpoint", 400, "invalid_request", 50194),
-    ("spa-cross-origin-redemption", 400, "invalid_request", 9002326),
+    (
+        "single-tenant-app-on-common-endpoint",
+        400,
+        "invalid_request",
+        50194,
+    ),
+    (
+        "spa-cross-origin-redemption",
+        400,
+        "invalid_request",
+        9002326,
+    ),
     ("invalid-scope", 400, "invalid_scope", 1002012),
-    ("resource-principal-missing", 400, "invalid_resource", 500011),
+    (
+        "resource-principal-missing",
+        400,
+        "invalid_resource",
+        500011,
+    ),
     ("conditional-access-blocked", 400, "invalid_grant", 53003),
-    ("federated-credential-mismatch", 400, "invalid_request", 700213),
+    (
+        "federated-credential-mismatch",
+        400,
+        "invalid_request",
+        700213,
+    ),
     ("admin-consent-missing", 400, "invalid_grant", 65001),
     ("mfa-required", 400, "invalid_grant", 50076),
     ("user-assignment-required", 400, "invalid_grant", 50105),
-    ("public-client-flows-disabled", 401, "invalid_client", 7000218),
-    ("public-client-with-credential", 401, "invalid_client", 700025),
+    (
+        "public-client-flows-disabled",
+        401,
+        "invalid_client",
+        7000218,
+    ),
+    (
+        "public-client-with-credential",
+        401,
+        "invalid_client",
+        700025,
+    ),
     ("service-unavailable", 503, "temporarily_unavailable", 90033),
+    ("clock-skew", 401, "invalid_client", 700024),
 ];
 
 #[tokio::test]
@@ -88,7 +129,11 @@ async fn healthy_client_credentials_give_a_v1_token_that_verifies() {
     assert_eq!(c["tid"], TENANT);
     assert_eq!(c["oid"], c["sub"]);
     assert!(c["uti"].is_string());
-    let (iat, nbf, exp) = (c["iat"].as_i64().unwrap(), c["nbf"].as_i64().unwrap(), c["exp"].as_i64().unwrap());
+    let (iat, nbf, exp) = (
+        c["iat"].as_i64().unwrap(),
+        c["nbf"].as_i64().unwrap(),
+        c["exp"].as_i64().unwrap(),
+    );
     assert!(iat <= nbf && nbf < exp);
     assert!(c.get("scp").is_none());
 }
@@ -155,7 +200,10 @@ async fn healthy_certificate_and_federated_assertions_are_accepted() {
             ("grant_type", "client_credentials".to_string()),
             ("client_id", PURVIEW_APP.to_string()),
             ("scope", "https://purview.azure.net/.default".to_string()),
-            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_string()),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_string(),
+            ),
             ("client_assertion", assertion),
         ]
     };
@@ -166,7 +214,14 @@ async fn healthy_certificate_and_federated_assertions_are_accepted() {
     let (st, body) = token(&sim, TENANT, true, &base(fed), None).await;
     assert_eq!(st, 200, "{body}");
     // An assertion for another audience is refused.
-    let (st, body) = token(&sim, TENANT, true, &base(cert_assertion(&sim, "https://example.com/")), None).await;
+    let (st, body) = token(
+        &sim,
+        TENANT,
+        true,
+        &base(cert_assertion(&sim, "https://example.com/")),
+        None,
+    )
+    .await;
     assert_aad_error(st, &body, 401, "invalid_client", 700021);
 }
 
@@ -178,7 +233,10 @@ async fn healthy_ropc_gives_a_delegated_token() {
         ("client_id", PP_APP.to_string()),
         ("username", "alice@contoso.onmicrosoft.com".to_string()),
         ("password", "Sim-Fixture-Passw0rd!".to_string()),
-        ("scope", "https://api.powerplatform.com/.default openid profile offline_access".to_string()),
+        (
+            "scope",
+            "https://api.powerplatform.com/.default openid profile offline_access".to_string(),
+        ),
         ("client_info", "1".to_string()),
     ];
     let (st, body) = token(&sim, TENANT, true, &form, None).await;
@@ -199,15 +257,79 @@ async fn healthy_ropc_gives_a_delegated_token() {
 #[tokio::test]
 async fn malformed_requests_get_entra_errors_never_a_crash() {
     let sim = SimProc::start("healthy", &[]);
-    let cases: Vec<(Vec<(&str, String)>, u16, &str, i64)> = vec![
+    type Case = (Vec<(&'static str, String)>, u16, &'static str, i64);
+    let cases: Vec<Case> = vec![
         (vec![], 400, "invalid_request", 900144),
-        (vec![("grant_type", "client_credentials".into())], 400, "invalid_request", 900144),
-        (vec![("grant_type", "magic".into()), ("client_id", PURVIEW_APP.into())], 400, "unsupported_grant_type", 70003),
-        (vec![("grant_type", "client_credentials".into()), ("client_id", "not-a-guid".into()), ("scope", "x".into())], 400, "unauthorized_client", 700038),
-        (vec![("grant_type", "client_credentials".into()), ("client_id", PURVIEW_APP.into())], 400, "invalid_request", 900144),
-        (vec![("grant_type", "client_credentials".into()), ("client_id", PURVIEW_APP.into()), ("scope", "https://purview.azure.net/.default".into())], 401, "invalid_client", 7000216),
-        (vec![("grant_type", "client_credentials".into()), ("client_id", PURVIEW_APP.into()), ("scope", "https://purview.azure.net/.default".into()), ("client_assertion", "x.y".into()), ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into())], 400, "invalid_request", 50027),
-        (vec![("grant_type", "client_credentials".into()), ("client_id", PURVIEW_APP.into()), ("scope", "purview.azure.net/.default".into()), ("client_secret", "x".into())], 401, "invalid_client", 7000215),
+        (
+            vec![("grant_type", "client_credentials".into())],
+            400,
+            "invalid_request",
+            900144,
+        ),
+        (
+            vec![
+                ("grant_type", "magic".into()),
+                ("client_id", PURVIEW_APP.into()),
+            ],
+            400,
+            "unsupported_grant_type",
+            70003,
+        ),
+        (
+            vec![
+                ("grant_type", "client_credentials".into()),
+                ("client_id", "not-a-guid".into()),
+                ("scope", "x".into()),
+            ],
+            400,
+            "unauthorized_client",
+            700038,
+        ),
+        (
+            vec![
+                ("grant_type", "client_credentials".into()),
+                ("client_id", PURVIEW_APP.into()),
+            ],
+            400,
+            "invalid_request",
+            900144,
+        ),
+        (
+            vec![
+                ("grant_type", "client_credentials".into()),
+                ("client_id", PURVIEW_APP.into()),
+                ("scope", "https://purview.azure.net/.default".into()),
+            ],
+            401,
+            "invalid_client",
+            7000216,
+        ),
+        (
+            vec![
+                ("grant_type", "client_credentials".into()),
+                ("client_id", PURVIEW_APP.into()),
+                ("scope", "https://purview.azure.net/.default".into()),
+                ("client_assertion", "x.y".into()),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+                ),
+            ],
+            400,
+            "invalid_request",
+            50027,
+        ),
+        (
+            vec![
+                ("grant_type", "client_credentials".into()),
+                ("client_id", PURVIEW_APP.into()),
+                ("scope", "purview.azure.net/.default".into()),
+                ("client_secret", "x".into()),
+            ],
+            401,
+            "invalid_client",
+            7000215,
+        ),
     ];
     for (form, status, error, code) in cases {
         let (st, body) = token(&sim, TENANT, true, &form, None).await;
@@ -215,7 +337,12 @@ async fn malformed_requests_get_entra_errors_never_a_crash() {
     }
     // Raw garbage, a GET, a bad tenant.
     let url = format!("{}/{TENANT}/oauth2/v2.0/token", sim.s("authority"));
-    let r = http().post(&url).body(vec![0xff, 0x00, b'%', b'=', b'&']).send().await.unwrap();
+    let r = http()
+        .post(&url)
+        .body(vec![0xff, 0x00, b'%', b'=', b'&'])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 400);
     let r = http().get(&url).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 400);
@@ -232,22 +359,39 @@ async fn malformed_requests_get_entra_errors_never_a_crash() {
 async fn discovery_documents_and_keys() {
     let sim = SimProc::start("healthy", &[]);
     let a = sim.s("authority");
-    let (st, _, d) = get(&format!("{a}/{TENANT}/v2.0/.well-known/openid-configuration"), None).await;
+    let (st, _, d) = get(
+        &format!("{a}/{TENANT}/v2.0/.well-known/openid-configuration"),
+        None,
+    )
+    .await;
     assert_eq!(st, 200);
     assert_eq!(d["issuer"], format!("{a}/{TENANT}/v2.0"));
-    assert_eq!(d["token_endpoint"], format!("{a}/{TENANT}/oauth2/v2.0/token"));
-    let (st, _, d1) = get(&format!("{a}/{TENANT}/.well-known/openid-configuration"), None).await;
+    assert_eq!(
+        d["token_endpoint"],
+        format!("{a}/{TENANT}/oauth2/v2.0/token")
+    );
+    let (st, _, d1) = get(
+        &format!("{a}/{TENANT}/.well-known/openid-configuration"),
+        None,
+    )
+    .await;
     assert_eq!(st, 200);
     assert_eq!(d1["issuer"], format!("https://sts.windows.net/{TENANT}/"));
     let (st, _, k) = get(d["jwks_uri"].as_str().unwrap(), None).await;
     assert_eq!(st, 200);
     let keys = k["keys"].as_array().unwrap();
     assert!(keys.len() >= 2);
-    assert!(keys.iter().all(|k| k["kty"] == "RSA" && k["x5c"].is_array() && k["issuer"].is_string()));
+    assert!(keys
+        .iter()
+        .all(|k| k["kty"] == "RSA" && k["x5c"].is_array() && k["issuer"].is_string()));
     let (st, _, k1) = get(&format!("{a}/common/discovery/keys"), None).await;
     assert_eq!(st, 200);
     assert!(k1["keys"][0].get("issuer").is_none());
-    let (st, _, e) = get(&format!("{a}/00000000-1111-2222-3333-444444444444/v2.0/.well-known/openid-configuration"), None).await;
+    let (st, _, e) = get(
+        &format!("{a}/00000000-1111-2222-3333-444444444444/v2.0/.well-known/openid-configuration"),
+        None,
+    )
+    .await;
     assert_eq!(st, 400);
     assert_eq!(e["error_codes"], json!([90002]));
 }
@@ -260,7 +404,12 @@ async fn client_request_id_becomes_the_correlation_id() {
     let r = http()
         .post(url)
         .header("client-request-id", cid)
-        .form(&[("grant_type", "client_credentials"), ("client_id", PURVIEW_APP), ("client_secret", "x"), ("scope", "https://purview.azure.net/.default")])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", PURVIEW_APP),
+            ("client_secret", "x"),
+            ("scope", "https://purview.azure.net/.default"),
+        ])
         .send()
         .await
         .unwrap();
@@ -277,12 +426,20 @@ async fn the_log_has_field_names_and_never_secrets() {
     let _ = client_token(&sim).await;
     let secret = sim.env("AZURE_CLIENT_SECRET").unwrap();
     let url = format!("{}/{TENANT}/oauth2/v2.0/token", sim.s("authority"));
-    let _ = http().post(url).header("Origin", "http://localhost:3000").form(&[("grant_type", "client_credentials")]).send().await;
+    let _ = http()
+        .post(url)
+        .header("Origin", "http://localhost:3000")
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await;
     drop(sim);
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(!text.contains(&secret));
     let first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(first["method"], "POST");
-    assert!(first["form_fields"].as_array().unwrap().contains(&json!("client_secret")));
+    assert!(first["form_fields"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("client_secret")));
     assert!(text.contains("\"origin\":\"http://localhost:3000\""));
 }

@@ -260,7 +260,7 @@ pub fn assertion_audience(aud: &str) -> AadError {
 
 pub fn assertion_time(now: &str, from: &str, to: &str) -> AadError {
     AadError::new(
-        400,
+        401,
         "invalid_client",
         700024,
         format!("Client assertion is not within its valid time range. Current time: {now}, assertion valid from {from}, expiry time of assertion {to}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials ."),
@@ -421,6 +421,40 @@ pub fn refresh_token_invalid() -> AadError {
         9002313,
         "Invalid request. Request is malformed or invalid.",
     )
+}
+
+pub fn refresh_token_other_client() -> AadError {
+    AadError::new(
+        400,
+        "invalid_grant",
+        70000,
+        "Provided grant is invalid or malformed.",
+    )
+}
+
+pub fn refresh_token_expired(issued: i64, inactive_secs: i64) -> AadError {
+    let d = inactive_secs.max(0);
+    AadError::new(
+        400,
+        "invalid_grant",
+        700082,
+        format!(
+            "The refresh token has expired due to inactivity. The token was issued on {} and was inactive for {}.{:02}:{:02}:{:02}.",
+            iso_fraction(issued),
+            d / 86_400,
+            d % 86_400 / 3600,
+            d % 3600 / 60,
+            d % 60
+        ),
+    )
+    .suberror("bad_token")
+}
+
+fn iso_fraction(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S.0000000Z")
+        .to_string()
 }
 
 pub fn transient() -> AadError {

@@ -12,9 +12,15 @@ use crate::knowledge::apis;
 use serde_json::{json, Value};
 
 fn arm_error(status: u16, code: &str, message: &str) -> Reply {
-    Reply::json(status, &json!({"error": {"code": code, "message": message}}))
-        .header("x-ms-request-id", uuid::Uuid::new_v4().to_string())
-        .header("x-ms-failure-cause", if status == 403 { "gateway" } else { "" }.to_string())
+    Reply::json(
+        status,
+        &json!({"error": {"code": code, "message": message}}),
+    )
+    .header("x-ms-request-id", uuid::Uuid::new_v4().to_string())
+    .header(
+        "x-ms-failure-cause",
+        if status == 403 { "gateway" } else { "" }.to_string(),
+    )
 }
 
 /// The 401 ARM answers for a token problem, with its `WWW-Authenticate` challenge.
@@ -128,7 +134,8 @@ pub fn authorized(w: &World, principal: &str, scope: &str, action: &str, now: i6
         .into_iter()
         .filter(|(_, in_force)| *in_force)
         .any(|(r, _)| {
-            role_by_id(&r.role_id).is_some_and(|(_, _, acts)| acts.iter().any(|a| action_matches(a, action)))
+            role_by_id(&r.role_id)
+                .is_some_and(|(_, _, acts)| acts.iter().any(|a| action_matches(a, action)))
         })
 }
 
@@ -189,7 +196,11 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
                 &format!("The subscription '{other}' could not be found."),
             );
         }
-        return arm_error(404, "NoRegisteredProviderFound", "No registered resource provider found for this path.");
+        return arm_error(
+            404,
+            "NoRegisteredProviderFound",
+            "No registered resource provider found for this path.",
+        );
     }
     const RA: &str = "/providers/microsoft.authorization/roleassignments";
     const RD: &str = "/providers/microsoft.authorization/roledefinitions";
@@ -201,9 +212,11 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
         }
         let filter = req.query.get("$filter").map(String::as_str).unwrap_or("");
         let at_scope = filter.contains("atScope()");
+        // `principalId eq '…'` and `assignedTo('…')` both name the principal.
         let principal = filter
             .split("principalId eq '")
             .nth(1)
+            .or_else(|| filter.split("assignedTo('").nth(1))
             .and_then(|r| r.split('\'').next())
             .map(str::to_ascii_lowercase);
         let s = scope.to_ascii_lowercase();
@@ -216,7 +229,11 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
                 let below = rs.starts_with(&format!("{s}/"));
                 above_or_at || (!at_scope && below)
             })
-            .filter(|r| principal.as_ref().is_none_or(|p| r.principal_id.to_ascii_lowercase() == *p))
+            .filter(|r| {
+                principal
+                    .as_ref()
+                    .is_none_or(|p| r.principal_id.to_ascii_lowercase() == *p)
+            })
             .map(|r| role_assignment_json(w, r))
             .collect();
         return Reply::json(200, &json!({ "value": items }));
@@ -227,7 +244,11 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
         if !id.is_empty() {
             return match role_by_id(id) {
                 Some(r) => Reply::json(200, &role_definition_json(sub, r)),
-                None => arm_error(404, "RoleDefinitionDoesNotExist", "The specified role definition with ID does not exist."),
+                None => arm_error(
+                    404,
+                    "RoleDefinitionDoesNotExist",
+                    "The specified role definition with ID does not exist.",
+                ),
             };
         }
         let filter = req.query.get("$filter").map(String::as_str).unwrap_or("");
@@ -236,8 +257,14 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
             .nth(1)
             .and_then(|r| r.split('\'').next());
         let items: Vec<Value> = match name {
-            Some(n) => role_by_name(n).into_iter().map(|r| role_definition_json(sub, r)).collect(),
-            None => BUILTIN_ROLES.iter().map(|r| role_definition_json(sub, r)).collect(),
+            Some(n) => role_by_name(n)
+                .into_iter()
+                .map(|r| role_definition_json(sub, r))
+                .collect(),
+            None => BUILTIN_ROLES
+                .iter()
+                .map(|r| role_definition_json(sub, r))
+                .collect(),
         };
         return Reply::json(200, &json!({ "value": items }));
     }
@@ -257,7 +284,10 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
             json!({"id": w.workspace_resource_id, "name": az.workspace_name, "type": "Microsoft.OperationalInsights/workspaces", "location": "westeurope", "properties": {"customerId": az.workspace_id, "provisioningState": "Succeeded", "sku": {"name": "PerGB2018"}}}),
         ),
     ];
-    match known.into_iter().find(|(id, _)| id.eq_ignore_ascii_case(path)) {
+    match known
+        .into_iter()
+        .find(|(id, _)| id.eq_ignore_ascii_case(path))
+    {
         Some((id, v)) => {
             let action = if id == w.workspace_resource_id {
                 "Microsoft.OperationalInsights/workspaces/read"

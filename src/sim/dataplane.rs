@@ -74,7 +74,9 @@ fn purview_operation(path: &str, method: &str) -> (&'static str, &'static [&'sta
         ("scanning", &["Data Source Administrator"])
     } else if p.starts_with("/account") {
         ("account", &["Collection Admin"])
-    } else if p.starts_with("/policystore/metadatapolicies") || p.starts_with("/policystore/metadataroles") {
+    } else if p.starts_with("/policystore/metadatapolicies")
+        || p.starts_with("/policystore/metadataroles")
+    {
         ("metadata-policy", &["Collection Admin"])
     } else if p.starts_with("/policystore") || p.starts_with("/pds") {
         ("devops-policy", &["Policy Author"])
@@ -128,7 +130,8 @@ pub fn purview(sim: &Sim, req: &Req, path: &str) -> Reply {
     }
     let body = match family {
         "account" => {
-            let mut cols = vec![json!({"name": account, "friendlyName": account, "parentCollection": null})];
+            let mut cols =
+                vec![json!({"name": account, "friendlyName": account, "parentCollection": null})];
             for c in &w.scenario.purview.collections {
                 cols.push(json!({"name": c.name, "friendlyName": c.name, "parentCollection": {"type": "CollectionReference", "referenceName": c.parent}}));
             }
@@ -150,8 +153,10 @@ pub fn powerplatform(sim: &Sim, req: &Req, path: &str) -> Reply {
         Ok(c) => c,
         Err(p) => {
             let (code, msg) = problem_text(&p);
-            return Reply::json(401, &json!({"error": {"code": code, "message": msg}}))
-                .header("WWW-Authenticate", challenge(sim, "https://api.powerplatform.com", &p));
+            return Reply::json(401, &json!({"error": {"code": code, "message": msg}})).header(
+                "WWW-Authenticate",
+                challenge(sim, "https://api.powerplatform.com", &p),
+            );
         }
     };
     let env = &w.scenario.powerplatform.environment;
@@ -161,10 +166,16 @@ pub fn powerplatform(sim: &Sim, req: &Req, path: &str) -> Reply {
         let name = app.map(|a| a.spec.name.clone()).unwrap_or_default();
         let pp = &w.scenario.powerplatform;
         if !pp.management_apps.contains(&name) {
-            return Reply::json(403, &json!({"error": {"code": "AppOnlyTokenNotSupported", "message": format!("The Power Platform API accepts delegated (user) tokens. Application '{client}' presented an app-only token and is not registered as a management application.")}}));
+            return Reply::json(
+                403,
+                &json!({"error": {"code": "AppOnlyTokenNotSupported", "message": format!("The Power Platform API accepts delegated (user) tokens. Application '{client}' presented an app-only token and is not registered as a management application.")}}),
+            );
         }
         if !pp.application_users.contains(&name) {
-            return Reply::json(403, &json!({"error": {"code": "ApplicationUserNotFound", "message": format!("Application '{client}' is not an application user in environment '{env}'.")}}));
+            return Reply::json(
+                403,
+                &json!({"error": {"code": "ApplicationUserNotFound", "message": format!("Application '{client}' is not an application user in environment '{env}'.")}}),
+            );
         }
     }
     let p = path.trim_end_matches('/').to_ascii_lowercase();
@@ -185,9 +196,15 @@ pub fn powerplatform(sim: &Sim, req: &Req, path: &str) -> Reply {
         if id.eq_ignore_ascii_case(env) {
             return Reply::json(200, &env_json);
         }
-        return Reply::json(404, &json!({"error": {"code": "EnvironmentNotFound", "message": format!("Environment '{id}' was not found.")}}));
+        return Reply::json(
+            404,
+            &json!({"error": {"code": "EnvironmentNotFound", "message": format!("Environment '{id}' was not found.")}}),
+        );
     }
-    Reply::json(404, &json!({"error": {"code": "NotFound", "message": "The simulator's Power Platform API has no such operation."}}))
+    Reply::json(
+        404,
+        &json!({"error": {"code": "NotFound", "message": "The simulator's Power Platform API has no such operation."}}),
+    )
 }
 
 // ---------------------------------------------------------------- Log Analytics
@@ -207,22 +224,45 @@ pub fn loganalytics(sim: &Sim, req: &Req, path: &str) -> Reply {
         Err(p) => {
             let (code, msg) = problem_text(&p);
             let r = if p == TokenProblem::Missing {
-                la_error(401, "AuthorizationRequiredError", "Valid authentication was not provided", None)
+                la_error(
+                    401,
+                    "AuthorizationRequiredError",
+                    "Valid authentication was not provided",
+                    None,
+                )
             } else {
-                la_error(401, "InvalidTokenError", "The provided authentication is not valid for this resource", Some((code, &msg)))
+                la_error(
+                    401,
+                    "InvalidTokenError",
+                    "The provided authentication is not valid for this resource",
+                    Some((code, &msg)),
+                )
             };
-            return r.header("WWW-Authenticate", challenge(sim, "https://api.loganalytics.io", &p));
+            return r.header(
+                "WWW-Authenticate",
+                challenge(sim, "https://api.loganalytics.io", &p),
+            );
         }
     };
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let (Some(&"v1"), Some(&"workspaces"), Some(ws), Some(&"query")) =
         (segs.first(), segs.get(1), segs.get(2), segs.get(3))
     else {
-        return la_error(404, "PathNotFoundError", "The requested path does not exist", None);
+        return la_error(
+            404,
+            "PathNotFoundError",
+            "The requested path does not exist",
+            None,
+        );
     };
     let az = &w.scenario.azure;
     if !ws.eq_ignore_ascii_case(&az.workspace_id) {
-        return la_error(404, "WorkspaceNotFoundError", &format!("Workspace {ws} not found"), None);
+        return la_error(
+            404,
+            "WorkspaceNotFoundError",
+            &format!("Workspace {ws} not found"),
+            None,
+        );
     }
     let query = if req.method == "POST" {
         serde_json::from_slice::<Value>(&req.body)
@@ -232,14 +272,25 @@ pub fn loganalytics(sim: &Sim, req: &Req, path: &str) -> Reply {
         req.query.get("query").cloned()
     };
     if query.as_deref().is_none_or(|q| q.trim().is_empty()) {
-        return la_error(400, "BadArgumentError", "The request had some invalid properties", Some(("QueryValidationError", "A query is required")));
+        return la_error(
+            400,
+            "BadArgumentError",
+            "The request had some invalid properties",
+            Some(("QueryValidationError", "A query is required")),
+        );
     }
     let (_, oid) = tokens::caller(&claims);
     let api = apis::by_key("loganalytics").expect("known API");
     let ok = w
         .effective_roles(&oid, &w.workspace_resource_id, req.now)
         .into_iter()
-        .any(|(r, in_force)| in_force && api.reader_roles.iter().any(|n| n.eq_ignore_ascii_case(&r.role_name)));
+        .any(|(r, in_force)| {
+            in_force
+                && api
+                    .reader_roles
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(&r.role_name))
+        });
     if !ok {
         return la_error(
             403,

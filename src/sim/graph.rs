@@ -54,13 +54,21 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
         Err(p) => {
             let msg = match p {
                 TokenProblem::Missing => "Access token is empty.".to_string(),
-                TokenProblem::Malformed => "IDX14100: JWT is not well formed, there are no dots (.).".to_string(),
+                TokenProblem::Malformed => {
+                    "IDX14100: JWT is not well formed, there are no dots (.).".to_string()
+                }
                 TokenProblem::BadSignature | TokenProblem::WrongIssuer { .. } => {
                     "Access token validation failure.".to_string()
                 }
-                TokenProblem::Expired { .. } => "Lifetime validation failed, the token is expired.".to_string(),
-                TokenProblem::NotYetValid { .. } => "Lifetime validation failed, the token is not yet valid.".to_string(),
-                TokenProblem::WrongAudience { .. } => "Access token validation failure. Invalid audience.".to_string(),
+                TokenProblem::Expired { .. } => {
+                    "Lifetime validation failed, the token is expired.".to_string()
+                }
+                TokenProblem::NotYetValid { .. } => {
+                    "Lifetime validation failed, the token is not yet valid.".to_string()
+                }
+                TokenProblem::WrongAudience { .. } => {
+                    "Access token validation failure. Invalid audience.".to_string()
+                }
             };
             return error(401, "InvalidAuthenticationToken", &msg, req).header(
                 "WWW-Authenticate",
@@ -72,12 +80,22 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
         }
     };
     if req.method != "GET" {
-        return error(405, "Request_BadRequest", "The simulator's Graph is read-only.", req);
+        return error(
+            405,
+            "Request_BadRequest",
+            "The simulator's Graph is read-only.",
+            req,
+        );
     }
     let rest = path.trim_start_matches('/');
     let (version, rest) = rest.split_once('/').unwrap_or((rest, ""));
     if version != "v1.0" && version != "beta" {
-        return error(400, "BadRequest", &format!("Invalid version: {version}"), req);
+        return error(
+            400,
+            "BadRequest",
+            &format!("Invalid version: {version}"),
+            req,
+        );
     }
     let mut held = tokens::claim_list(&claims, "roles");
     held.extend(tokens::claim_list(&claims, "scp"));
@@ -102,7 +120,13 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
         let app = match key_segment(first, "applications") {
             Key::None if segs.len() == 1 => {
                 let all: Vec<Value> = w.apps.iter().map(|a| application(w, a)).collect();
-                return collection(req, &format!("{base}/applications"), path, all, "applications");
+                return collection(
+                    req,
+                    &format!("{base}/applications"),
+                    path,
+                    all,
+                    "applications",
+                );
             }
             Key::AppId(id) => w.app_by_client_id(&id),
             Key::None => segs.get(1).and_then(|id| w.app_by_object_id(id)),
@@ -122,7 +146,11 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
             );
         };
         return match sub {
-            None => single(req, &format!("{base}/$metadata#applications/$entity"), application(w, app)),
+            None => single(
+                req,
+                &format!("{base}/$metadata#applications/$entity"),
+                application(w, app),
+            ),
             Some("federatedIdentityCredentials") => {
                 let items = app
                     .spec
@@ -139,9 +167,23 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
                         })
                     })
                     .collect();
-                collection(req, &format!("{base}/applications/{}/federatedIdentityCredentials", app.object_id), path, items, "federatedIdentityCredentials")
+                collection(
+                    req,
+                    &format!(
+                        "{base}/applications/{}/federatedIdentityCredentials",
+                        app.object_id
+                    ),
+                    path,
+                    items,
+                    "federatedIdentityCredentials",
+                )
             }
-            Some(other) => error(400, "BadRequest", &format!("Resource not found for the segment '{other}'."), req),
+            Some(other) => error(
+                400,
+                "BadRequest",
+                &format!("Resource not found for the segment '{other}'."),
+                req,
+            ),
         };
     }
 
@@ -154,15 +196,27 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
         let (sp, sub) = match key {
             Key::None if segs.len() == 1 => {
                 let all: Vec<Value> = sps.into_iter().map(|(v, _)| v).collect();
-                return collection(req, &format!("{base}/servicePrincipals"), path, all, "servicePrincipals");
+                return collection(
+                    req,
+                    &format!("{base}/servicePrincipals"),
+                    path,
+                    all,
+                    "servicePrincipals",
+                );
             }
             Key::AppId(id) => (
-                sps.into_iter().find(|(v, _)| v["appId"].as_str().is_some_and(|a| a.eq_ignore_ascii_case(&id))),
+                sps.into_iter().find(|(v, _)| {
+                    v["appId"]
+                        .as_str()
+                        .is_some_and(|a| a.eq_ignore_ascii_case(&id))
+                }),
                 segs.get(1).copied(),
             ),
             Key::None => (
                 sps.into_iter().find(|(v, _)| {
-                    v["id"].as_str().is_some_and(|a| segs.get(1).is_some_and(|s| a.eq_ignore_ascii_case(s)))
+                    v["id"]
+                        .as_str()
+                        .is_some_and(|a| segs.get(1).is_some_and(|s| a.eq_ignore_ascii_case(s)))
                 }),
                 segs.get(2).copied(),
             ),
@@ -178,20 +232,47 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
         };
         let sp_id = sp["id"].as_str().unwrap_or("").to_string();
         return match sub {
-            None => single(req, &format!("{base}/$metadata#servicePrincipals/$entity"), sp),
+            None => single(
+                req,
+                &format!("{base}/$metadata#servicePrincipals/$entity"),
+                sp,
+            ),
             Some("appRoleAssignments") => {
                 let items = app.map(|a| app_role_assignments(w, a)).unwrap_or_default();
-                collection(req, &format!("{base}/servicePrincipals/{sp_id}/appRoleAssignments"), path, items, "appRoleAssignments")
+                collection(
+                    req,
+                    &format!("{base}/servicePrincipals/{sp_id}/appRoleAssignments"),
+                    path,
+                    items,
+                    "appRoleAssignments",
+                )
             }
             Some("appRoleAssignedTo") => {
                 let items = assigned_to(w, &sp_id, app);
-                collection(req, &format!("{base}/servicePrincipals/{sp_id}/appRoleAssignedTo"), path, items, "appRoleAssignedTo")
+                collection(
+                    req,
+                    &format!("{base}/servicePrincipals/{sp_id}/appRoleAssignedTo"),
+                    path,
+                    items,
+                    "appRoleAssignedTo",
+                )
             }
             Some("oauth2PermissionGrants") => {
                 let items = app.map(|a| grants(w, a)).unwrap_or_default();
-                collection(req, &format!("{base}/servicePrincipals/{sp_id}/oauth2PermissionGrants"), path, items, "oauth2PermissionGrants")
+                collection(
+                    req,
+                    &format!("{base}/servicePrincipals/{sp_id}/oauth2PermissionGrants"),
+                    path,
+                    items,
+                    "oauth2PermissionGrants",
+                )
             }
-            Some(other) => error(400, "BadRequest", &format!("Resource not found for the segment '{other}'."), req),
+            Some(other) => error(
+                400,
+                "BadRequest",
+                &format!("Resource not found for the segment '{other}'."),
+                req,
+            ),
         };
     }
 
@@ -200,7 +281,13 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
             return denied();
         }
         let items: Vec<Value> = w.apps.iter().flat_map(|a| grants(w, a)).collect();
-        return collection(req, &format!("{base}/oauth2PermissionGrants"), path, items, "oauth2PermissionGrants");
+        return collection(
+            req,
+            &format!("{base}/oauth2PermissionGrants"),
+            path,
+            items,
+            "oauth2PermissionGrants",
+        );
     }
 
     if first == "auditLogs" && segs.get(1) == Some(&"signIns") {
@@ -230,7 +317,13 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
                 })
             })
             .collect();
-        return collection(req, &format!("{base}/auditLogs/signIns"), path, items, "auditLogs/signIns");
+        return collection(
+            req,
+            &format!("{base}/auditLogs/signIns"),
+            path,
+            items,
+            "auditLogs/signIns",
+        );
     }
 
     if rest.trim_end_matches('/') == "identity/conditionalAccess/policies" {
@@ -271,7 +364,13 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
                 })
             })
             .collect();
-        return collection(req, &format!("{base}/identity/conditionalAccess/policies"), path, items, "identity/conditionalAccess/policies");
+        return collection(
+            req,
+            &format!("{base}/identity/conditionalAccess/policies"),
+            path,
+            items,
+            "identity/conditionalAccess/policies",
+        );
     }
 
     error(
@@ -501,7 +600,11 @@ fn app_role_assignments(w: &World, a: &App) -> Vec<Value> {
 fn assigned_to(w: &World, sp_id: &str, app: Option<&App>) -> Vec<Value> {
     let mut out = vec![];
     if let Some(app) = app {
-        for u in w.users.iter().filter(|u| u.spec.assigned_to.contains(&app.spec.name)) {
+        for u in w
+            .users
+            .iter()
+            .filter(|u| u.spec.assigned_to.contains(&app.spec.name))
+        {
             out.push(json!({
                 "id": derived_guid(&format!("assign:{}:{}", u.object_id, sp_id)),
                 "deletedDateTime": null,
@@ -516,7 +619,11 @@ fn assigned_to(w: &World, sp_id: &str, app: Option<&App>) -> Vec<Value> {
         }
     }
     for client in &w.apps {
-        for p in client.perms.iter().filter(|p| p.kind == "Role" && p.granted) {
+        for p in client
+            .perms
+            .iter()
+            .filter(|p| p.kind == "Role" && p.granted)
+        {
             if resource_sp(w, &p.resource_app_id).0 == sp_id {
                 out.push(json!({
                     "id": derived_guid(&format!("ara:{}:{}", client.sp_object_id, p.id)),
@@ -538,7 +645,10 @@ fn assigned_to(w: &World, sp_id: &str, app: Option<&App>) -> Vec<Value> {
 fn grants(w: &World, a: &App) -> Vec<Value> {
     let mut by_resource: Vec<(String, Vec<String>)> = vec![];
     for p in a.perms.iter().filter(|p| p.kind == "Scope" && p.granted) {
-        match by_resource.iter_mut().find(|(r, _)| *r == p.resource_app_id) {
+        match by_resource
+            .iter_mut()
+            .find(|(r, _)| *r == p.resource_app_id)
+        {
             Some((_, v)) => v.push(p.value.clone()),
             None => by_resource.push((p.resource_app_id.clone(), vec![p.value.clone()])),
         }
@@ -611,7 +721,11 @@ fn collection(req: &Req, self_url: &str, _path: &str, items: Vec<Value>, ctx: &s
     let skip = req
         .query
         .get("$skiptoken")
-        .and_then(|t| t.strip_prefix("X%27").or(Some(t.as_str())).and_then(|t| t.parse::<usize>().ok()))
+        .and_then(|t| {
+            t.strip_prefix("X%27")
+                .or(Some(t.as_str()))
+                .and_then(|t| t.parse::<usize>().ok())
+        })
         .unwrap_or(0);
     let page: Vec<Value> = items
         .iter()

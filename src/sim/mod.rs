@@ -26,9 +26,11 @@
 
 mod aad_error;
 mod arm;
+mod authorize;
 mod dataplane;
 mod graph;
 mod http;
+mod imds;
 pub mod keys;
 pub mod scenario;
 mod server;
@@ -132,6 +134,8 @@ pub struct Sim {
     /// Matching requests each fault has hit so far.
     fault_hits: Mutex<Vec<u64>>,
     log: Option<Mutex<std::fs::File>>,
+    /// Refresh tokens handed out, by value.
+    refresh_tokens: Mutex<std::collections::HashMap<String, token_endpoint::RefreshEntry>>,
 }
 
 impl Sim {
@@ -229,13 +233,19 @@ pub struct SimHandle {
     pub addr: std::net::SocketAddr,
     stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    /// The state folder, when the simulator made it (and so removes it at shutdown).
+    owned_dir: Option<PathBuf>,
 }
 
 impl SimHandle {
-    /// Stops accepting, closes open connections, and waits for the server task.
+    /// Stops accepting, closes open connections, waits for the server task, and removes the
+    /// state folder it made (the CA, the client's certificate and federated token).
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+        if let Some(d) = self.owned_dir {
+            let _ = std::fs::remove_dir_all(d);
+        }
     }
 }
 
@@ -262,8 +272,7 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, St
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         )),
     };
-    std::fs::create_dir_all(&state_dir)
-        .map_err(|e| format!("{}: {e}", state_dir.display()))?;
+    std::fs::create_dir_all(&state_dir).map_err(|e| format!("{}: {e}", state_dir.display()))?;
     let write = |name: &str, text: &str| -> Result<String, String> {
         let p = state_dir.join(name);
         std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
@@ -297,7 +306,7 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, St
         }
     }
     if let Some(f) = &client.federated {
-        let now = chrono::Utc::now().timestamp();
+        let now = chrono::Utc::now().timestamp() + f.clock_skew_minutes * 60;
         let claims = serde_json::json!({
             "iss": f.issuer.clone().unwrap_or_else(|| info.federation_issuer.clone()),
             "sub": f.subject,
@@ -308,7 +317,8 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, St
             "jti": uuid::Uuid::new_v4().to_string(),
         });
         let p = write("federated-token", &world.federation.sign(&claims))?;
-        info.env.insert("AZURE_FEDERATED_TOKEN_FILE".into(), p.clone());
+        info.env
+            .insert("AZURE_FEDERATED_TOKEN_FILE".into(), p.clone());
         info.federated_token_file = Some(p);
     }
     if let Some(ca) = &info.ca {
@@ -332,6 +342,7 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, St
         latency_ms: opts.latency_ms,
         fault_hits: Mutex::new(vec![0; nfaults]),
         log,
+        refresh_tokens: Mutex::new(Default::default()),
     });
     let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.config));
     let (stop, rx) = tokio::sync::watch::channel(false);
@@ -341,6 +352,7 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, St
         addr,
         stop,
         task,
+        owned_dir: opts.state_dir.is_none().then_some(state_dir),
     })
 }
 
@@ -401,6 +413,14 @@ fn build_info(w: &World, base: &str) -> SimInfo {
     if let Some(p) = &c.password {
         env.insert("AZURE_PASSWORD".to_string(), p.clone());
     }
+    if c.credential == "managed-identity" {
+        // azure-identity's IMDS override; the simulator serves /metadata/identity/oauth2/token.
+        env.insert(
+            "AZURE_POD_IDENTITY_AUTHORITY_HOST".to_string(),
+            base.to_string(),
+        );
+        env.insert("AUTHCHECK_IMDS_ENDPOINT".to_string(), base.to_string());
+    }
     let api = c.api.clone();
     let api_endpoint = dataplanes.get(&api).cloned();
     let mut doctor_args = vec![
@@ -428,8 +448,23 @@ fn build_info(w: &World, base: &str) -> SimInfo {
         doctor_args.push("v1".into());
     }
     if let Some(sc) = &c.scope {
-        doctor_args.push(if c.endpoint == "v1" { "--resource" } else { "--scope" }.into());
+        doctor_args.push(
+            if c.endpoint == "v1" {
+                "--resource"
+            } else {
+                "--scope"
+            }
+            .into(),
+        );
         doctor_args.push(sc.clone());
+    }
+    if let Some(r) = &c.redirect_uri {
+        doctor_args.push("--redirect-uri".into());
+        doctor_args.push(r.clone());
+    }
+    if c.credential == "managed-identity" {
+        doctor_args.push("--imds-endpoint".into());
+        doctor_args.push(base.to_string());
     }
     if let Some(o) = &c.origin {
         doctor_args.push("--origin".into());
@@ -489,9 +524,7 @@ pub fn run(args: &SimArgs) -> Result<i32, CliError> {
             log: args.log.clone(),
             state_dir: args.state_dir.clone(),
         };
-        let handle = start(scenario, opts)
-            .await
-            .map_err(CliError::Unavailable)?;
+        let handle = start(scenario, opts).await.map_err(CliError::Unavailable)?;
         let line = serde_json::to_string(&handle.info)
             .map_err(|e| CliError::Unavailable(format!("info: {e}")))?;
         crate::cli::emit(&line);

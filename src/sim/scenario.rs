@@ -10,7 +10,10 @@ use std::path::Path;
 
 /// The built-in scenarios, embedded at build time: (name, TOML).
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("healthy", include_str!("../../fixtures/scenarios/healthy.toml")),
+    (
+        "healthy",
+        include_str!("../../fixtures/scenarios/healthy.toml"),
+    ),
     (
         "admin-consent-missing",
         include_str!("../../fixtures/scenarios/admin-consent-missing.toml"),
@@ -112,8 +115,28 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../fixtures/scenarios/tenant-not-found.toml"),
     ),
     (
+        "token-expired",
+        include_str!("../../fixtures/scenarios/token-expired.toml"),
+    ),
+    (
         "user-assignment-required",
         include_str!("../../fixtures/scenarios/user-assignment-required.toml"),
+    ),
+    (
+        "clock-skew",
+        include_str!("../../fixtures/scenarios/clock-skew.toml"),
+    ),
+    (
+        "managed-identity-unavailable",
+        include_str!("../../fixtures/scenarios/managed-identity-unavailable.toml"),
+    ),
+    (
+        "redirect-uri-mismatch",
+        include_str!("../../fixtures/scenarios/redirect-uri-mismatch.toml"),
+    ),
+    (
+        "refresh-token-expired",
+        include_str!("../../fixtures/scenarios/refresh-token-expired.toml"),
     ),
     (
         "wrong-audience",
@@ -162,6 +185,17 @@ pub struct Scenario {
     pub signins: Vec<SignInSpec>,
     #[serde(default)]
     pub faults: Vec<FaultSpec>,
+    /// The managed identity of the resource the client runs on, if it has one.
+    #[serde(default)]
+    pub managed_identity: Option<ManagedIdentitySpec>,
+}
+
+/// A managed identity: the service principal (an app of the scenario, by name) IMDS issues
+/// tokens for.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedIdentitySpec {
+    pub app: String,
 }
 
 /// The simulated tenant.
@@ -181,6 +215,14 @@ pub struct TenantSpec {
     /// Lifetime of issued access tokens, in minutes (Entra: 60–90).
     #[serde(default = "default_token_minutes")]
     pub token_lifetime_minutes: i64,
+    /// How long a refresh token may sit unused before Entra refuses it (AADSTS700082); Entra's
+    /// default is 90 days. 0 makes every refresh token stale at once.
+    #[serde(default = "default_rt_minutes")]
+    pub refresh_token_max_inactive_minutes: i64,
+}
+
+fn default_rt_minutes() -> i64 {
+    90 * 24 * 60
 }
 
 fn default_tenant_name() -> String {
@@ -236,6 +278,9 @@ pub struct ClientSpec {
     /// An `Origin` header the client sends (a browser).
     #[serde(default)]
     pub origin: Option<String>,
+    /// The redirect URI the client sends to the authorize endpoint (interactive sign-in).
+    #[serde(default)]
+    pub redirect_uri: Option<String>,
 }
 
 fn default_credential() -> String {
@@ -258,6 +303,10 @@ pub struct FederatedTokenSpec {
     pub subject: String,
     #[serde(default = "default_fic_audience")]
     pub audience: String,
+    /// How far the issuing machine's clock is ahead (positive) or behind, in minutes: the token's
+    /// `iat`, `nbf` and `exp` move with it.
+    #[serde(default)]
+    pub clock_skew_minutes: i64,
 }
 
 pub fn default_fic_audience() -> String {
@@ -691,6 +740,14 @@ impl Scenario {
         if let Some(app) = &self.client.app {
             if !self.apps.iter().any(|a| &a.name == app) {
                 return Err(bad(format!("client.app `{app}` names no app")));
+            }
+        }
+        if let Some(mi) = &self.managed_identity {
+            if !self.apps.iter().any(|a| a.name == mi.app) {
+                return Err(bad(format!(
+                    "managed_identity.app `{}` names no app",
+                    mi.app
+                )));
             }
         }
         if self.client.app.is_none() && self.client.client_id.is_none() {

@@ -3,7 +3,7 @@
 //! routed, logged, and written back — or broken on purpose when a fault says so.
 
 use super::http::{parse_urlencoded, percent_decode, Broken, Reply, Req};
-use super::{aad_error, arm, dataplane, graph, token_endpoint, tokens, Sim};
+use super::{aad_error, arm, authorize, dataplane, graph, imds, token_endpoint, tokens, Sim};
 use axum::body::Body;
 use bytes::Bytes;
 use hyper::body::Incoming;
@@ -52,7 +52,9 @@ pub async fn serve(
             let builder = hyper::server::conn::http1::Builder::new();
             let killed = match tls {
                 Some(acc) => {
-                    let Ok(s) = acc.accept(stream).await else { return };
+                    let Ok(s) = acc.accept(stream).await else {
+                        return;
+                    };
                     let conn = builder.serve_connection(TokioIo::new(s), svc);
                     tokio::pin!(conn);
                     tokio::select! {
@@ -100,6 +102,8 @@ pub fn family(path: &str) -> &'static str {
         "powerplatform" => "powerplatform",
         "loganalytics" => "loganalytics",
         "federation" => "federation",
+        "metadata" => "imds",
+        _ if path.ends_with("/authorize") => "authorize",
         _ if path.contains("/oauth2/") => "token",
         _ if path.contains("/.well-known/") || path.contains("/discovery/") => "discovery",
         _ => "other",
@@ -162,7 +166,12 @@ async fn handle(
         }
         None => route(&sim, &req, fam),
     };
-    sim.log(&req, fam, reply.status, fault.as_ref().map(|f| f.kind.as_str()));
+    sim.log(
+        &req,
+        fam,
+        reply.status,
+        fault.as_ref().map(|f| f.kind.as_str()),
+    );
     if reply.broken == Broken::Reset {
         kill.notify_one();
         std::future::pending::<()>().await;
@@ -171,12 +180,7 @@ async fn handle(
 }
 
 /// The reply a fault makes instead of the real one (`None`: answer normally, maybe broken).
-fn faulted(
-    sim: &Sim,
-    req: &Req,
-    fam: &str,
-    f: &super::scenario::FaultSpec,
-) -> Option<Reply> {
+fn faulted(sim: &Sim, req: &Req, fam: &str, f: &super::scenario::FaultSpec) -> Option<Reply> {
     let trace = uuid::Uuid::new_v4().to_string();
     let corr = req.correlation_id();
     let authority = &sim.info.authority;
@@ -184,7 +188,13 @@ fn faulted(
     let mut r = match f.kind.as_str() {
         "throttle" => {
             let mut r = if fam == "token" {
-                token_endpoint::error_reply(&aad_error::throttled(), &trace, &corr, req.now, authority)
+                token_endpoint::error_reply(
+                    &aad_error::throttled(),
+                    &trace,
+                    &corr,
+                    req.now,
+                    authority,
+                )
             } else if fam == "graph" {
                 graph::error(429, "TooManyRequests", "Too many requests.", req)
             } else {
@@ -205,7 +215,11 @@ fn faulted(
             } else if fam == "graph" {
                 graph::error(
                     status,
-                    if status == 503 { "serviceNotAvailable" } else { "generalException" },
+                    if status == 503 {
+                        "serviceNotAvailable"
+                    } else {
+                        "generalException"
+                    },
                     "The service is temporarily unavailable. Please retry later.",
                     req,
                 )
@@ -244,7 +258,19 @@ fn faulted(
     Some(r)
 }
 
+/// Routes, turning a panic in an endpoint (a simulator bug) into a 500 rather than a dropped
+/// connection.
 fn route(sim: &Sim, req: &Req, fam: &str) -> Reply {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| route_inner(sim, req, fam)))
+        .unwrap_or_else(|_| {
+            Reply::json(
+                500,
+                &json!({"error": {"code": "InternalServerError", "message": "authcheck sim: internal error (a bug in the simulator)."}}),
+            )
+        })
+}
+
+fn route_inner(sim: &Sim, req: &Req, fam: &str) -> Reply {
     let w = &sim.world;
     let authority = &sim.info.authority;
     let strip = |prefix: &str| req.path[prefix.len()..].to_string();
@@ -254,8 +280,12 @@ fn route(sim: &Sim, req: &Req, fam: &str) -> Reply {
         "purview" => dataplane::purview(sim, req, &strip("/purview")),
         "powerplatform" => dataplane::powerplatform(sim, req, &strip("/powerplatform")),
         "loganalytics" => dataplane::loganalytics(sim, req, &strip("/loganalytics")),
+        "imds" if req.path == "/metadata/identity/oauth2/token" => imds::handle(sim, req),
+        "imds" => not_found(),
         "federation" => match req.path.as_str() {
-            "/federation/.well-known/openid-configuration" => tokens::federation_discovery(authority),
+            "/federation/.well-known/openid-configuration" => {
+                tokens::federation_discovery(authority)
+            }
             "/federation/keys" => Reply::json(200, &json!({"keys": [w.federation.jwk(None)]})),
             _ => not_found(),
         },
@@ -264,10 +294,14 @@ fn route(sim: &Sim, req: &Req, fam: &str) -> Reply {
             let tenant = segs.first().copied().unwrap_or("");
             let rest = segs.get(1..).map(|s| s.join("/")).unwrap_or_default();
             let known_tenant = w.is_this_tenant(tenant)
-                || matches!(tenant.to_ascii_lowercase().as_str(), "common" | "organizations");
+                || matches!(
+                    tenant.to_ascii_lowercase().as_str(),
+                    "common" | "organizations"
+                );
             match rest.as_str() {
                 "oauth2/token" => token_endpoint::handle(sim, req, tenant, false),
                 "oauth2/v2.0/token" => token_endpoint::handle(sim, req, tenant, true),
+                "oauth2/v2.0/authorize" | "oauth2/authorize" => authorize::handle(sim, req, tenant),
                 "v2.0/.well-known/openid-configuration" | ".well-known/openid-configuration" => {
                     if !known_tenant {
                         return discovery_tenant_error(sim, req, tenant);

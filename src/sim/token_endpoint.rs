@@ -14,6 +14,14 @@ use jsonwebtoken::{Algorithm, Validation};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+/// What a refresh token stands for.
+#[derive(Debug, Clone)]
+pub struct RefreshEntry {
+    pub app_id: String,
+    pub upn: String,
+    pub issued: i64,
+}
+
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const OIDC_SCOPES: &[&str] = &["openid", "profile", "offline_access", "email"];
 
@@ -81,9 +89,9 @@ fn parse_scopes(scope: &str) -> Result<Target, AadError> {
         let (res, perm) = if let Some(r) = s.strip_suffix("/.default") {
             (r.to_string(), None)
         } else if let Some(idx) = s.rfind('/') {
-            if s[..idx].ends_with(':') || s[..idx].ends_with("/") && !s[..idx].ends_with("//") {
-                (s.to_string(), None)
-            } else if idx + 1 == s.len() {
+            let head = &s[..idx];
+            let bare_uri = head.ends_with(':') || (head.ends_with('/') && !head.ends_with("//"));
+            if bare_uri || idx + 1 == s.len() {
                 (s.to_string(), None)
             } else if s[..idx].contains("://") || s[..idx].starts_with("api:") {
                 (s[..idx].to_string(), Some(s[idx + 1..].to_string()))
@@ -94,7 +102,10 @@ fn parse_scopes(scope: &str) -> Result<Target, AadError> {
             (s.to_string(), None)
         } else {
             // A bare permission name is a Microsoft Graph scope.
-            ("https://graph.microsoft.com".to_string(), Some(s.to_string()))
+            (
+                "https://graph.microsoft.com".to_string(),
+                Some(s.to_string()),
+            )
         };
         if perm.is_some() || !s.ends_with("/.default") {
             default = false;
@@ -221,7 +232,19 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
                 return Err(e::ca_blocked());
             }
             let roles = w.granted_roles(app, &resource.app_id);
-            issue(sim, req, v2, app, &resource, &target, None, roles, vec![], auth, &form)
+            issue(
+                sim,
+                req,
+                v2,
+                app,
+                &resource,
+                &target,
+                None,
+                roles,
+                vec![],
+                auth,
+                &form,
+            )
         }
         "password" => {
             let Some(username) = get("username").filter(|s| !s.is_empty()) else {
@@ -236,9 +259,7 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
             if user.spec.password != password {
                 return Err(e::bad_password());
             }
-            if app.spec.assignment_required
-                && !user.spec.assigned_to.iter().any(|a| *a == app.spec.name)
-            {
+            if app.spec.assignment_required && !user.spec.assigned_to.contains(&app.spec.name) {
                 return Err(e::user_not_assigned(
                     &app.display_name,
                     &app.app_id,
@@ -263,9 +284,68 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
             if scopes.is_empty() || scopes.iter().any(|s| !granted.contains(s)) {
                 return Err(e::consent_missing(&app.app_id, &app.display_name));
             }
-            issue(sim, req, v2, app, &resource, &target, Some(user), vec![], scopes, auth, &form)
+            issue(
+                sim,
+                req,
+                v2,
+                app,
+                &resource,
+                &target,
+                Some(user),
+                vec![],
+                scopes,
+                auth,
+                &form,
+            )
         }
-        _ => Err(e::refresh_token_invalid()),
+        _ => {
+            let Some(rt) = get("refresh_token").filter(|s| !s.is_empty()) else {
+                return Err(e::missing_parameter("refresh_token"));
+            };
+            let entry = sim
+                .refresh_tokens
+                .lock()
+                .ok()
+                .and_then(|m| m.get(rt).cloned());
+            let Some(entry) = entry else {
+                return Err(e::refresh_token_invalid());
+            };
+            if !entry.app_id.eq_ignore_ascii_case(&app.app_id) {
+                return Err(e::refresh_token_other_client());
+            }
+            let max = w.scenario.tenant.refresh_token_max_inactive_minutes * 60;
+            if entry.issued + max <= req.now {
+                return Err(e::refresh_token_expired(
+                    entry.issued,
+                    req.now - entry.issued,
+                ));
+            }
+            let Some(user) = w.user_by_upn(&entry.upn) else {
+                return Err(e::refresh_token_invalid());
+            };
+            let granted = w.granted_scopes(app, &resource.app_id);
+            let scopes = if target.permissions.is_empty() {
+                granted.clone()
+            } else {
+                target.permissions.clone()
+            };
+            if scopes.is_empty() || scopes.iter().any(|s| !granted.contains(s)) {
+                return Err(e::consent_missing(&app.app_id, &app.display_name));
+            }
+            issue(
+                sim,
+                req,
+                v2,
+                app,
+                &resource,
+                &target,
+                Some(user),
+                vec![],
+                scopes,
+                auth,
+                &form,
+            )
+        }
     }
 }
 
@@ -283,7 +363,10 @@ fn client_credential(
     tenant_seg: &str,
     v2: bool,
 ) -> Result<ClientAuth, AadError> {
-    if let Some(assertion) = form.get("client_assertion").filter(|a| !a.trim().is_empty()) {
+    if let Some(assertion) = form
+        .get("client_assertion")
+        .filter(|a| !a.trim().is_empty())
+    {
         let t = form
             .get("client_assertion_type")
             .map(String::as_str)
@@ -299,7 +382,7 @@ fn client_credential(
     }
     let secret = form
         .get("client_secret")
-        .map(String::as_str)
+        .cloned()
         .or_else(|| basic_secret(req, &app.app_id));
     let Some(secret) = secret.filter(|s| !s.trim().is_empty()) else {
         return Ok(ClientAuth::Public);
@@ -311,12 +394,22 @@ fn client_credential(
     }
 }
 
-/// The secret of `client_secret_basic` (`Authorization: Basic base64(id:secret)`).
-fn basic_secret<'a>(req: &'a Req, _client_id: &str) -> Option<&'a str> {
-    let _ = req.header("authorization")?;
-    // Decoded secrets would need owning storage; the simulator's clients post the secret in the
-    // body (as MSAL and azure-identity do), so basic auth is read as "no secret".
-    None
+/// The secret of `client_secret_basic` (`Authorization: Basic base64(id:secret)`, each part
+/// form-encoded as RFC 6749 asks), when the id is this client's.
+fn basic_secret(req: &Req, client_id: &str) -> Option<String> {
+    let h = req.header("authorization")?;
+    let (scheme, rest) = h.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(rest.trim())
+        .ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let id = super::http::percent_decode(id, true);
+    id.eq_ignore_ascii_case(client_id)
+        .then(|| super::http::percent_decode(secret, true))
 }
 
 fn decode_part(part: &str) -> Option<Value> {
@@ -334,18 +427,28 @@ fn check_assertion(
     v2: bool,
 ) -> Result<(), AadError> {
     let mut parts = assertion.split('.');
-    let (Some(h), Some(c), Some(_sig), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(c), Some(_sig), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(e::assertion_malformed());
     };
     let (Some(header), Some(claims)) = (decode_part(h), decode_part(c)) else {
         return Err(e::assertion_malformed());
     };
-    let s = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let s = |k: &str| {
+        claims
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     let iss = s("iss");
     let sub = s("sub");
     let auds: Vec<String> = match claims.get("aud") {
-        Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect(),
         Some(Value::String(a)) => vec![a.clone()],
         _ => vec![],
     };
@@ -424,7 +527,9 @@ fn check_assertion(
     // A federated assertion: issuer, then subject (case-sensitive), then audience.
     let fics = &app.spec.federated_credentials;
     let issuer_of = |f: &super::scenario::FederatedCredentialSpec| {
-        f.issuer.clone().unwrap_or_else(|| sim.info.federation_issuer.clone())
+        f.issuer
+            .clone()
+            .unwrap_or_else(|| sim.info.federation_issuer.clone())
     };
     let by_issuer: Vec<_> = fics.iter().filter(|f| issuer_of(f) == iss).collect();
     if by_issuer.is_empty() {
@@ -517,11 +622,24 @@ fn issue(
         } else {
             v["scope"] = json!(scopes.join(" "));
         }
-        if asked.split_whitespace().any(|x| x == "offline_access") || !v2 {
-            v["refresh_token"] = json!(format!(
-                "1.{}",
+        let refreshing = form.get("grant_type").map(String::as_str) == Some("refresh_token");
+        if asked.split_whitespace().any(|x| x == "offline_access") || !v2 || refreshing {
+            let rt = format!(
+                "1.{}{}",
+                URL_SAFE_NO_PAD.encode(uuid::Uuid::new_v4().as_bytes()),
                 URL_SAFE_NO_PAD.encode(uuid::Uuid::new_v4().as_bytes())
-            ));
+            );
+            if let Ok(mut m) = sim.refresh_tokens.lock() {
+                m.insert(
+                    rt.clone(),
+                    RefreshEntry {
+                        app_id: app.app_id.clone(),
+                        upn: u.spec.upn.clone(),
+                        issued: req.now,
+                    },
+                );
+            }
+            v["refresh_token"] = json!(rt);
         }
         if asked.split_whitespace().any(|x| x == "openid") || !v2 {
             v["id_token"] = json!(tokens::id_token(w, authority, app, u, req.now));

@@ -263,10 +263,12 @@ pub fn check_bearer(
     v.validate_nbf = false;
     v.validate_aud = false;
     v.required_spec_claims.clear();
-    let data = jsonwebtoken::decode::<Claims>(token, &key.decoding_key(), &v)
-        .map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::InvalidSignature => TokenProblem::BadSignature,
-            _ => TokenProblem::Malformed,
+    let data =
+        jsonwebtoken::decode::<Claims>(token, &key.decoding_key(), &v).map_err(|e| {
+            match e.kind() {
+                jsonwebtoken::errors::ErrorKind::InvalidSignature => TokenProblem::BadSignature,
+                _ => TokenProblem::Malformed,
+            }
         })?;
     let c = data.claims;
     let iss = c.get("iss").and_then(Value::as_str).unwrap_or("");
@@ -309,7 +311,11 @@ pub fn caller(c: &Claims) -> (String, String) {
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let oid = c.get("oid").and_then(Value::as_str).unwrap_or("").to_string();
+    let oid = c
+        .get("oid")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     (client, oid)
 }
 

@@ -9,29 +9,60 @@ use std::collections::HashMap;
 
 /// Well-known app roles and delegated scopes with their published ids; others get derived ids.
 const KNOWN_PERMISSION_IDS: &[(&str, &str, &str)] = &[
-    ("Role", "Application.Read.All", "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30"),
-    ("Role", "Directory.Read.All", "7ab1d382-f21e-4acd-a863-ba3e13f7da61"),
-    ("Role", "AuditLog.Read.All", "b0afded3-3588-46d8-8b3d-9842eff778da"),
-    ("Role", "Policy.Read.All", "246dd0d5-5bd0-4def-940b-0421030a5b68"),
+    (
+        "Role",
+        "Application.Read.All",
+        "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",
+    ),
+    (
+        "Role",
+        "Directory.Read.All",
+        "7ab1d382-f21e-4acd-a863-ba3e13f7da61",
+    ),
+    (
+        "Role",
+        "AuditLog.Read.All",
+        "b0afded3-3588-46d8-8b3d-9842eff778da",
+    ),
+    (
+        "Role",
+        "Policy.Read.All",
+        "246dd0d5-5bd0-4def-940b-0421030a5b68",
+    ),
     ("Scope", "User.Read", "e1fe6dd8-ba31-4d61-89e7-88639da4683d"),
 ];
 
 /// Built-in Azure roles: name, role definition GUID, actions.
 pub const BUILTIN_ROLES: &[(&str, &str, &[&str])] = &[
     ("Owner", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", &["*"]),
-    ("Contributor", "b24988ac-6180-42a0-ab88-20f7382dd24c", &["*"]),
-    ("Reader", "acdd72a7-3385-48ef-bd42-f606fba81ae7", &["*/read"]),
+    (
+        "Contributor",
+        "b24988ac-6180-42a0-ab88-20f7382dd24c",
+        &["*"],
+    ),
+    (
+        "Reader",
+        "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+        &["*/read"],
+    ),
     (
         "Log Analytics Reader",
         "73c42c96-874c-492b-b04d-ab87d138a893",
-        &["*/read", "Microsoft.OperationalInsights/workspaces/search/action"],
+        &[
+            "*/read",
+            "Microsoft.OperationalInsights/workspaces/search/action",
+        ],
     ),
     (
         "Log Analytics Contributor",
         "92aaf0da-9dab-42b6-94a3-d43ce8d16293",
         &["*/read", "Microsoft.OperationalInsights/*"],
     ),
-    ("Monitoring Reader", "43d0d8ad-25c7-4714-9337-8ba259a9fe05", &["*/read"]),
+    (
+        "Monitoring Reader",
+        "43d0d8ad-25c7-4714-9337-8ba259a9fe05",
+        &["*/read"],
+    ),
     (
         "Monitoring Metrics Publisher",
         "3913510d-42f4-4e42-8a64-420c390055eb",
@@ -39,13 +70,17 @@ pub const BUILTIN_ROLES: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
-pub fn role_by_name(name: &str) -> Option<&'static (&'static str, &'static str, &'static [&'static str])> {
+pub fn role_by_name(
+    name: &str,
+) -> Option<&'static (&'static str, &'static str, &'static [&'static str])> {
     BUILTIN_ROLES
         .iter()
         .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
 }
 
-pub fn role_by_id(id: &str) -> Option<&'static (&'static str, &'static str, &'static [&'static str])> {
+pub fn role_by_id(
+    id: &str,
+) -> Option<&'static (&'static str, &'static str, &'static [&'static str])> {
     BUILTIN_ROLES
         .iter()
         .find(|(_, g, _)| g.eq_ignore_ascii_case(id))
@@ -199,7 +234,10 @@ impl World {
                         .key_id
                         .clone()
                         .unwrap_or_else(|| derived_guid(&format!("secret:{}:{i}", a.name))),
-                    name: s.name.clone().unwrap_or_else(|| format!("secret-{}", i + 1)),
+                    name: s
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| format!("secret-{}", i + 1)),
                     value: s.value.clone(),
                     start: rel(&s.created),
                     end: rel(&s.expires),
@@ -299,7 +337,10 @@ impl World {
         let mut role_assignments = vec![];
         for (i, r) in scenario.role_assignments.iter().enumerate() {
             let (pid, ptype) = principal(&r.principal).ok_or_else(|| {
-                format!("role assignment {i}: principal `{}` is no app or user", r.principal)
+                format!(
+                    "role assignment {i}: principal `{}` is no app or user",
+                    r.principal
+                )
             })?;
             let (rname, rid, _) = role_by_name(&r.role)
                 .ok_or_else(|| format!("role assignment {i}: role `{}` is not built in", r.role))?;
@@ -322,7 +363,10 @@ impl World {
         let mut collection_roles = vec![];
         for (i, r) in scenario.purview.roles.iter().enumerate() {
             let (pid, _) = principal(&r.principal).ok_or_else(|| {
-                format!("purview role {i}: principal `{}` is no app or user", r.principal)
+                format!(
+                    "purview role {i}: principal `{}` is no app or user",
+                    r.principal
+                )
             })?;
             collection_roles.push(CollectionRole {
                 principal_id: pid,
@@ -372,9 +416,7 @@ impl World {
     }
 
     pub fn app_by_client_id(&self, id: &str) -> Option<&App> {
-        self.apps
-            .iter()
-            .find(|a| a.app_id.eq_ignore_ascii_case(id))
+        self.apps.iter().find(|a| a.app_id.eq_ignore_ascii_case(id))
     }
 
     pub fn app_by_object_id(&self, id: &str) -> Option<&App> {
@@ -435,8 +477,7 @@ impl World {
             .find(|a| {
                 a.spec.service_principal
                     && (a.app_id.eq_ignore_ascii_case(&n)
-                        || a
-                            .spec
+                        || a.spec
                             .identifier_uris
                             .iter()
                             .any(|u| apis::normalize_resource(u) == n))
@@ -452,7 +493,9 @@ impl World {
         app.perms
             .iter()
             .filter(|p| {
-                p.kind == "Role" && p.granted && p.resource_app_id.eq_ignore_ascii_case(resource_app_id)
+                p.kind == "Role"
+                    && p.granted
+                    && p.resource_app_id.eq_ignore_ascii_case(resource_app_id)
             })
             .map(|p| p.value.clone())
             .collect()
@@ -463,18 +506,16 @@ impl World {
         app.perms
             .iter()
             .filter(|p| {
-                p.kind == "Scope" && p.granted && p.resource_app_id.eq_ignore_ascii_case(resource_app_id)
+                p.kind == "Scope"
+                    && p.granted
+                    && p.resource_app_id.eq_ignore_ascii_case(resource_app_id)
             })
             .map(|p| p.value.clone())
             .collect()
     }
 
     /// The conditional access policy that blocks or demands MFA of this sign-in, if any.
-    pub fn ca_for(
-        &self,
-        app: &App,
-        user: Option<&User>,
-    ) -> Option<&ConditionalAccessSpec> {
+    pub fn ca_for(&self, app: &App, user: Option<&User>) -> Option<&ConditionalAccessSpec> {
         self.scenario.conditional_access.iter().find(|p| {
             if p.state != "enabled" {
                 return false;
@@ -498,7 +539,12 @@ impl World {
 
     /// Role assignments of the principal that cover `scope` (at or above it), with whether each
     /// has taken effect at `now`.
-    pub fn effective_roles(&self, principal_id: &str, scope: &str, now: i64) -> Vec<(&RoleAssignment, bool)> {
+    pub fn effective_roles(
+        &self,
+        principal_id: &str,
+        scope: &str,
+        now: i64,
+    ) -> Vec<(&RoleAssignment, bool)> {
         let s = scope.to_ascii_lowercase();
         self.role_assignments
             .iter()
@@ -528,7 +574,12 @@ impl World {
 
     /// Collection roles the principal holds on `collection` (inherited from parents), with
     /// whether each has taken effect.
-    pub fn collection_roles_for(&self, principal_id: &str, collection: &str, now: i64) -> Vec<(String, bool)> {
+    pub fn collection_roles_for(
+        &self,
+        principal_id: &str,
+        collection: &str,
+        now: i64,
+    ) -> Vec<(String, bool)> {
         let parents = self.collection_parents();
         let mut chain = vec![collection.to_ascii_lowercase()];
         while let Some(p) = parents.get(chain.last().map(String::as_str).unwrap_or("")) {

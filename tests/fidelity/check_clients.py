@@ -13,6 +13,7 @@ Exit status: 0 when every check passes, 1 when one fails, 2 when the clients are
 
 import argparse
 import json
+import logging
 import os
 import ssl
 import subprocess
@@ -28,6 +29,7 @@ try:
         CertificateCredential,
         ClientAssertionCredential,
         ClientSecretCredential,
+        ManagedIdentityCredential,
         UsernamePasswordCredential,
     )
     from cryptography import x509
@@ -64,7 +66,10 @@ EXPECTED = {
     "user-assignment-required": ("invalid_grant", 50105),
     "public-client-flows-disabled": ("invalid_client", 7000218),
     "public-client-with-credential": ("invalid_client", 700025),
+    "clock-skew": ("invalid_client", 700024),
 }
+# Scenarios with their own check (not a plain token request).
+SPECIAL = ["refresh-token-expired", "managed-identity-unavailable"]
 
 RESULTS = []
 
@@ -96,8 +101,13 @@ class Sim:
         return self
 
     def __exit__(self, *exc):
-        self.proc.kill()
-        self.proc.wait()
+        # SIGTERM: the simulator shuts down and removes the state folder it made.
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
     @property
     def authority(self):
@@ -177,6 +187,20 @@ def healthy(binary):
         if ok:
             c = jwt.decode(r["access_token"], options={"verify_signature": False})
             check("msal ROPC token is delegated", "scp" in c and c.get("upn") == USER, str(c))
+        # MSAL, refreshing through its cache.
+        accounts = pca.get_accounts(username=USER)
+        r = pca.acquire_token_silent_with_error([POWERPLATFORM], account=accounts[0] if accounts else None, force_refresh=True) or {}
+        check("msal healthy refresh token", "access_token" in r, str(r.get("error_description")))
+        # azure-identity, managed identity through the IMDS override.
+        os.environ["AZURE_POD_IDENTITY_AUTHORITY_HOST"] = sim.info["authority"]
+        try:
+            t = ManagedIdentityCredential().get_token(PURVIEW)
+            c = verify(sim, t.token, "https://purview.azure.net", v1_issuer)
+            check("azure-identity ManagedIdentityCredential (IMDS)", c["appid"] == sim.env["AZURE_CLIENT_ID"])
+        except Exception as e:  # noqa: BLE001 - report any failure of the client
+            check("azure-identity ManagedIdentityCredential (IMDS)", False, repr(e)[:300])
+        finally:
+            del os.environ["AZURE_POD_IDENTITY_AUTHORITY_HOST"]
         # azure-identity.
         kw = identity_kwargs(sim)
         t = ClientSecretCredential(tid, sim.env["AZURE_CLIENT_ID"], secret, **kw).get_token(PURVIEW)
@@ -246,6 +270,29 @@ def identity_failure(sim):
         return str(e)
 
 
+def refresh_expired(binary):
+    with Sim(binary, "refresh-token-expired") as sim:
+        pca = msal_app(sim, cls=msal.PublicClientApplication)
+        r = pca.acquire_token_by_username_password(sim.env["AZURE_USERNAME"], sim.env["AZURE_PASSWORD"], scopes=[POWERPLATFORM])
+        check("msal refresh-token-expired: sign-in works", "access_token" in r, str(r.get("error_description")))
+        accounts = pca.get_accounts()
+        r = pca.acquire_token_silent_with_error([POWERPLATFORM], account=accounts[0] if accounts else None, force_refresh=True) or {}
+        got = (r.get("error"), (r.get("error_codes") or [None])[0])
+        check("msal refresh-token-expired", got == ("invalid_grant", 700082), f"got {got}")
+
+
+def managed_identity_unavailable(binary):
+    with Sim(binary, "managed-identity-unavailable") as sim:
+        os.environ["AZURE_POD_IDENTITY_AUTHORITY_HOST"] = sim.env["AZURE_POD_IDENTITY_AUTHORITY_HOST"]
+        try:
+            ManagedIdentityCredential(client_id=sim.env["AZURE_CLIENT_ID"]).get_token(PURVIEW)
+            check("azure-identity managed-identity-unavailable", False, "a token came back")
+        except Exception as e:  # noqa: BLE001 - the client's own exception type is what we check
+            check("azure-identity managed-identity-unavailable", "Identity not found" in str(e), repr(e)[:300])
+        finally:
+            del os.environ["AZURE_POD_IDENTITY_AUTHORITY_HOST"]
+
+
 def failing(binary, name):
     error, code = EXPECTED[name]
     with Sim(binary, name) as sim:
@@ -288,13 +335,19 @@ def main():
     p.add_argument("scenarios", nargs="*")
     a = p.parse_args()
     VERBOSE = a.verbose
+    # azure-identity logs each refusal as a warning; the checks below report them instead.
+    logging.getLogger("azure.identity").setLevel(logging.CRITICAL)
     os.environ["NO_PROXY"] = "127.0.0.1,localhost"
     os.environ["no_proxy"] = "127.0.0.1,localhost"
-    wanted = a.scenarios or ["healthy", *EXPECTED]
+    wanted = a.scenarios or ["healthy", *EXPECTED, *SPECIAL]
     for name in wanted:
         try:
             if name == "healthy":
                 healthy(a.bin)
+            elif name == "refresh-token-expired":
+                refresh_expired(a.bin)
+            elif name == "managed-identity-unavailable":
+                managed_identity_unavailable(a.bin)
             else:
                 failing(a.bin, name)
         except Exception as e:  # a crash in one scenario is a failure, not the end of the run

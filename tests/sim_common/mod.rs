@@ -13,12 +13,17 @@ use std::process::{Child, Command, Stdio};
 pub struct SimProc {
     child: Child,
     pub info: Value,
+    /// The simulator's state folder (CA, client certificate, federated token), removed on drop.
+    _state: tempfile::TempDir,
 }
 
 impl SimProc {
     pub fn start(scenario: &str, extra: &[&str]) -> SimProc {
+        let state = tempfile::tempdir().expect("state dir");
         let mut child = Command::new(env!("CARGO_BIN_EXE_authcheck"))
             .args(["sim", "--scenario", scenario, "--port", "0"])
+            .arg("--state-dir")
+            .arg(state.path())
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -31,7 +36,11 @@ impl SimProc {
             .expect("JSON line");
         let info: Value = serde_json::from_str(&line)
             .unwrap_or_else(|e| panic!("sim {scenario}: bad JSON line {line:?}: {e}"));
-        SimProc { child, info }
+        SimProc {
+            child,
+            info,
+            _state: state,
+        }
     }
 
     pub fn s(&self, k: &str) -> String {
@@ -90,7 +99,8 @@ pub async fn token(
 /// Builds a certificate client assertion from the client's PEM file (key + certificate).
 pub fn cert_assertion(sim: &SimProc, aud: &str) -> String {
     let pem = std::fs::read_to_string(sim.s("client_certificate")).expect("cert file");
-    let key_end = pem.find("-----END PRIVATE KEY-----").expect("key") + "-----END PRIVATE KEY-----".len();
+    let key_end =
+        pem.find("-----END PRIVATE KEY-----").expect("key") + "-----END PRIVATE KEY-----".len();
     let key_pem = &pem[..key_end];
     let cert_b64: String = pem[key_end..]
         .lines()
@@ -141,13 +151,19 @@ pub async fn client_token(sim: &SimProc) -> (u16, Value) {
         "certificate" => {
             form.push(("grant_type", "client_credentials".into()));
             let aud = format!("{}/{tenant}/oauth2/v2.0/token", sim.s("authority"));
-            form.push(("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into()));
+            form.push((
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+            ));
             form.push(("client_assertion", cert_assertion(sim, &aud)));
         }
         "federated" => {
             form.push(("grant_type", "client_credentials".into()));
             let t = std::fs::read_to_string(sim.s("federated_token_file")).expect("token file");
-            form.push(("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into()));
+            form.push((
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+            ));
             form.push(("client_assertion", t));
         }
         _ => form.push(("grant_type", "client_credentials".into())),
@@ -160,7 +176,11 @@ pub async fn client_token(sim: &SimProc) -> (u16, Value) {
 pub fn assert_aad_error(status: u16, body: &Value, want_status: u16, want_error: &str, code: i64) {
     assert_eq!(status, want_status, "status; body {body}");
     assert_eq!(body["error"], want_error, "error; body {body}");
-    assert_eq!(body["error_codes"], json!([code]), "error_codes; body {body}");
+    assert_eq!(
+        body["error_codes"],
+        json!([code]),
+        "error_codes; body {body}"
+    );
     let d = body["error_description"].as_str().unwrap_or("");
     assert!(d.starts_with(&format!("AADSTS{code}: ")), "description {d}");
     assert!(d.contains("\r\nTrace ID: "), "{d}");
@@ -178,7 +198,10 @@ pub fn assert_aad_error(status: u16, body: &Value, want_status: u16, want_error:
 /// The claims of a JWT after checking its signature against the simulator's JWKS.
 pub async fn verified_claims(sim: &SimProc, tenant: &str, jwt: &str) -> Value {
     let jwks: Value = http()
-        .get(format!("{}/{tenant}/discovery/v2.0/keys", sim.s("authority")))
+        .get(format!(
+            "{}/{tenant}/discovery/v2.0/keys",
+            sim.s("authority")
+        ))
         .send()
         .await
         .expect("jwks")
