@@ -20,9 +20,22 @@
 //! ```
 //!
 //! The layout of one server on one port: the authority at the root (`/{tenant}/oauth2/v2.0/token`,
-//! `/{tenant}/v2.0/.well-known/openid-configuration`, …), Graph under `/graph` (`/graph/v1.0/…`),
-//! ARM under `/arm`, the data planes under `/purview`, `/powerplatform` and `/loganalytics`, and the
-//! external OIDC issuer of federated tokens under `/federation`.
+//! `/{tenant}/oauth2/token`, `/{tenant}/oauth2/v2.0/authorize`,
+//! `/{tenant}/v2.0/.well-known/openid-configuration`, `/{tenant}/discovery/v2.0/keys`, the v1
+//! forms, `/common/userrealm/{user}`), Graph under `/graph` (`/graph/v1.0/…`), ARM under `/arm`,
+//! the data planes under `/purview`, `/powerplatform` and `/loganalytics`, IMDS at
+//! `/metadata/identity/oauth2/token`, and the external OIDC issuer of federated tokens under
+//! `/federation`.
+//!
+//! Files: `scenario` (the TOML model and the built-ins), `world` (the scenario resolved at start),
+//! `keys` (RSA keys and certificates), `tokens` (minting, discovery, JWKS, bearer checks),
+//! `token_endpoint` and `aad_error` (Entra's decisions and bodies), `authorize`, `imds`, `graph`,
+//! `arm`, `dataplane`, `server` (HTTP, faults, log), `tls`.
+//!
+//! Fidelity notes: first-party APIs (Graph, ARM, Purview, Power Platform, Log Analytics) get v1
+//! tokens even from the v2 endpoint, as Entra issues them (`aud` is the resource URI as asked, the
+//! issuer `https://sts.windows.net/{tid}/`); v2 tokens (`aud` = the app id GUID, `azp`, issuer
+//! `{authority}/{tid}/v2.0`) go to the scenario's own APIs (apps with `identifier_uris`).
 
 mod aad_error;
 mod arm;
