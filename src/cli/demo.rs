@@ -38,6 +38,9 @@ pub struct Verdict {
     pub exit_code: i32,
     /// The diagnosis matches the scenario's expectation.
     pub ok: bool,
+    /// Why the doctor could not run against this scenario.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     pub report: crate::report::Report,
 }
 
@@ -80,6 +83,7 @@ pub async fn run_scenario(name: &str) -> Result<Verdict, CliError> {
         found,
         exit_code,
         ok,
+        error: None,
         report: d.report,
     })
 }
@@ -99,7 +103,21 @@ pub fn run(args: &DemoArgs, color: bool) -> Result<i32, CliError> {
     let rt = doctor::runtime()?;
     let mut verdicts = Vec::new();
     for n in &names {
-        let v = rt.block_on(run_scenario(n))?;
+        let v = match rt.block_on(run_scenario(n)) {
+            Ok(v) => v,
+            // One scenario that cannot run does not stop the others.
+            Err(e) => Verdict {
+                scenario: n.clone(),
+                description: String::new(),
+                expected: None,
+                found: None,
+                title: None,
+                exit_code: e.code(),
+                ok: false,
+                error: Some(e.to_string()),
+                report: crate::report::Report::new("doctor"),
+            },
+        };
         if args.format == DemoFormat::Text {
             super::emit(&verdict_line(&v, color, args.verbose));
         }
@@ -137,8 +155,12 @@ fn verdict_line(v: &Verdict, color: bool, verbose: bool) -> String {
         _ if failed > 0 => format!("no finding, {failed} checks failed (exit {})", v.exit_code),
         _ => "no finding: the setup works".to_string(),
     };
+    let what = match &v.error {
+        Some(e) => format!("could not run: {e}"),
+        None => what,
+    };
     let mut line = format!("{mark} {:<42} {what}", v.scenario);
-    if !v.ok {
+    if !v.ok && v.error.is_none() {
         line.push_str(&format!(
             "  (expected {})",
             v.expected.as_deref().unwrap_or("no error")

@@ -87,6 +87,13 @@ pub struct DoctorArgs {
     /// token (an access token), or none (send none, to see what Entra says).
     #[arg(long, value_name = "KIND")]
     pub credential: Option<String>,
+    /// The instance metadata service for `--credential managed-identity` (or
+    /// AUTHCHECK_IMDS_ENDPOINT, AZURE_POD_IDENTITY_AUTHORITY_HOST; default http://169.254.169.254).
+    #[arg(long, value_name = "URL")]
+    pub imds_endpoint: Option<String>,
+    /// The redirect URI an interactive sign-in sends (`--credential interactive`).
+    #[arg(long, value_name = "URL")]
+    pub redirect_uri: Option<String>,
     /// ROPC user name (the password comes from AZURE_PASSWORD only).
     #[arg(long, value_name = "UPN")]
     pub username: Option<String>,
@@ -193,6 +200,8 @@ pub struct Config {
     pub workspace: Option<String>,
     pub api_endpoint: Option<String>,
     pub credential: Option<String>,
+    pub imds_endpoint: Option<String>,
+    pub redirect_uri: Option<String>,
     pub cloud: Option<String>,
     pub authority_host: Option<String>,
     pub graph_endpoint: Option<String>,
@@ -271,6 +280,10 @@ pub struct Plan {
     pub expect: Expectations,
     /// Which credential kind to use (`--credential`).
     pub credential: Option<String>,
+    /// The instance metadata service base URL.
+    pub imds: String,
+    /// The redirect URI of an interactive sign-in.
+    pub redirect_uri: Option<String>,
 }
 
 fn base_url(s: &str) -> Result<String, CliError> {
@@ -301,8 +314,11 @@ impl DoctorArgs {
                 "--tenant: missing (or set AZURE_TENANT_ID, or `tenant` in --config)".into(),
             )
         })?;
-        let client_id =
-            pick(&self.client_id, "AZURE_CLIENT_ID", &cfg.client_id).ok_or_else(|| {
+        let credential = self.credential.clone().or(cfg.credential.clone());
+        let managed = matches!(credential.as_deref(), Some("managed-identity" | "msi"));
+        let client_id = pick(&self.client_id, "AZURE_CLIENT_ID", &cfg.client_id)
+            .or_else(|| managed.then(String::new))
+            .ok_or_else(|| {
                 CliError::Input(
                     "--client-id: missing (or set AZURE_CLIENT_ID, or `client_id` in --config)"
                         .into(),
@@ -487,7 +503,18 @@ impl DoctorArgs {
                     .find_map(|k| env.var(k).filter(|v| !v.is_empty()))
                     .map(PathBuf::from)
             }),
-            credential: self.credential.clone().or(cfg.credential.clone()),
+            credential,
+            imds: base_url(
+                &self
+                    .imds_endpoint
+                    .clone()
+                    .or_else(|| env.var("AUTHCHECK_IMDS_ENDPOINT"))
+                    .or_else(|| env.var("AZURE_POD_IDENTITY_AUTHORITY_HOST"))
+                    .or(cfg.imds_endpoint.clone())
+                    .unwrap_or_else(|| "http://169.254.169.254".into()),
+            )
+            .map_err(|e| CliError::Input(format!("--imds-endpoint: {e}")))?,
+            redirect_uri: self.redirect_uri.clone().or(cfg.redirect_uri.clone()),
             expect: cfg.expect,
         })
     }
@@ -527,6 +554,7 @@ const CHECK_ORDER: &[&str] = &[
     "tenant.discovery",
     "tenant.jwks",
     "token.request",
+    "token.refresh",
     "token.decode",
     "token.signature",
     "github.subject",
@@ -733,7 +761,28 @@ async fn reader_token(
             (out.map_err(|e| (CheckStatus::Skipped, e)), chain)
         }
         ReaderAuth::Same | ReaderAuth::Auto => {
-            if matches!(cred, Credential::None | Credential::AccessToken { .. }) {
+            if let Credential::ManagedIdentity { client_id } = cred {
+                let (o, chain) =
+                    token_endpoint::imds(http, &plan.imds, resource, client_id.as_deref(), chain)
+                        .await;
+                return match o {
+                    Outcome::Issued { access_token, .. } => (Ok(access_token), chain),
+                    other => (
+                        Err((
+                            CheckStatus::Skipped,
+                            format!(
+                                "the managed identity got no {which} token ({}); run with --graph-auth az",
+                                token_check(&other).1
+                            ),
+                        )),
+                        chain,
+                    ),
+                };
+            }
+            if matches!(
+                cred,
+                Credential::None | Credential::AccessToken { .. } | Credential::Interactive { .. }
+            ) {
                 return (
                     Err((
                         CheckStatus::Skipped,
@@ -752,7 +801,7 @@ async fn reader_token(
             let (outcome, chain) =
                 token_endpoint::request(http, &req, cred, chain, &format!("{which}.token")).await;
             let r = match outcome {
-                Outcome::Issued { access_token } => Ok(access_token),
+                Outcome::Issued { access_token, .. } => Ok(access_token),
                 Outcome::Refused { response } => Err((
                     if service_failure(&response) {
                         CheckStatus::Failed
@@ -862,6 +911,17 @@ fn service_failure(r: &crate::evidence::Response) -> bool {
     r.status.is_some_and(|s| s == 429 || s >= 500)
 }
 
+/// The v1-style resource a request is for (IMDS takes `resource`).
+fn resource_of(r: &TokenRequest) -> String {
+    r.resource.clone().unwrap_or_else(|| {
+        r.scope
+            .as_deref()
+            .and_then(|s| s.split_whitespace().next())
+            .map(|s| s.strip_suffix("/.default").unwrap_or(s).to_string())
+            .unwrap_or_default()
+    })
+}
+
 /// The token-endpoint outcome in a check line.
 fn token_check(outcome: &Outcome) -> (CheckStatus, String) {
     match outcome {
@@ -926,10 +986,37 @@ pub async fn diagnose(
                 if client_secret.is_some() { ", and a client secret" } else { "" }
             ),
             Credential::AccessToken { origin, .. } => format!("an access token from {origin}"),
+            Credential::ManagedIdentity { client_id } => match client_id {
+                Some(c) => format!("the user-assigned managed identity {c}, through {}", plan.imds),
+                None => format!("the system-assigned managed identity, through {}", plan.imds),
+            },
+            Credential::Interactive { redirect_uri } => format!(
+                "an interactive sign-in{}",
+                redirect_uri.as_deref().map(|r| format!(" returning to {r}")).unwrap_or_default()
+            ),
             Credential::None => "none found: AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE are unset".into(),
         },
     );
     let start = Chain::default();
+    // Delegated flows through MSAL always ask for the OpenID scopes too (and so get a refresh token).
+    let mut user_request = plan.request.clone();
+    if matches!(
+        cred,
+        Credential::Password { .. } | Credential::Interactive { .. }
+    ) && user_request.endpoint == Endpoint::V2
+    {
+        if let Some(scope) = &user_request.scope {
+            let mut words: Vec<&str> = scope.split_whitespace().collect();
+            for o in ["openid", "profile", "offline_access"] {
+                if !words.contains(&o) {
+                    words.push(o);
+                }
+            }
+            user_request.scope = Some(words.join(" "));
+        }
+    }
+    let user_request = user_request;
+    let refresh_outcome: Mutex<Option<Outcome>> = Mutex::new(None);
     // The principal's object id, and the chain it took to learn it: from the user's token, else Graph.
     let (oid_tx, oid_rx) = tokio::sync::oneshot::channel::<(Option<String>, Chain)>();
     let (sp_tx, sp_rx) = tokio::sync::oneshot::channel::<(Option<String>, Chain)>();
@@ -1036,15 +1123,60 @@ pub async fn diagnose(
             }
             _ => {
                 track.start("token.request");
-                let (o, c) =
-                    token_endpoint::request(&http, &plan.request, cred, start, "token.request")
-                        .await;
+                let (o, c) = match cred {
+                    Credential::ManagedIdentity { client_id } => {
+                        token_endpoint::imds(
+                            &http,
+                            &plan.imds,
+                            &resource_of(&user_request),
+                            client_id.as_deref(),
+                            start,
+                        )
+                        .await
+                    }
+                    Credential::Interactive { redirect_uri } => {
+                        token_endpoint::authorize_probe(
+                            &http,
+                            &user_request,
+                            redirect_uri.as_deref(),
+                            start,
+                        )
+                        .await
+                    }
+                    _ => {
+                        token_endpoint::request(&http, &user_request, cred, start, "token.request")
+                            .await
+                    }
+                };
                 let (s, d) = token_check(&o);
                 track.done("token.request", s, d);
+                // A refresh token: redeem it once, as the user's code will when the token runs out.
+                let (o, c, refreshed) = match &o {
+                    Outcome::Issued {
+                        refresh_token: Some(rt),
+                        ..
+                    } => {
+                        track.start("token.refresh");
+                        let (r, c2) =
+                            token_endpoint::refresh(&http, &user_request, cred, rt, c).await;
+                        let (s, d) = token_check(&r);
+                        track.done("token.refresh", s, d);
+                        (o.clone(), c2, Some(r))
+                    }
+                    _ => {
+                        track.done(
+                            "token.refresh",
+                            CheckStatus::Skipped,
+                            "no refresh token came back".into(),
+                        );
+                        (o, c, None)
+                    }
+                };
                 let t = match &o {
-                    Outcome::Issued { access_token } => Some(access_token.clone()),
+                    Outcome::Issued { access_token, .. } => Some(access_token.clone()),
                     _ => None,
                 };
+                *refresh_outcome.lock().unwrap_or_else(|e| e.into_inner()) = refreshed;
                 (o, t, c)
             }
         };
@@ -1261,6 +1393,13 @@ pub async fn diagnose(
     for t in [&token, &graph_token, &arm_token].into_iter().flatten() {
         secrets.push(t.expose().to_string());
     }
+    if let Outcome::Issued {
+        refresh_token: Some(rt),
+        ..
+    } = &outcome
+    {
+        secrets.push(rt.expose().to_string());
+    }
 
     // Evidence, from every source.
     let mut ev = Evidence::new(now);
@@ -1283,7 +1422,19 @@ pub async fn diagnose(
             .map(|s| s.split_whitespace().map(str::to_string).collect())
             .unwrap_or_default();
     } else {
-        token_endpoint::fill_evidence(&plan.request, cred, &outcome, &mut ev);
+        token_endpoint::fill_evidence(&user_request, cred, &outcome, &mut ev);
+        // A refresh that failed is the answer the user's code will meet next: it leads.
+        let refreshed = refresh_outcome.lock().ok().and_then(|mut r| r.take());
+        if let Some(r) = &refreshed {
+            if let Outcome::Issued { access_token, .. } = r {
+                secrets.push(access_token.expose().to_string());
+            }
+            if let Outcome::Refused { response } = r {
+                ev.request.refresh_token_sent = true;
+                ev.response = (**response).clone();
+                ev.note_source("response", "token-endpoint");
+            }
+        }
     }
     if !ev.response.token_issued && ev.response.codes.is_empty() {
         if let Some(r) = disc_err {
@@ -1578,6 +1729,8 @@ pub async fn run_async(
             username: args.username.clone(),
             prompt: !args.no_prompt && live,
             only: plan.credential.clone(),
+            managed_identity_client_id: Some(plan.client_id.clone()).filter(|c| !c.is_empty()),
+            redirect_uri: plan.redirect_uri.clone(),
         },
     )
     .map_err(|e| CliError::Input(e.to_string()))?;

@@ -69,6 +69,12 @@ pub enum Credential {
     },
     /// An access token the user already has: no token request is made.
     AccessToken { token: Secret, origin: Origin },
+    /// A managed identity: the token comes from the instance metadata service (IMDS), for the
+    /// user-assigned identity with this client id, or the system-assigned one.
+    ManagedIdentity { client_id: Option<String> },
+    /// An interactive (browser) sign-in: nothing secret to present; the doctor checks the
+    /// authorize request (client, tenant, redirect URI) without a browser.
+    Interactive { redirect_uri: Option<String> },
     /// Nothing was supplied.
     None,
 }
@@ -104,8 +110,13 @@ pub struct Sources {
     pub username: Option<String>,
     /// Ask on the terminal when nothing else gave a credential.
     pub prompt: bool,
-    /// Use only this kind: `secret`, `certificate`, `federated`, `password`, `token`, `none`.
+    /// Use only this kind: `secret`, `certificate`, `federated`, `password`, `token`,
+    /// `managed-identity`, `interactive`, `none`.
     pub only: Option<String>,
+    /// The user-assigned managed identity's client id (`--credential managed-identity`).
+    pub managed_identity_client_id: Option<String>,
+    /// The redirect URI of an interactive sign-in (`--credential interactive`).
+    pub redirect_uri: Option<String>,
 }
 
 fn read_file(path: &std::path::Path) -> Result<String, CredentialError> {
@@ -138,10 +149,20 @@ pub fn load(env: &dyn Env, src: &Sources) -> Result<Credential, CredentialError>
         "password" => &["AZURE_USERNAME", "AZURE_PASSWORD", "AZURE_CLIENT_SECRET"],
         "token" | "access-token" => &["AUTHCHECK_ACCESS_TOKEN"],
         "none" => return Ok(Credential::None),
+        "managed-identity" | "msi" => {
+            return Ok(Credential::ManagedIdentity {
+                client_id: src.managed_identity_client_id.clone(),
+            })
+        }
+        "interactive" | "browser" => {
+            return Ok(Credential::Interactive {
+                redirect_uri: src.redirect_uri.clone(),
+            })
+        }
         other => {
             return Err(CredentialError::Invalid(
                 "--credential".into(),
-                format!("`{other}` is not secret, certificate, federated, password, token or none"),
+                format!("`{other}` is not secret, certificate, federated, password, token, managed-identity, interactive or none"),
             ))
         }
     };
@@ -178,7 +199,7 @@ pub fn load(env: &dyn Env, src: &Sources) -> Result<Credential, CredentialError>
             .filter(|_| only.contains("token")),
         username: src.username.clone().filter(|_| only == "password"),
         prompt: src.prompt && only == "secret",
-        only: None,
+        ..Sources::default()
     };
     let c = load_any(&Only { env, keep }, &src)?;
     // Asked for a secret and none is set: that is the case to diagnose (an empty variable).
@@ -432,6 +453,8 @@ impl Credential {
             Credential::Federated { .. } => "federated",
             Credential::Password { .. } => "password",
             Credential::AccessToken { .. } => "access-token",
+            Credential::ManagedIdentity { .. } => "managed-identity",
+            Credential::Interactive { .. } => "interactive",
             Credential::None => "none",
         }
     }
@@ -473,6 +496,15 @@ impl Credential {
                 r.password_sent = true;
             }
             Credential::AccessToken { .. } => {}
+            Credential::ManagedIdentity { .. } => {
+                r.credential = Some("managed-identity".into());
+                r.flow = Some("managed-identity".into());
+            }
+            Credential::Interactive { redirect_uri } => {
+                r.credential = Some("none".into());
+                r.flow = Some("interactive".into());
+                r.redirect_uri = redirect_uri.clone();
+            }
             Credential::None => r.credential = Some("none".into()),
         }
     }

@@ -335,8 +335,9 @@ pub async fn read_purview_roles(
 }
 
 /// Records what the Power Platform API's answer says of the app's standing in the environment.
-/// `ApplicationUserNotFound`: a management application with no application user there;
-/// `AppOnlyTokenNotSupported`: an app-only token from an app that is not a management application.
+/// `ApplicationUserNotFound` says the app is a management application with no application user
+/// there. `AppOnlyTokenNotSupported` says only that the API refused an app-only token: it is
+/// recorded as the call's code and nothing more is concluded from it.
 pub fn fill_powerplatform(environment: Option<&str>, ev: &mut Evidence) {
     let code = ev.api_call.code.clone();
     let status = ev.api_call.status;
@@ -348,7 +349,6 @@ pub fn fill_powerplatform(environment: Option<&str>, ev: &mut Evidence) {
             d.management_app_registered = Some(true);
             d.application_user = Some(false);
         }
-        Some("AppOnlyTokenNotSupported") => d.management_app_registered = Some(false),
         _ if status.is_some_and(|s| (200..300).contains(&s)) => {
             d.application_user = Some(true);
         }

@@ -179,7 +179,11 @@ pub fn host_of(url: &str) -> String {
         .unwrap_or_else(|| url.to_string())
 }
 
-/// Checks that authcheck may send to `url`: `https://`, or `http://` to a loopback host.
+/// The instance metadata service: link-local, answered by the host itself, `http://` by design.
+pub const IMDS_HOST: &str = "169.254.169.254";
+
+/// Checks that authcheck may send to `url`: `https://`, or `http://` to a loopback host (or to
+/// the instance metadata service, which never leaves the machine).
 pub fn check_url(url: &str) -> Result<reqwest::Url, HttpError> {
     let refused = |reason: &str| HttpError::Refused {
         url: url.to_string(),
@@ -189,7 +193,7 @@ pub fn check_url(url: &str) -> Result<reqwest::Url, HttpError> {
     let host = u.host_str().ok_or_else(|| refused("no host"))?.to_string();
     match u.scheme() {
         "https" => Ok(u),
-        "http" if is_loopback(&host) => Ok(u),
+        "http" if is_loopback(&host) || host == IMDS_HOST => Ok(u),
         "http" => Err(refused(
             "http:// is accepted for loopback hosts only; use https://",
         )),

@@ -59,7 +59,10 @@ impl TokenRequest {
 #[derive(Debug, Clone)]
 pub enum Outcome {
     /// A token came back. Kept in memory only, to decode it and to call the API with it.
-    Issued { access_token: Secret },
+    Issued {
+        access_token: Secret,
+        refresh_token: Option<Secret>,
+    },
     /// Entra answered with an error (the body is in `response`).
     Refused { response: Box<Response> },
     /// The answer was not a token response at all (an HTML page from a proxy, a cut body).
@@ -117,6 +120,15 @@ fn form(req: &TokenRequest, cred: &Credential, now: i64) -> Result<Vec<(String, 
             f.push(("grant_type".into(), "client_credentials".into()));
         }
         Credential::AccessToken { .. } => return Err("an access token was supplied".into()),
+        Credential::ManagedIdentity { .. } => {
+            return Err("a managed identity asks IMDS, not the token endpoint".into())
+        }
+        Credential::Interactive { .. } => {
+            return Err(
+                "an interactive sign-in needs a browser; the authorize request is checked instead"
+                    .into(),
+            )
+        }
     }
     Ok(f)
 }
@@ -126,6 +138,8 @@ pub fn grant_type(cred: &Credential) -> Option<&'static str> {
     match cred {
         Credential::Password { .. } => Some("password"),
         Credential::AccessToken { .. } => None,
+        Credential::ManagedIdentity { .. } => None,
+        Credential::Interactive { .. } => Some("authorization_code"),
         _ => Some("client_credentials"),
     }
 }
@@ -166,6 +180,10 @@ fn read_reply(reply: Result<Reply, HttpError>) -> Outcome {
         if let Some(t) = json.get("access_token").and_then(|v| v.as_str()) {
             return Outcome::Issued {
                 access_token: Secret::new(t),
+                refresh_token: json
+                    .get("refresh_token")
+                    .and_then(|v| v.as_str())
+                    .map(Secret::new),
             };
         }
         return Outcome::Unreadable {
@@ -241,6 +259,158 @@ fn aadsts_codes(text: &str) -> Vec<i64> {
         rest = &rest[i + 6..];
     }
     out
+}
+
+/// Redeems a refresh token once, as the user's code does when its access token runs out.
+pub async fn refresh(
+    http: &Http,
+    req: &TokenRequest,
+    cred: &Credential,
+    refresh_token: &Secret,
+    chain: Chain,
+) -> (Outcome, Chain) {
+    let mut f: Vec<(String, String)> = vec![
+        ("grant_type".into(), "refresh_token".into()),
+        ("client_id".into(), req.client_id.clone()),
+        ("refresh_token".into(), refresh_token.expose().to_string()),
+    ];
+    if let Some(s) = &req.scope {
+        f.push(("scope".into(), s.clone()));
+    }
+    if let Some(r) = &req.resource {
+        f.push(("resource".into(), r.clone()));
+    }
+    if let Credential::Password {
+        client_secret: Some(s),
+        ..
+    } = cred
+    {
+        f.push(("client_secret".into(), s.expose().to_string()));
+    }
+    let (reply, chain) = http
+        .send(&Req::post_form(req.url(), f, "token.refresh"), chain)
+        .await;
+    (read_reply(reply), chain)
+}
+
+/// Asks the instance metadata service for a token (`GET /metadata/identity/oauth2/token`), as
+/// azure-identity's ManagedIdentityCredential does.
+pub async fn imds(
+    http: &Http,
+    imds_base: &str,
+    resource: &str,
+    client_id: Option<&str>,
+    chain: Chain,
+) -> (Outcome, Chain) {
+    let mut url = match reqwest::Url::parse(&format!(
+        "{}/metadata/identity/oauth2/token",
+        imds_base.trim_end_matches('/')
+    )) {
+        Ok(u) => u,
+        Err(e) => return (Outcome::NotMade(format!("--imds-endpoint: {e}")), chain),
+    };
+    url.query_pairs_mut()
+        .append_pair("api-version", "2018-02-01")
+        .append_pair("resource", resource);
+    if let Some(c) = client_id.filter(|c| !c.is_empty()) {
+        url.query_pairs_mut().append_pair("client_id", c);
+    }
+    let req = Req::get(url.as_str(), "token.request").header("Metadata", "true");
+    let (reply, chain) = http.send(&req, chain).await;
+    (read_reply(reply), chain)
+}
+
+/// Checks the authorize request of an interactive sign-in (client, tenant, redirect URI) without a
+/// browser: Entra answers a bad one with an error page naming the AADSTS code.
+pub async fn authorize_probe(
+    http: &Http,
+    req: &TokenRequest,
+    redirect_uri: Option<&str>,
+    chain: Chain,
+) -> (Outcome, Chain) {
+    let path = match req.endpoint {
+        Endpoint::V1 => "oauth2/authorize",
+        Endpoint::V2 => "oauth2/v2.0/authorize",
+    };
+    let mut url = match reqwest::Url::parse(&format!("{}/{}/{path}", req.authority, req.tenant)) {
+        Ok(u) => u,
+        Err(e) => return (Outcome::NotMade(e.to_string()), chain),
+    };
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("client_id", &req.client_id)
+            .append_pair("response_type", "code")
+            .append_pair("response_mode", "query")
+            .append_pair("state", "authcheck")
+            .append_pair("prompt", "none");
+        if let Some(s) = &req.scope {
+            q.append_pair("scope", s);
+        }
+        if let Some(r) = &req.resource {
+            q.append_pair("resource", r);
+        }
+        if let Some(r) = redirect_uri {
+            q.append_pair("redirect_uri", r);
+        }
+    }
+    let (reply, chain) = http
+        .send(&Req::get(url.as_str(), "token.authorize"), chain)
+        .await;
+    let reply = match reply {
+        Ok(r) => r,
+        Err(e) => return (Outcome::Failed(e), chain),
+    };
+    // A redirect back to the app (with `error=` when sign-in cannot go on silently) means the
+    // request itself was accepted.
+    if (300..400).contains(&reply.status) || reply.status == 200 && !reply.body.contains("AADSTS") {
+        return (
+            Outcome::NotMade(
+                "the authorize request was accepted; sign-in itself needs a browser".into(),
+            ),
+            chain,
+        );
+    }
+    let mut scratch = crate::evidence::Evidence::default();
+    if crate::sources::error_text::parse(&reply.body, &mut scratch) {
+        let mut r = scratch.response;
+        r.status = Some(reply.status as i64);
+        if r.messages.is_empty() {
+            if let Some(m) = page_message(&reply.body) {
+                r.messages.push(m.clone());
+                r.error_description.get_or_insert(m);
+            }
+        }
+        return (
+            Outcome::Refused {
+                response: Box::new(r),
+            },
+            chain,
+        );
+    }
+    (
+        Outcome::Unreadable {
+            status: reply.status,
+            what: describe_non_json(&reply),
+        },
+        chain,
+    )
+}
+
+/// `AADSTS50011: The redirect URI …` from an error page, tags and entities removed.
+fn page_message(html: &str) -> Option<String> {
+    let i = html.find("AADSTS")?;
+    let rest = &html[i..];
+    let end = rest.find('<').unwrap_or(rest.len());
+    Some(
+        rest[..end]
+            .replace("&#39;", "'")
+            .replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+            .trim()
+            .to_string(),
+    )
 }
 
 /// Records the request as the user's code makes it (facts only) and how it ended.
