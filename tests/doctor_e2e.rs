@@ -687,3 +687,60 @@ value = "Aud1t~sim.fixture-secret.not-a-real-credential.0002"
     );
     assert!(!run.stdout.contains(&arm_token));
 }
+
+/// `--graph-auth az` reads Graph with the signed-in Azure CLI's token, whatever the credential
+/// under test does (here: none at all). A stand-in `az` on PATH prints a token the simulator
+/// issued for Graph.
+#[cfg(unix)]
+#[test]
+fn graph_auth_az_reads_with_the_cli_token() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = start_sim("healthy");
+    let url = format!(
+        "{}/{}/oauth2/v2.0/token",
+        sim.info["authority"].as_str().unwrap(),
+        sim.info["tenant_id"].as_str().unwrap()
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let graph_token: String = rt.block_on(async {
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", sim.info["client_id"].as_str().unwrap()),
+            (
+                "client_secret",
+                sim.info["env"]["AZURE_CLIENT_SECRET"].as_str().unwrap(),
+            ),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ];
+        let v: serde_json::Value = reqwest::Client::new()
+            .post(&url)
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["access_token"].as_str().unwrap().to_string()
+    });
+    let dir = std::env::temp_dir().join(format!("authcheck-fake-az-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let az = dir.join("az");
+    std::fs::write(&az, format!("#!/bin/sh\nprintf '%s\\n' '{graph_token}'\n")).unwrap();
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut args = with_credential(&sim, "none");
+    args.extend([
+        "--format".into(),
+        "json".into(),
+        "--graph-auth".into(),
+        "az".into(),
+    ]);
+    let path = format!("{}:/usr/bin:/bin", dir.display());
+    let run = doctor_args_env(&sim, &args, &[("PATH", &path)]);
+    no_panic(&run);
+    let r = report(&run);
+    assert_eq!(check(&r, "graph.token")["status"], "ok", "{}", r["checks"]);
+    assert_eq!(check(&r, "graph.application")["status"], "ok");
+    assert_eq!(r["findings"][0]["rule"], "client-credential-missing");
+    assert!(!run.stdout.contains(&graph_token));
+}

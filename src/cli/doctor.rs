@@ -1445,13 +1445,7 @@ pub async fn diagnose(
     if let Credential::Federated { assertion, .. } = cred {
         let _ = github_oidc::fill_from_token(assertion.expose(), &mut ev);
     }
-    if let Some(sub) = github_oidc::fill_expected(&plan.github, &mut ev) {
-        track.done(
-            "github.subject",
-            CheckStatus::Ok,
-            format!("GitHub presents subject {sub}"),
-        );
-    }
+    let github_subject = github_oidc::fill_expected(&plan.github, &mut ev);
     if let Some(t) = &token {
         match jwt::decode(t.expose()) {
             Ok(d) => {
@@ -1517,6 +1511,16 @@ pub async fn diagnose(
     }
     if let Some(f) = &graph_facts {
         graph::fill_evidence(f, &mut ev);
+    }
+    if let Some(sub) = &github_subject {
+        let compared = github_oidc::compare(sub, &ev.app)
+            .map(|c| format!("; {c}"))
+            .unwrap_or_default();
+        track.done(
+            "github.subject",
+            CheckStatus::Ok,
+            format!("GitHub presents subject {sub}{compared}"),
+        );
     }
     if let Some((facts, scope, principal)) = &arm_facts {
         let required: Vec<String> = if plan.roles.is_empty() {

@@ -98,6 +98,46 @@ pub fn fill_from_token(raw: &str, ev: &mut Evidence) -> Result<(), String> {
     Ok(())
 }
 
+/// How the subject GitHub presents compares, case-sensitively, with the app's federated
+/// credentials, in words for the check line. None when the credentials were not read.
+pub fn compare(subject: &str, app: &crate::evidence::App) -> Option<String> {
+    if !app.known {
+        return None;
+    }
+    let github = |c: &&crate::evidence::FederatedCredential| {
+        c.issuer
+            .as_deref()
+            .is_some_and(|i| i.trim_end_matches('/') == GITHUB_ISSUER)
+    };
+    let creds: Vec<_> = app.federated_credentials.iter().filter(github).collect();
+    if let Some(c) = creds.iter().find(|c| c.subject.as_deref() == Some(subject)) {
+        let audience_ok = c.audiences.iter().any(|a| a == EXCHANGE_AUDIENCE);
+        return Some(format!(
+            "matches federated credential {}{}",
+            c.name.as_deref().unwrap_or("(unnamed)"),
+            if audience_ok {
+                String::new()
+            } else {
+                format!(", but its audience is not {EXCHANGE_AUDIENCE}")
+            }
+        ));
+    }
+    if let Some(c) = creds.iter().find(|c| {
+        c.subject
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case(subject))
+    }) {
+        return Some(format!(
+            "federated credential {} has `{}`, which differs only in case; subjects are compared exactly",
+            c.name.as_deref().unwrap_or("(unnamed)"),
+            c.subject.as_deref().unwrap_or_default()
+        ));
+    }
+    Some(format!(
+        "no federated credential has this subject; add one with issuer {GITHUB_ISSUER}, subject {subject}, audience {EXCHANGE_AUDIENCE}"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +149,30 @@ mod tests {
             environment: env.map(str::to_string),
             event: Some(event.into()),
         }
+    }
+
+    #[test]
+    fn compares_exactly() {
+        let app = crate::evidence::App {
+            known: true,
+            federated_credentials: vec![crate::evidence::FederatedCredential {
+                name: Some("main".into()),
+                issuer: Some(format!("{GITHUB_ISSUER}/")),
+                subject: Some("repo:Contoso/deploy:ref:refs/heads/main".into()),
+                audiences: vec![EXCHANGE_AUDIENCE.into()],
+            }],
+            ..Default::default()
+        };
+        assert!(compare("repo:Contoso/deploy:ref:refs/heads/main", &app)
+            .unwrap()
+            .starts_with("matches"));
+        assert!(compare("repo:contoso/deploy:ref:refs/heads/main", &app)
+            .unwrap()
+            .contains("only in case"));
+        assert!(compare("repo:Contoso/deploy:environment:prod", &app)
+            .unwrap()
+            .contains("add one"));
+        assert_eq!(compare("x", &crate::evidence::App::default()), None);
     }
 
     #[test]
