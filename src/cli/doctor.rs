@@ -911,6 +911,16 @@ fn service_failure(r: &crate::evidence::Response) -> bool {
     r.status.is_some_and(|s| s == 429 || s >= 500)
 }
 
+/// The cloud an OpenID configuration's `cloud_instance_name` names.
+fn cloud_of_instance(name: &str) -> Option<&'static clouds::Cloud> {
+    match name.to_ascii_lowercase().as_str() {
+        "microsoftonline.com" => clouds::by_key("public"),
+        "microsoftonline.us" => clouds::by_key("usgov"),
+        "partner.microsoftonline.cn" | "chinacloudapi.cn" => clouds::by_key("china"),
+        _ => None,
+    }
+}
+
 /// The v1-style resource a request is for (IMDS takes `resource`).
 fn resource_of(r: &TokenRequest) -> String {
     r.resource.clone().unwrap_or_else(|| {
@@ -1031,11 +1041,18 @@ pub async fn diagnose(
                     "tenant.discovery",
                     CheckStatus::Ok,
                     format!(
-                        "tenant found{}",
+                        "tenant found{}{}",
                         d.cloud_instance
                             .as_deref()
                             .map(|c| format!(" ({c})"))
-                            .unwrap_or_default()
+                            .unwrap_or_default(),
+                        match d.cloud_instance.as_deref().and_then(cloud_of_instance) {
+                            Some(c) if c.key != plan.cloud.key => format!(
+                                "; it belongs to {}, not {}: use --cloud {}",
+                                c.display_name, plan.cloud.display_name, c.key
+                            ),
+                            _ => String::new(),
+                        }
                     ),
                 );
                 match &d.jwks_uri {
