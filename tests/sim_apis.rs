@@ -254,6 +254,17 @@ async fn healthy_data_planes_answer() {
         let (st, _, body) = get(&format!("{}{path}", sim.s("purview")), Some(&p)).await;
         assert_eq!(st, 200, "{path}: {body}");
     }
+    let (_, _, pol) = get(
+        &format!("{}/policystore/metadataPolicies", sim.s("purview")),
+        Some(&p),
+    )
+    .await;
+    let rules = pol["values"][0]["properties"]["attributeRules"]
+        .as_array()
+        .unwrap();
+    assert!(rules
+        .iter()
+        .any(|r| r["id"] == "purviewmetadatarole_builtin_data-curator:contoso-purview"));
     let la = app_token(&sim, "https://api.loganalytics.io/.default").await;
     let url = format!(
         "{}/v1/workspaces/{}/query?query=Heartbeat",

@@ -306,3 +306,138 @@ async fn arm_takes_assigned_to_filters() {
     assert_eq!(st, 200, "{body}");
     assert_eq!(body["value"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn graph_tokens_carry_a_nonce_and_do_not_verify_outside_graph() {
+    let sim = SimProc::start("healthy", &[]);
+    let (st, body) = token(
+        &sim,
+        TENANT,
+        true,
+        &cc_form(&sim, "https://graph.microsoft.com/.default"),
+        None,
+    )
+    .await;
+    assert_eq!(st, 200);
+    let t = body["access_token"].as_str().unwrap();
+    let header = jsonwebtoken::decode_header(t).unwrap();
+    assert!(header.nonce.is_some(), "Graph tokens carry a nonce");
+    // Checked against the published keys the way any other token is, the signature fails …
+    let jwks: Value = http()
+        .get(format!(
+            "{}/{TENANT}/discovery/v2.0/keys",
+            sim.s("authority")
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let jwk = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == header.kid.clone().unwrap().as_str())
+        .unwrap();
+    let key = jsonwebtoken::DecodingKey::from_rsa_components(
+        jwk["n"].as_str().unwrap(),
+        jwk["e"].as_str().unwrap(),
+    )
+    .unwrap();
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    v.validate_aud = false;
+    let err = jsonwebtoken::decode::<Value>(t, &key, &v).unwrap_err();
+    assert_eq!(
+        *err.kind(),
+        jsonwebtoken::errors::ErrorKind::InvalidSignature
+    );
+    // … while Graph itself accepts the token.
+    let (st, _, _) = get(
+        &format!(
+            "{}/v1.0/applications(appId='{PURVIEW_APP}')",
+            sim.s("graph")
+        ),
+        Some(t),
+    )
+    .await;
+    assert_eq!(st, 200);
+    // Other tokens carry no nonce.
+    let (_, p) = token(
+        &sim,
+        TENANT,
+        true,
+        &cc_form(&sim, "https://purview.azure.net/.default"),
+        None,
+    )
+    .await;
+    assert!(
+        jsonwebtoken::decode_header(p["access_token"].as_str().unwrap())
+            .unwrap()
+            .nonce
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn odd_requests_never_take_the_server_down() {
+    let sim = SimProc::start("healthy", &[]);
+    let a = sim.s("authority");
+    let bearers = [
+        "",
+        "Bearer",
+        "Bearer a.b.c",
+        "Bearer eyJhbGciOiJub25lIn0.e30.",
+        "Bearer eyJub25jZSI6MX0.e30.x",
+        "Basic ????",
+        "Basic Og==",
+    ];
+    let paths = [
+        "/",
+        "/%",
+        "/%zz/oauth2/v2.0/token",
+        "/graph",
+        "/graph/v1.0",
+        "/graph/v1.0/applications(appId=",
+        "/graph/v1.0/servicePrincipals(appId='x')/appRoleAssignedTo?$top=-1&$skiptoken=zz",
+        "/graph/v2.0/x",
+        "/arm/subscriptions",
+        "/arm/subscriptions/5f1c2a8e-3b4d-4e6f-9a0b-1c2d3e4f5a6b/providers/Microsoft.Authorization/roleDefinitions/?api-version=1",
+        "/purview/",
+        "/powerplatform/x",
+        "/loganalytics/v1/workspaces//query",
+        "/metadata/identity/oauth2/token?resource=%ff",
+        "/federation/keys",
+        "/common/userrealm/",
+        "/organizations/oauth2/v2.0/authorize?client_id=&redirect_uri=",
+        "/8f2b4c1d-6e3a-4b5c-9d7e-0a1b2c3d4e5f/oauth2/v2.0/token?grant_type=client_credentials",
+    ];
+    for p in paths {
+        for b in bearers {
+            for method in [
+                reqwest::Method::GET,
+                reqwest::Method::POST,
+                reqwest::Method::DELETE,
+            ] {
+                let mut rb = http()
+                    .request(method.clone(), format!("{a}{p}"))
+                    .header("Metadata", "true")
+                    .body(vec![0xfe, b'{', b'%', b'=', 0x00]);
+                if !b.is_empty() {
+                    rb = rb.header("Authorization", b);
+                }
+                let r = rb
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("{method} {p} [{b}]: {e}"));
+                assert!(
+                    r.status().as_u16() < 500,
+                    "{method} {p} [{b}]: {}",
+                    r.status()
+                );
+            }
+        }
+    }
+    let (st, _) = client_token(&sim).await;
+    assert_eq!(st, 200);
+}

@@ -138,11 +138,80 @@ pub fn purview(sim: &Sim, req: &Req, path: &str) -> Reply {
             json!({"value": cols, "count": cols.len()})
         }
         "scanning" => json!({"value": [], "count": 0}),
-        "metadata-policy" => json!({"values": []}),
+        "metadata-policy" => metadata_policies(sim, req.now),
         "devops-policy" => json!({"value": []}),
         _ => json!({"@search.count": 0, "value": []}),
     };
     Reply::json(200, &body)
+}
+
+/// Purview's role ids in metadata policies.
+fn purview_role_id(role: &str) -> String {
+    let slug = match role.to_ascii_lowercase().as_str() {
+        "collection admin" | "collection administrator" => "collection-administrator".to_string(),
+        "data source administrator" => "data-source-administrator".to_string(),
+        "data curator" => "data-curator".to_string(),
+        "data reader" => "purview-reader".to_string(),
+        "policy author" => "policy-author".to_string(),
+        other => other.replace(' ', "-"),
+    };
+    format!("purviewmetadatarole_builtin_{slug}")
+}
+
+/// The metadata policies (one per collection): who holds which collection role, in Purview's
+/// `attributeRules` form. Assignments still propagating are left out, as Purview shows them late.
+fn metadata_policies(sim: &Sim, now: i64) -> Value {
+    let w = &sim.world;
+    let account = &w.scenario.purview.account;
+    let mut collections: Vec<(String, String)> = vec![(account.clone(), String::new())];
+    for c in &w.scenario.purview.collections {
+        collections.push((c.name.clone(), c.parent.clone()));
+    }
+    let values: Vec<Value> = collections
+        .iter()
+        .map(|(name, parent)| {
+            let mut roles: Vec<(String, Vec<String>)> = vec![];
+            for r in w
+                .collection_roles
+                .iter()
+                .filter(|r| r.collection.eq_ignore_ascii_case(name) && w.in_effect(r.created, now))
+            {
+                let id = purview_role_id(&r.role);
+                match roles.iter_mut().find(|(k, _)| *k == id) {
+                    Some((_, p)) => p.push(r.principal_id.clone()),
+                    None => roles.push((id, vec![r.principal_id.clone()])),
+                }
+            }
+            let rules: Vec<Value> = roles
+                .into_iter()
+                .map(|(role, principals)| {
+                    let rid = format!("{role}:{name}");
+                    json!({
+                        "kind": "attributerule",
+                        "id": rid,
+                        "name": rid,
+                        "dnfCondition": [[
+                            {"attributeName": "principal.microsoft.id", "attributeValueIncludedIn": principals},
+                            {"fromRule": role, "attributeName": "derived.purview.role", "attributeValueIncludes": role},
+                        ]],
+                    })
+                })
+                .collect();
+            json!({
+                "name": format!("policy_{name}"),
+                "id": super::scenario::derived_guid(&format!("purview-policy:{name}")),
+                "version": 1,
+                "properties": {
+                    "description": "",
+                    "decisionRules": [],
+                    "attributeRules": rules,
+                    "collection": {"type": "CollectionReference", "referenceName": name},
+                    "parentCollectionName": parent,
+                },
+            })
+        })
+        .collect();
+    json!({ "values": values })
 }
 
 // ---------------------------------------------------------------- Power Platform

@@ -285,8 +285,9 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, St
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         )),
     };
-    std::fs::create_dir_all(&state_dir).map_err(|e| format!("{}: {e}", state_dir.display()))?;
+    // The folder is made on first use: most scenarios without TLS write nothing.
     let write = |name: &str, text: &str| -> Result<String, String> {
+        std::fs::create_dir_all(&state_dir).map_err(|e| format!("{}: {e}", state_dir.display()))?;
         let p = state_dir.join(name);
         std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
         Ok(p.display().to_string())
@@ -335,6 +336,8 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, St
         info.federated_token_file = Some(p);
     }
     if let Some(ca) = &info.ca {
+        info.doctor_args.push("--ca-file".into());
+        info.doctor_args.push(ca.clone());
         info.env.insert("REQUESTS_CA_BUNDLE".into(), ca.clone());
         info.env.insert("SSL_CERT_FILE".into(), ca.clone());
     }
@@ -471,6 +474,10 @@ fn build_info(w: &World, base: &str) -> SimInfo {
         );
         doctor_args.push(sc.clone());
     }
+    if let Some(u) = &c.username {
+        doctor_args.push("--username".into());
+        doctor_args.push(u.clone());
+    }
     if let Some(r) = &c.redirect_uri {
         doctor_args.push("--redirect-uri".into());
         doctor_args.push(r.clone());
@@ -530,6 +537,9 @@ pub fn run(args: &SimArgs) -> Result<i32, CliError> {
         .build()
         .map_err(|e| CliError::Unavailable(format!("runtime: {e}")))?;
     rt.block_on(async {
+        // Listen for signals before anyone can learn the port, so a client that stops the
+        // simulator right after reading the JSON line still gets a clean shutdown.
+        let mut stop = Stop::new();
         let opts = SimOptions {
             port: args.port,
             tls: args.tls,
@@ -545,23 +555,45 @@ pub fn run(args: &SimArgs) -> Result<i32, CliError> {
             "authcheck sim: scenario {} listening on {} (Ctrl-C to stop)",
             handle.info.scenario, handle.info.authority
         );
-        wait_for_signal().await;
+        stop.wait().await;
         handle.shutdown().await;
         Ok(0)
     })
 }
 
-async fn wait_for_signal() {
+/// Ctrl-C or SIGTERM, registered when made.
+struct Stop {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Stop {
+    fn new() -> Stop {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let signals = match (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) {
+                (Ok(t), Ok(i)) => Some((t, i)),
+                _ => None,
+            };
+            Stop { signals }
+        }
+        #[cfg(not(unix))]
+        Stop {}
+    }
+
+    async fn wait(&mut self) {
+        #[cfg(unix)]
+        if let Some((term, int)) = &mut self.signals {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
+                _ = int.recv() => {}
             }
             return;
         }
+        let _ = tokio::signal::ctrl_c().await;
     }
-    let _ = tokio::signal::ctrl_c().await;
 }

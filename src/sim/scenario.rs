@@ -687,9 +687,21 @@ impl Scenario {
 
     /// Parses and checks a scenario's TOML text; `origin` names it in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-        let s: Scenario = toml::from_str(text).map_err(|e| ScenarioError::Read {
-            path: origin.to_string(),
-            msg: e.to_string().trim().to_string(),
+        let s: Scenario = toml::from_str(text).map_err(|e| {
+            // One line: where, then what (toml's own rendering spans several lines).
+            let at = e
+                .span()
+                .map(|sp| {
+                    let before = &text[..sp.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+                    format!("line {line}, column {col}: ")
+                })
+                .unwrap_or_default();
+            ScenarioError::Read {
+                path: origin.to_string(),
+                msg: format!("{at}{}", e.message().trim().replace('\n', " ")),
+            }
         })?;
         s.validate()?;
         Ok(s)

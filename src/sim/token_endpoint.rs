@@ -33,6 +33,7 @@ pub fn handle(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Reply {
         Ok(v) => Reply::json(200, &v)
             .header("client-request-id", corr)
             .header("x-ms-request-id", trace)
+            .header("x-ms-ests-server", "2.1.19683.7 - authcheck-sim")
             .header("Cache-Control", "no-store, no-cache")
             .header("Pragma", "no-cache"),
         Err(err) => error_reply(&err, &trace, &corr, req.now, &sim.info.authority),
@@ -41,21 +42,12 @@ pub fn handle(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Reply {
 
 /// The reply for a refusal.
 pub fn error_reply(err: &AadError, trace: &str, corr: &str, now: i64, authority: &str) -> Reply {
-    let mut r = Reply::json(err.status, &err.body(trace, corr, now, authority))
+    Reply::json(err.status, &err.body(trace, corr, now, authority))
         .header("client-request-id", corr)
         .header("x-ms-request-id", trace)
+        .header("x-ms-ests-server", "2.1.19683.7 - authcheck-sim")
         .header("Cache-Control", "no-store, no-cache")
-        .header("Pragma", "no-cache");
-    if err.status == 401 {
-        r = r.header(
-            "WWW-Authenticate",
-            format!(
-                "Basic realm=\"{}\", error=\"{}\", error_description=\"AADSTS{}\"",
-                authority, err.error, err.code
-            ),
-        );
-    }
-    r
+        .header("Pragma", "no-cache")
 }
 
 fn is_guid(s: &str) -> bool {
@@ -74,14 +66,11 @@ struct Target {
     resource: String,
     /// Explicit permissions (`User.Read`) when not `.default`.
     permissions: Vec<String>,
-    /// Every requested scope had the `/.default` suffix.
-    default: bool,
 }
 
 fn parse_scopes(scope: &str) -> Result<Target, AadError> {
     let mut resource: Option<String> = None;
     let mut permissions = vec![];
-    let mut default = true;
     for s in scope.split_whitespace() {
         if OIDC_SCOPES.contains(&s.to_ascii_lowercase().as_str()) {
             continue;
@@ -107,9 +96,6 @@ fn parse_scopes(scope: &str) -> Result<Target, AadError> {
                 Some(s.to_string()),
             )
         };
-        if perm.is_some() || !s.ends_with("/.default") {
-            default = false;
-        }
         if let Some(p) = perm {
             permissions.push(p);
         }
@@ -123,7 +109,6 @@ fn parse_scopes(scope: &str) -> Result<Target, AadError> {
         Some(resource) => Ok(Target {
             resource,
             permissions,
-            default,
         }),
         None => Err(e::scope_invalid(scope)),
     }
@@ -168,11 +153,14 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
         let Some(scope) = get("scope").filter(|s| !s.trim().is_empty()) else {
             return Err(e::missing_parameter("scope"));
         };
-        let t = parse_scopes(scope)?;
-        if grant == "client_credentials" && !t.default {
-            return Err(e::scope_needs_default(scope));
+        if grant == "client_credentials" {
+            // Every scope of a client-credentials request, OpenID ones included, must be a
+            // `/.default`; Entra names the first that is not.
+            if let Some(bad) = scope.split_whitespace().find(|s| !s.ends_with("/.default")) {
+                return Err(e::scope_needs_default(bad));
+            }
         }
-        t
+        parse_scopes(scope)?
     } else {
         let Some(resource) = get("resource").filter(|s| !s.trim().is_empty()) else {
             return Err(e::missing_parameter("resource"));
@@ -180,7 +168,6 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
         Target {
             resource: resource.to_string(),
             permissions: vec![],
-            default: true,
         }
     };
     // The client.
