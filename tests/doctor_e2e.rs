@@ -744,3 +744,38 @@ fn graph_auth_az_reads_with_the_cli_token() {
     assert_eq!(r["findings"][0]["rule"], "client-credential-missing");
     assert!(!run.stdout.contains(&graph_token));
 }
+
+/// `HTTP_PROXY` / `HTTPS_PROXY` and `NO_PROXY` are honoured: through a proxy that does not answer,
+/// nothing can be read (exit 3); with the simulator's host in `NO_PROXY`, everything can.
+#[test]
+fn proxy_settings_are_honoured() {
+    let sim = start_sim("healthy");
+    // A port nothing listens on: the proxy is unreachable.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    let mut args = with_credential(&sim, "secret");
+    args.extend([
+        "--format".into(),
+        "json".into(),
+        "--timeout".into(),
+        "2".into(),
+    ]);
+    let run = doctor_args_env(
+        &sim,
+        &args,
+        &[("HTTP_PROXY", &proxy), ("HTTPS_PROXY", &proxy)],
+    );
+    no_panic(&run);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let run = doctor_args_env(
+        &sim,
+        &args,
+        &[
+            ("HTTP_PROXY", &proxy),
+            ("HTTPS_PROXY", &proxy),
+            ("NO_PROXY", "127.0.0.1,localhost"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
