@@ -124,3 +124,32 @@ fn expectations_fail_the_run() {
         h.shutdown().await;
     });
 }
+
+#[test]
+fn a_national_cloud_sets_every_host() {
+    let w = words(&[
+        "--tenant",
+        "t",
+        "--client-id",
+        "c",
+        "--api",
+        "graph",
+        "--cloud",
+        "usgov",
+    ]);
+    let plan = w.args.plan(&MapEnv(BTreeMap::new())).unwrap();
+    assert_eq!(plan.authority, "https://login.microsoftonline.us");
+    assert_eq!(plan.graph, "https://graph.microsoft.us");
+    assert_eq!(plan.arm, "https://management.usgovcloudapi.net");
+    // AZURE_AUTHORITY_HOST, as azure-identity writes it (with a trailing slash), overrides.
+    let env = MapEnv(BTreeMap::from([(
+        "AZURE_AUTHORITY_HOST".to_string(),
+        "https://login.microsoftonline.us/".to_string(),
+    )]));
+    let w = words(&["--tenant", "t", "--client-id", "c", "--api", "graph"]);
+    let plan = w.args.plan(&env).unwrap();
+    assert_eq!(plan.authority, "https://login.microsoftonline.us");
+    // … and names the cloud, so Graph and ARM follow it.
+    assert_eq!(plan.cloud.key, "usgov");
+    assert_eq!(plan.graph, "https://graph.microsoft.us");
+}

@@ -87,20 +87,29 @@ impl DoctorArgs {
                         .into(),
                 )
             })?;
-        let cloud_key =
-            pick(&self.cloud, "AUTHCHECK_CLOUD", &cfg.cloud).unwrap_or_else(|| "public".into());
+        let authority_written = pick(
+            &self.authority_host,
+            "AZURE_AUTHORITY_HOST",
+            &cfg.authority_host,
+        );
+        // No --cloud: the cloud of the authority host, when it is a known one.
+        let cloud_key = pick(&self.cloud, "AUTHCHECK_CLOUD", &cfg.cloud)
+            .or_else(|| {
+                authority_written
+                    .as_deref()
+                    .and_then(clouds::by_host)
+                    .map(|c| c.key.to_string())
+            })
+            .unwrap_or_else(|| "public".into());
         let cloud = clouds::by_key(&cloud_key).ok_or_else(|| {
             CliError::Input(format!(
                 "--cloud {cloud_key}: not a cloud (public, usgov, china)"
             ))
         })?;
         let authority = base_url(
-            &pick(
-                &self.authority_host,
-                "AZURE_AUTHORITY_HOST",
-                &cfg.authority_host,
-            )
-            .unwrap_or_else(|| cloud.authority_host.to_string()),
+            &authority_written
+                .clone()
+                .unwrap_or_else(|| cloud.authority_host.to_string()),
         )
         .map_err(|e| CliError::Input(format!("--authority-host: {e}")))?;
         let graph = base_url(

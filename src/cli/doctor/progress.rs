@@ -152,3 +152,35 @@ impl Track for Tracker {
         self.upsert(name, Some(status), detail);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_in_a_stable_order_and_unfinished_ones_fail() {
+        let t = Tracker::new(false);
+        t.start("dataplane.call");
+        t.done("graph.application", CheckStatus::Ok, "found".into());
+        t.done("credential", CheckStatus::Ok, "a secret".into());
+        t.start("expect.role Reader at /x");
+        t.done(
+            "expect.role Reader at /x",
+            CheckStatus::Failed,
+            "missing".into(),
+        );
+        let c = t.checks();
+        let names: Vec<&str> = c.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "credential",
+                "graph.application",
+                "dataplane.call",
+                "expect.role Reader at /x"
+            ]
+        );
+        assert_eq!(c[2].status, CheckStatus::Failed);
+        assert_eq!(c[2].detail, "did not finish");
+    }
+}
