@@ -88,12 +88,26 @@ async fn a_throttle_that_clears_is_retried_until_it_does() {
 
 #[tokio::test]
 async fn a_throttle_storm_gives_up_after_the_bound() {
-    let (url, hits) = serve(vec![Answer::Status(429, "retry-after: 1\r\n")]).await;
+    let (url, hits) = serve(vec![Answer::Status(429, "retry-after: 0\r\n")]).await;
     let http = client(3);
     let (r, _) = http.send(&Req::get(&url, "t"), Chain::default()).await;
     assert_eq!(r.unwrap().status, 429);
     assert_eq!(hits.load(Ordering::SeqCst), 4);
     assert_eq!(http.sent()[0].attempts, 4);
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_longest_wait_is_not_cut_short() {
+    let (url, hits) = serve(vec![
+        Answer::Status(503, "retry-after: 60\r\n"),
+        Answer::Status(200, ""),
+    ])
+    .await;
+    let (r, _) = client(3).send(&Req::get(&url, "t"), Chain::default()).await;
+    let r = r.unwrap();
+    assert_eq!(r.status, 503);
+    assert_eq!(r.retry_after(), Some(60));
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]

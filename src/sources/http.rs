@@ -133,7 +133,8 @@ pub struct Limits {
     pub timeout: Duration,
     /// Retries after the first try, for 429 and 503 only.
     pub max_retries: u32,
-    /// The longest wait between tries, whatever `Retry-After` says.
+    /// The longest wait between tries: a `Retry-After` beyond it ends the retries (the answer is
+    /// kept and reported) rather than asking again sooner than the service said.
     pub max_wait: Duration,
     /// The wait when the server gives no `Retry-After` (doubled on each retry).
     pub base_wait: Duration,
@@ -264,8 +265,12 @@ impl Http {
                     if (r.status == 429 || r.status == 503)
                         && attempt <= self.limits.max_retries =>
                 {
-                    let asked = r.retry_after().map(Duration::from_secs);
-                    Some(asked.unwrap_or(self.limits.base_wait * 2u32.pow(attempt - 1)))
+                    match r.retry_after().map(Duration::from_secs) {
+                        // Asked to wait longer than a run should: keep the answer, do not ask early.
+                        Some(asked) if asked > self.limits.max_wait => None,
+                        Some(asked) => Some(asked),
+                        None => Some(self.limits.base_wait * 2u32.pow(attempt - 1)),
+                    }
                 }
                 // A reset or a cut-off answer is worth one more try, like a 503.
                 Err(HttpError::Connect { .. } | HttpError::Body { .. })
@@ -276,7 +281,7 @@ impl Http {
                 _ => None,
             };
             match wait {
-                Some(w) => tokio::time::sleep(w.min(self.limits.max_wait)).await,
+                Some(w) => tokio::time::sleep(w).await,
                 None => {
                     return (
                         out.map(|mut r| {

@@ -124,12 +124,12 @@ async fn reader_token(
                 token_endpoint::request(http, &req, cred, chain, &format!("{which}.token")).await;
             let r = match outcome {
                 Outcome::Issued { access_token, .. } => Ok(access_token),
+                Outcome::Refused { response } if service_failure(&response) => Err((
+                    CheckStatus::Failed,
+                    token_check(&Outcome::Refused { response }).1,
+                )),
                 Outcome::Refused { response } => Err((
-                    if service_failure(&response) {
-                        CheckStatus::Failed
-                    } else {
-                        CheckStatus::Skipped
-                    },
+                    CheckStatus::Skipped,
                     format!(
                         "the same credential got no {which} token ({}); run with --graph-auth az",
                         response
