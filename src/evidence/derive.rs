@@ -492,6 +492,25 @@ fn derive_dataplane(ev: &mut Evidence) {
 }
 
 fn derive_api_call(ev: &mut Evidence) {
+    let from_uri = |u: &str| {
+        u.trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .filter(|t| is_guid(t))
+            .map(str::to_string)
+    };
+    ev.api_call.expected_tenant = ev
+        .api_call
+        .challenge
+        .as_ref()
+        .and_then(|c| c.authorization_uri.as_deref())
+        .and_then(from_uri)
+        .or_else(|| {
+            let m = ev.api_call.message.as_deref()?;
+            let i = m.find("authority (URL) '")? + "authority (URL) '".len();
+            let end = m[i..].find('\'')?;
+            from_uri(&m[i..i + end])
+        });
     if let Some(host) = &ev.api_call.host {
         ev.api_call.api = apis::by_host(host).map(|a| a.key.to_string());
     } else if let Some(url) = &ev.api_call.url {

@@ -552,6 +552,9 @@ pub struct ApiCall {
     pub principal_id: Option<String>,
     /// ARM: the client (app) id of the caller in the denial.
     pub client_id: Option<String>,
+    /// Derived: the tenant the API expects tokens from, when its answer names one (the
+    /// challenge's `authorization_uri`, or the authority an ARM wrong-issuer message asks for).
+    pub expected_tenant: Option<String>,
     /// `Retry-After` seconds on a 429/503.
     pub retry_after: Option<i64>,
     pub request_id: Option<String>,
