@@ -34,7 +34,8 @@ fn fixtures_of(rule: &str) -> Vec<PathBuf> {
         .unwrap_or_default();
     v.retain(|p| {
         let n = p.file_name().unwrap().to_string_lossy().to_string();
-        (n.starts_with("fire") || n.starts_with("pass")) && !(n.ends_with(".toml") && n.matches('.').count() >= 2)
+        (n.starts_with("fire") || n.starts_with("pass"))
+            && !(n.ends_with(".toml") && n.matches('.').count() >= 2)
     });
     v.sort();
     v
@@ -58,7 +59,8 @@ fn run_fixture(rules: &RuleSet, path: &Path) -> Result<Vec<String>, String> {
         None => None,
     };
     let now = authcheck::cli::parse_time(side.now.as_deref().unwrap_or(NOW)).unwrap();
-    let ev = build_evidence(&text, &name, kind, side.api.as_deref(), None, now).map_err(|e| e.to_string())?;
+    let ev = build_evidence(&text, &name, kind, side.api.as_deref(), None, now)
+        .map_err(|e| e.to_string())?;
     let (findings, _) = rules.evaluate(&ev);
     Ok(findings.into_iter().map(|f| f.rule).collect())
 }
@@ -70,13 +72,23 @@ fn every_rule_fires_on_its_fixtures_and_not_on_its_near_misses() {
     for rule in &rules.rules {
         let name = rule.name();
         let files = fixtures_of(name);
-        let fires: Vec<_> = files.iter().filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("fire")).collect();
-        let passes: Vec<_> = files.iter().filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("pass")).collect();
+        let fires: Vec<_> = files
+            .iter()
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("fire"))
+            .collect();
+        let passes: Vec<_> = files
+            .iter()
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("pass"))
+            .collect();
         if fires.is_empty() {
-            failures.push(format!("{name}: no fire* fixture in fixtures/rules/{name}/"));
+            failures.push(format!(
+                "{name}: no fire* fixture in fixtures/rules/{name}/"
+            ));
         }
         if passes.is_empty() {
-            failures.push(format!("{name}: no pass* (near miss) fixture in fixtures/rules/{name}/"));
+            failures.push(format!(
+                "{name}: no pass* (near miss) fixture in fixtures/rules/{name}/"
+            ));
         }
         for f in fires {
             let first = std::fs::read_to_string(format!("{}.toml", f.display()))
@@ -86,32 +98,41 @@ fn every_rule_fires_on_its_fixtures_and_not_on_its_near_misses() {
                 .unwrap_or(true);
             match run_fixture(&rules, f) {
                 Err(e) => failures.push(format!("{}: {e}", f.display())),
-                Ok(found) if !found.iter().any(|r| r == name) => {
-                    failures.push(format!("{}: `{name}` did not fire (got {found:?})", f.display()))
-                }
-                Ok(found) if first && found[0] != name => {
-                    failures.push(format!("{}: `{name}` fired but {found:?} came first", f.display()))
-                }
+                Ok(found) if !found.iter().any(|r| r == name) => failures.push(format!(
+                    "{}: `{name}` did not fire (got {found:?})",
+                    f.display()
+                )),
+                Ok(found) if first && found[0] != name => failures.push(format!(
+                    "{}: `{name}` fired but {found:?} came first",
+                    f.display()
+                )),
                 Ok(_) => {}
             }
         }
         for p in passes {
             match run_fixture(&rules, p) {
                 Err(_) => {} // a near miss may be input triage refuses: that is not the rule firing
-                Ok(found) if found.iter().any(|r| r == name) => {
-                    failures.push(format!("{}: near miss fired `{name}` (got {found:?})", p.display()))
-                }
+                Ok(found) if found.iter().any(|r| r == name) => failures.push(format!(
+                    "{}: near miss fired `{name}` (got {found:?})",
+                    p.display()
+                )),
                 Ok(_) => {}
             }
         }
     }
-    assert!(failures.is_empty(), "{} rule fixture problems:\n  {}", failures.len(), failures.join("\n  "));
+    assert!(
+        failures.is_empty(),
+        "{} rule fixture problems:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
 }
 
 #[test]
 fn every_builtin_condition_compiles() {
     let rules = RuleSet::builtin().expect("built-in rules load");
     for r in &rules.rules {
-        r.compile_all().unwrap_or_else(|(line, e)| panic!("{}:{line}: {e}", r.file));
+        r.compile_all()
+            .unwrap_or_else(|(line, e)| panic!("{}:{line}: {e}", r.file));
     }
 }

@@ -484,7 +484,9 @@ fn derive_dataplane(ev: &mut Evidence) {
             d.role_needed = purview_role_for(op).map(str::to_string);
         }
         if let Some(need) = &d.role_needed {
-            if !d.roles_held.is_empty() || ev.api_call.made {
+            // Known only when the roles were read, or the service itself refused the call.
+            let refused = ev.api_call.made && matches!(ev.api_call.status, Some(401) | Some(403));
+            if !d.roles_held.is_empty() || refused {
                 d.has_needed_role = Some(d.roles_held.iter().any(|r| r.eq_ignore_ascii_case(need)));
             }
         }
