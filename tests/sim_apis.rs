@@ -339,6 +339,11 @@ async fn data_plane_scenarios_refuse_as_the_services_do() {
     let (st, _, body) = data_plane_call("delegated-only-api-app-token").await;
     assert_eq!(st, 403);
     assert_eq!(body["error"]["code"], "AppOnlyTokenNotSupported");
+    // The fault is the missing delegated route / Power Platform role, not a management
+    // application registration (a different fault, with its own rule and scenario).
+    let msg = body["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("delegated"), "{msg}");
+    assert!(!msg.to_ascii_lowercase().contains("management"), "{msg}");
 
     let (st, _, body) = data_plane_call("power-platform-application-user-missing").await;
     assert_eq!(st, 403);

@@ -2,6 +2,8 @@
 //! above it, 2 usage or input error, 3 the checks could not run.
 
 mod decode;
+pub mod demo;
+pub mod doctor;
 mod explain;
 mod input;
 mod redact;
@@ -70,6 +72,10 @@ pub enum Command {
     Rules(rules_cmd::RulesArgs),
     /// Run the simulator: Entra, Graph, ARM and data planes on loopback.
     Sim(crate::sim::SimArgs),
+    /// Diagnose live why an app cannot get a token, or gets one an API refuses.
+    Doctor(Box<doctor::DoctorArgs>),
+    /// Run the doctor against the built-in simulated tenant, every documented failure in turn.
+    Demo(demo::DemoArgs),
     /// Redact a HAR, JSON export or log so it can be attached to a ticket: secrets, cookies,
     /// codes and token signatures removed, tokens shown as their claims.
     Redact(redact::RedactArgs),
@@ -238,6 +244,8 @@ pub fn main() -> i32 {
         Command::Explain(a) => explain::run(&a, color),
         Command::Rules(a) => rules_cmd::run(&a, color),
         Command::Sim(a) => crate::sim::run(&a),
+        Command::Doctor(a) => doctor::run(&a, color),
+        Command::Demo(a) => demo::run(&a, color),
         Command::Redact(a) => redact::run(&a),
     };
     match result {

@@ -5,10 +5,20 @@
 //! audience, lifetime and signature and then the caller's authorization, honouring the tenant's
 //! propagation delay, and answers with the service's own status, body and `WWW-Authenticate`.
 //!
-//! Power Platform 403 codes (the simulator's names, documented for the doctor):
-//! `AppOnlyTokenNotSupported` — an app-only token from an app that is not a management
-//! application; `ApplicationUserNotFound` — a management application without an application user
-//! in the environment.
+//! Power Platform 403 codes. Both are the simulator's own inventions, not codes the real service
+//! is known to send; they keep two different faults apart so the doctor can be tested on each:
+//! `AppOnlyTokenNotSupported` — an app-only token from an app the scenario gives no standing with
+//! the API (not in `powerplatform.management_apps`): the API publishes delegated permissions only
+//! and the caller has no Power Platform role, so its body says that and nothing else (in
+//! particular not "management application", which is a different fault and a different rule);
+//! `ApplicationUserNotFound` — a management application without an application user in the
+//! environment.
+//!
+//! The real service refuses such calls with a generic body, as seen in public reports:
+//! `{"error":{"code":"Forbidden","message":"The service principal with id '…' for application '…'
+//! does not have permission to access the path '…' in tenant '…'."}}` — the same words whether the
+//! app lacks a Power Platform role or (on the older admin APIs) a management application
+//! registration, so the simulator does not copy it.
 
 use super::http::{Reply, Req};
 use super::tokens::{self, Claims, TokenProblem};
@@ -229,7 +239,7 @@ pub fn powerplatform(sim: &Sim, req: &Req, path: &str) -> Reply {
         }
     };
     let env = &w.scenario.powerplatform.environment;
-    let (client, _oid) = tokens::caller(&claims);
+    let (client, oid) = tokens::caller(&claims);
     if tokens::app_only(&claims) {
         let app = w.app_by_client_id(&client);
         let name = app.map(|a| a.spec.name.clone()).unwrap_or_default();
@@ -237,7 +247,7 @@ pub fn powerplatform(sim: &Sim, req: &Req, path: &str) -> Reply {
         if !pp.management_apps.contains(&name) {
             return Reply::json(
                 403,
-                &json!({"error": {"code": "AppOnlyTokenNotSupported", "message": format!("The Power Platform API accepts delegated (user) tokens. Application '{client}' presented an app-only token and is not registered as a management application.")}}),
+                &json!({"error": {"code": "AppOnlyTokenNotSupported", "message": format!("The Power Platform API accepts delegated (user) tokens. The app-only token of application '{client}' (service principal '{oid}') carries no Power Platform role that allows this operation.")}}),
             );
         }
         if !pp.application_users.contains(&name) {

@@ -1,13 +1,20 @@
 //! Sources turn inputs into evidence facts. A source never decides what is wrong: that is the rules'
 //! job. One file per source.
 
+pub mod arm;
+pub mod credential;
+pub mod dataplane;
 pub mod detect;
 pub mod error_text;
+pub mod github_oidc;
+pub mod graph;
 pub mod har;
+pub mod http;
 pub mod jwt;
 pub mod redact;
 pub mod sdk_log;
 pub mod signin_log;
+pub mod token_endpoint;
 
 use crate::evidence::Evidence;
 

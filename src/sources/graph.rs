@@ -1,0 +1,761 @@
+//! Microsoft Graph, read live: the app registration, its service principal and what it was granted,
+//! who is assigned, its federated credentials, the target API's service principal, the names of the
+//! permissions it requests, and its recent sign-ins. Reads that depend on one another run in
+//! chains; independent chains run at once.
+//!
+//! The Graph token goes to the Graph host only.
+
+use super::http::{Chain, Http, ReadError, Track};
+use crate::evidence::{
+    Assignee, Evidence, FederatedCredential, Grant, Permission, Secret as SecretFact, SignInGroup,
+};
+use crate::report::CheckStatus;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// What was read. Raw JSON objects, turned into evidence by [`fill_evidence`].
+#[derive(Debug, Default)]
+pub struct GraphFacts {
+    /// `Some(None)`: looked up, not found.
+    pub application: Option<Option<Value>>,
+    pub service_principal: Option<Option<Value>>,
+    /// The target API's service principal.
+    pub target_principal: Option<Option<Value>>,
+    pub app_role_assignments: Option<Vec<Value>>,
+    pub delegated_grants: Option<Vec<Value>>,
+    pub assignees: Option<Vec<Value>>,
+    pub federated_credentials: Option<Vec<Value>>,
+    /// Service principals of the APIs the app requests permissions from, by app id.
+    pub resource_principals: BTreeMap<String, Value>,
+    pub signins: Option<Vec<Value>>,
+    /// Conditional access policies (all of them; [`policies_for`] picks the app's).
+    pub conditional_access: Option<Vec<Value>>,
+}
+
+/// The enabled conditional access policies that cover `app_id` (or its service principal `sp_id`)
+/// and what they demand, as `name (block)` lines for the check detail.
+pub fn policies_for(policies: &[Value], app_id: &str, sp_id: Option<&str>) -> Vec<String> {
+    policies
+        .iter()
+        .filter(|p| str_of(p, "state") == Some("enabled"))
+        .filter(|p| {
+            let apps = strings(p.pointer("/conditions/applications/includeApplications"));
+            let sps = strings(p.pointer("/conditions/clientApplications/includeServicePrincipals"));
+            apps.iter()
+                .any(|a| a == "All" || a.eq_ignore_ascii_case(app_id))
+                || sps.iter().any(|s| {
+                    s == "ServicePrincipalsInMyTenant"
+                        || sp_id.is_some_and(|id| s.eq_ignore_ascii_case(id))
+                })
+        })
+        .map(|p| {
+            format!(
+                "{} ({})",
+                str_of(p, "displayName").unwrap_or("unnamed"),
+                strings(p.pointer("/grantControls/builtInControls")).join(", ")
+            )
+        })
+        .collect()
+}
+
+/// Reads Graph for one client id.
+pub struct GraphReader<'a> {
+    pub http: &'a Http,
+    /// `https://graph.microsoft.com` (no trailing slash) or a loopback simulator.
+    pub base: String,
+    pub token: &'a str,
+    pub track: &'a dyn Track,
+}
+
+/// Why a Graph read could not run, in the words a user can act on.
+pub fn why(e: &ReadError, permission: &str) -> (CheckStatus, String) {
+    match e {
+        ReadError::Status { status: 401 | 403, code, .. } => (
+            CheckStatus::Skipped,
+            format!(
+                "the identity reading Graph lacks {permission} ({}); run with --graph-auth az or give a token that has it",
+                code.as_deref().unwrap_or("forbidden")
+            ),
+        ),
+        other => (CheckStatus::Failed, other.short()),
+    }
+}
+
+fn list(v: &Value) -> Vec<Value> {
+    v.get("value")
+        .and_then(|a| a.as_array())
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn str_of<'v>(v: &'v Value, k: &str) -> Option<&'v str> {
+    v.get(k).and_then(|x| x.as_str())
+}
+
+fn quote(s: &str) -> String {
+    s.replace('\'', "''")
+}
+
+impl GraphReader<'_> {
+    async fn get(
+        &self,
+        check: &str,
+        path: &str,
+        chain: Chain,
+    ) -> (Result<Value, ReadError>, Chain) {
+        let url = format!("{}{}", self.base, path);
+        self.http.get_json(&url, self.token, check, chain).await
+    }
+
+    /// The first object a `$filter` lookup returns; `Ok(None)` when there is none.
+    async fn lookup(
+        &self,
+        check: &str,
+        what: &str,
+        path: &str,
+        permission: &str,
+        chain: Chain,
+    ) -> (Option<Option<Value>>, Chain) {
+        self.track.start(check);
+        let (r, chain) = self.get(check, path, chain).await;
+        let out = match r {
+            Ok(v) => {
+                let first = list(&v).into_iter().next();
+                let detail = match &first {
+                    Some(o) => format!(
+                        "{what} found: {}",
+                        str_of(o, "displayName").unwrap_or("(no name)")
+                    ),
+                    None => format!("no {what} with that app id in the tenant"),
+                };
+                self.track.done(check, CheckStatus::Ok, detail);
+                Some(first)
+            }
+            Err(ReadError::Status { status: 404, .. }) => {
+                self.track.done(
+                    check,
+                    CheckStatus::Ok,
+                    format!("no {what} with that app id in the tenant"),
+                );
+                Some(None)
+            }
+            Err(e) => {
+                let (s, d) = why(&e, permission);
+                self.track.done(check, s, d);
+                None
+            }
+        };
+        (out, chain)
+    }
+
+    async fn collection(
+        &self,
+        check: &str,
+        what: &str,
+        path: &str,
+        permission: &str,
+        chain: Chain,
+    ) -> (Option<Vec<Value>>, Chain) {
+        self.track.start(check);
+        let (r, mut chain) = self.get(check, path, chain).await;
+        let out = match r {
+            Ok(v) => {
+                let mut items = list(&v);
+                // Follow `@odata.nextLink` a bounded number of times, on the Graph host only.
+                let mut next = v
+                    .get("@odata.nextLink")
+                    .and_then(|n| n.as_str())
+                    .map(str::to_string);
+                let mut pages = 1;
+                while let Some(url) = next.take() {
+                    if pages >= 10 || !url.starts_with(&self.base) {
+                        break;
+                    }
+                    let (r, c) = self.http.get_json(&url, self.token, check, chain).await;
+                    chain = c;
+                    pages += 1;
+                    match r {
+                        Ok(v) => {
+                            items.extend(list(&v));
+                            next = v
+                                .get("@odata.nextLink")
+                                .and_then(|n| n.as_str())
+                                .map(str::to_string);
+                        }
+                        Err(_) => break,
+                    }
+                }
+                self.track
+                    .done(check, CheckStatus::Ok, format!("{} {what}", items.len()));
+                Some(items)
+            }
+            Err(e) => {
+                let (s, d) = why(&e, permission);
+                self.track.done(check, s, d);
+                None
+            }
+        };
+        (out, chain)
+    }
+
+    /// Reads everything about `client_id`; `target_app_id` is the API's app id, when known.
+    pub async fn read_all(
+        &self,
+        client_id: &str,
+        target_app_id: Option<&str>,
+        signins: bool,
+        chain: Chain,
+    ) -> (GraphFacts, Chain) {
+        let cid = quote(client_id);
+        let app_chain = async {
+            let (app, c1) = self
+                .lookup(
+                    "graph.application",
+                    "app registration",
+                    &format!("/v1.0/applications?$filter=appId eq '{cid}'"),
+                    "Application.Read.All",
+                    chain,
+                )
+                .await;
+            let Some(Some(a)) = &app else {
+                for c in ["graph.federated_credentials", "graph.permission_names"] {
+                    self.track.done(
+                        c,
+                        CheckStatus::Skipped,
+                        "the app registration was not read".into(),
+                    );
+                }
+                return (app, None, BTreeMap::new(), c1);
+            };
+            let oid = str_of(a, "id").unwrap_or_default().to_string();
+            let mut resource_ids: Vec<String> = a
+                .get("requiredResourceAccess")
+                .and_then(|r| r.as_array())
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|x| str_of(x, "resourceAppId").map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            resource_ids.sort();
+            resource_ids.dedup();
+            let fic_path = format!("/v1.0/applications/{oid}/federatedIdentityCredentials");
+            let fic = self.collection(
+                "graph.federated_credentials",
+                "federated credentials",
+                &fic_path,
+                "Application.Read.All",
+                c1,
+            );
+            let names = self.resource_principals(&resource_ids, c1);
+            let ((fic, c2), (names, c3)) = tokio::join!(fic, names);
+            (app, fic, names, c2.max(c3))
+        };
+        let sp_chain = async {
+            let (sp, c1) = self
+                .lookup(
+                    "graph.service_principal",
+                    "service principal",
+                    &format!("/v1.0/servicePrincipals?$filter=appId eq '{cid}'"),
+                    "Application.Read.All",
+                    chain,
+                )
+                .await;
+            let Some(Some(s)) = &sp else {
+                for c in [
+                    "graph.app_role_assignments",
+                    "graph.delegated_grants",
+                    "graph.assignees",
+                ] {
+                    self.track.done(
+                        c,
+                        CheckStatus::Skipped,
+                        "no service principal to read".into(),
+                    );
+                }
+                return (sp, None, None, None, c1);
+            };
+            let id = str_of(s, "id").unwrap_or_default().to_string();
+            let p1 = format!("/v1.0/servicePrincipals/{id}/appRoleAssignments");
+            let p2 = format!("/v1.0/servicePrincipals/{id}/oauth2PermissionGrants");
+            let p3 = format!("/v1.0/servicePrincipals/{id}/appRoleAssignedTo");
+            let roles = self.collection(
+                "graph.app_role_assignments",
+                "app roles granted",
+                &p1,
+                "Application.Read.All",
+                c1,
+            );
+            let grants = self.collection(
+                "graph.delegated_grants",
+                "delegated grants",
+                &p2,
+                "Directory.Read.All",
+                c1,
+            );
+            let assigned = self.collection(
+                "graph.assignees",
+                "users, groups or apps assigned",
+                &p3,
+                "Application.Read.All",
+                c1,
+            );
+            let ((r, c2), (g, c3), (a, c4)) = tokio::join!(roles, grants, assigned);
+            (sp, r, g, a, c2.max(c3).max(c4))
+        };
+        let target_chain = async {
+            match target_app_id {
+                Some(t) => {
+                    self.lookup(
+                        "graph.target_principal",
+                        "API service principal",
+                        &format!("/v1.0/servicePrincipals?$filter=appId eq '{}'", quote(t)),
+                        "Application.Read.All",
+                        chain,
+                    )
+                    .await
+                }
+                None => {
+                    self.track.done(
+                        "graph.target_principal",
+                        CheckStatus::Skipped,
+                        "the target API has no well-known app id".into(),
+                    );
+                    (None, chain)
+                }
+            }
+        };
+        let signin_chain = async {
+            if !signins {
+                return (None, chain);
+            }
+            self.collection(
+                "graph.signins",
+                "recent sign-ins",
+                &format!("/v1.0/auditLogs/signIns?$filter=appId eq '{cid}'&$top=100"),
+                "AuditLog.Read.All",
+                chain,
+            )
+            .await
+        };
+        let ca_chain = async {
+            if !signins {
+                return (None, chain);
+            }
+            self.collection(
+                "graph.conditional_access",
+                "conditional access policies",
+                "/v1.0/identity/conditionalAccess/policies",
+                "Policy.Read.All",
+                chain,
+            )
+            .await
+        };
+        let (
+            (app, fic, names, c1),
+            (sp, roles, grants, assignees, c2),
+            (target, c3),
+            (si, c4),
+            (ca, c5),
+        ) = tokio::join!(app_chain, sp_chain, target_chain, signin_chain, ca_chain);
+        (
+            GraphFacts {
+                application: app,
+                service_principal: sp,
+                target_principal: target,
+                app_role_assignments: roles,
+                delegated_grants: grants,
+                assignees,
+                federated_credentials: fic,
+                resource_principals: names,
+                signins: si,
+                conditional_access: ca,
+            },
+            c1.max(c2).max(c3).max(c4).max(c5),
+        )
+    }
+
+    /// The service principals of the APIs the app asks permissions of (to name the permissions).
+    async fn resource_principals(
+        &self,
+        app_ids: &[String],
+        chain: Chain,
+    ) -> (BTreeMap<String, Value>, Chain) {
+        let check = "graph.permission_names";
+        self.track.start(check);
+        let mut set = tokio::task::JoinSet::new();
+        for id in app_ids {
+            let url = format!(
+                "{}/v1.0/servicePrincipals?$filter=appId eq '{}'",
+                self.base,
+                quote(id)
+            );
+            let http = self.http.clone();
+            let token = self.token.to_string();
+            let id = id.clone();
+            set.spawn(async move {
+                let (r, c) = http
+                    .get_json(&url, &token, "graph.permission_names", chain)
+                    .await;
+                (id, r, c)
+            });
+        }
+        let mut out = BTreeMap::new();
+        let mut longest = chain;
+        let mut failed = 0;
+        while let Some(Ok((id, r, c))) = set.join_next().await {
+            longest = longest.max(c);
+            match r {
+                Ok(v) => {
+                    if let Some(sp) = list(&v).into_iter().next() {
+                        out.insert(id, sp);
+                    }
+                }
+                Err(_) => failed += 1,
+            }
+        }
+        let (status, detail) = if failed == 0 {
+            (
+                CheckStatus::Ok,
+                format!("{} APIs' permissions named", out.len()),
+            )
+        } else {
+            (
+                CheckStatus::Failed,
+                format!(
+                    "{failed} of {} APIs could not be read; permissions shown by id",
+                    app_ids.len()
+                ),
+            )
+        };
+        self.track.done(check, status, detail);
+        (out, longest)
+    }
+}
+
+fn time_of(v: &Value, k: &str) -> (Option<i64>, Option<String>) {
+    let s = str_of(v, k).map(str::to_string);
+    let at = s
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|d| d.timestamp());
+    (at, s)
+}
+
+/// A certificate's SHA-1 thumbprint from Graph's `customKeyIdentifier` (base64 bytes, or hex as `az` shows it).
+fn thumbprint(v: &str) -> String {
+    use base64::Engine as _;
+    if v.len() == 40 && v.chars().all(|c| c.is_ascii_hexdigit()) {
+        return v.to_ascii_uppercase();
+    }
+    match base64::engine::general_purpose::STANDARD.decode(v) {
+        Ok(b) if b.len() == 20 => b.iter().map(|x| format!("{x:02X}")).collect(),
+        _ => v.to_string(),
+    }
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(|a| a.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Turns what was read into evidence facts.
+pub fn fill_evidence(f: &GraphFacts, ev: &mut Evidence) {
+    // Permission names: (api app id, permission id) → (value, api name).
+    let mut names: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut api_names: BTreeMap<String, String> = BTreeMap::new();
+    let mut sp_to_app: BTreeMap<String, String> = BTreeMap::new();
+    let mut principals: Vec<&Value> = f.resource_principals.values().collect();
+    if let Some(Some(t)) = &f.target_principal {
+        principals.push(t);
+    }
+    for sp in principals {
+        let app_id = str_of(sp, "appId").unwrap_or_default().to_string();
+        if let Some(id) = str_of(sp, "id") {
+            sp_to_app.insert(id.to_string(), app_id.clone());
+        }
+        if let Some(n) = str_of(sp, "displayName") {
+            api_names.insert(app_id.clone(), n.to_string());
+        }
+        for k in ["appRoles", "oauth2PermissionScopes"] {
+            for r in sp.get(k).and_then(|x| x.as_array()).into_iter().flatten() {
+                if let (Some(id), Some(val)) = (str_of(r, "id"), str_of(r, "value")) {
+                    names.insert((app_id.clone(), id.to_string()), val.to_string());
+                }
+            }
+        }
+    }
+    match &f.application {
+        Some(Some(a)) => {
+            ev.note_source("app", "graph");
+            let app = &mut ev.app;
+            app.known = true;
+            app.exists = Some(true);
+            app.app_id = str_of(a, "appId").map(str::to_string);
+            app.object_id = str_of(a, "id").map(str::to_string);
+            app.display_name = str_of(a, "displayName").map(str::to_string);
+            app.sign_in_audience = str_of(a, "signInAudience").map(str::to_string);
+            app.public_client_flows = Some(
+                a.get("isFallbackPublicClient")
+                    .and_then(|b| b.as_bool())
+                    .unwrap_or(false),
+            );
+            app.spa_redirect_uris = strings(a.pointer("/spa/redirectUris"));
+            app.web_redirect_uris = strings(a.pointer("/web/redirectUris"));
+            app.public_client_redirect_uris = strings(a.pointer("/publicClient/redirectUris"));
+            app.identifier_uris = strings(a.get("identifierUris"));
+            app.disabled_by_microsoft = str_of(a, "disabledByMicrosoftStatus").map(str::to_string);
+            app.secrets = a
+                .get("passwordCredentials")
+                .and_then(|x| x.as_array())
+                .into_iter()
+                .flatten()
+                .map(|s| {
+                    let (start_at, _) = time_of(s, "startDateTime");
+                    let (end_at, end) = time_of(s, "endDateTime");
+                    SecretFact {
+                        key_id: str_of(s, "keyId").map(str::to_string),
+                        display_name: str_of(s, "displayName").map(str::to_string),
+                        hint: str_of(s, "hint").map(str::to_string),
+                        start_at,
+                        end_at,
+                        end,
+                        ..SecretFact::default()
+                    }
+                })
+                .collect();
+            app.certificates = a
+                .get("keyCredentials")
+                .and_then(|x| x.as_array())
+                .into_iter()
+                .flatten()
+                .map(|c| {
+                    let (start_at, _) = time_of(c, "startDateTime");
+                    let (end_at, end) = time_of(c, "endDateTime");
+                    crate::evidence::Certificate {
+                        key_id: str_of(c, "keyId").map(str::to_string),
+                        display_name: str_of(c, "displayName").map(str::to_string),
+                        thumbprint: str_of(c, "customKeyIdentifier").map(thumbprint),
+                        start_at,
+                        end_at,
+                        end,
+                        ..Default::default()
+                    }
+                })
+                .collect();
+            let mut perms = Vec::new();
+            for r in a
+                .get("requiredResourceAccess")
+                .and_then(|x| x.as_array())
+                .into_iter()
+                .flatten()
+            {
+                let rid = str_of(r, "resourceAppId").unwrap_or_default().to_string();
+                for p in r
+                    .get("resourceAccess")
+                    .and_then(|x| x.as_array())
+                    .into_iter()
+                    .flatten()
+                {
+                    let id = str_of(p, "id").unwrap_or_default().to_string();
+                    perms.push(Permission {
+                        resource_app_id: Some(rid.clone()),
+                        resource_name: api_names.get(&rid).cloned().or_else(|| {
+                            crate::knowledge::apis::by_resource(&rid)
+                                .map(|x| x.display_name.to_string())
+                        }),
+                        kind: str_of(p, "type").map(str::to_string),
+                        value: names.get(&(rid.clone(), id.clone())).cloned(),
+                        id: Some(id),
+                        granted: None,
+                    });
+                }
+            }
+            app.required_permissions = perms;
+            if let Some(fics) = &f.federated_credentials {
+                app.federated_credentials = fics
+                    .iter()
+                    .map(|c| FederatedCredential {
+                        name: str_of(c, "name").map(str::to_string),
+                        issuer: str_of(c, "issuer").map(str::to_string),
+                        subject: str_of(c, "subject").map(str::to_string),
+                        audiences: strings(c.get("audiences")),
+                    })
+                    .collect();
+            }
+        }
+        Some(None) => {
+            ev.note_source("app", "graph");
+            ev.app.exists = Some(false);
+        }
+        None => {}
+    }
+    match &f.service_principal {
+        Some(Some(s)) => {
+            ev.note_source("sp", "graph");
+            let sp = &mut ev.sp;
+            // Grants are only known when they were read.
+            sp.known = f.app_role_assignments.is_some() && f.delegated_grants.is_some();
+            sp.exists = Some(true);
+            sp.object_id = str_of(s, "id").map(str::to_string);
+            sp.display_name = str_of(s, "displayName").map(str::to_string);
+            sp.enabled = s.get("accountEnabled").and_then(|b| b.as_bool());
+            sp.assignment_required = s.get("appRoleAssignmentRequired").and_then(|b| b.as_bool());
+            sp.app_owner_tenant_id = str_of(s, "appOwnerOrganizationId").map(str::to_string);
+            for r in f.app_role_assignments.iter().flatten() {
+                let rid = str_of(r, "resourceId")
+                    .and_then(|x| sp_to_app.get(x).cloned())
+                    .or_else(|| {
+                        str_of(r, "resourceDisplayName")
+                            .and_then(|n| api_names.iter().find(|(_, v)| v.as_str() == n))
+                            .map(|(k, _)| k.clone())
+                    });
+                let role = str_of(r, "appRoleId").unwrap_or_default().to_string();
+                let value = rid
+                    .as_ref()
+                    .and_then(|a| names.get(&(a.clone(), role.clone())).cloned())
+                    .unwrap_or(role);
+                sp.app_roles.push(Grant {
+                    resource_app_id: rid,
+                    resource_name: str_of(r, "resourceDisplayName").map(str::to_string),
+                    value: Some(value),
+                    consent_type: None,
+                    created_at: time_of(r, "createdDateTime").0,
+                });
+            }
+            for g in f.delegated_grants.iter().flatten() {
+                let rid = str_of(g, "resourceId").and_then(|x| sp_to_app.get(x).cloned());
+                for scope in str_of(g, "scope").unwrap_or_default().split_whitespace() {
+                    sp.delegated_grants.push(Grant {
+                        resource_app_id: rid.clone(),
+                        resource_name: rid.as_ref().and_then(|r| api_names.get(r).cloned()),
+                        value: Some(scope.to_string()),
+                        consent_type: str_of(g, "consentType").map(str::to_string),
+                        created_at: None,
+                    });
+                }
+            }
+            sp.assignees = f
+                .assignees
+                .iter()
+                .flatten()
+                .map(|a| Assignee {
+                    principal_id: str_of(a, "principalId").map(str::to_string),
+                    principal_type: str_of(a, "principalType").map(str::to_string),
+                    display_name: str_of(a, "principalDisplayName").map(str::to_string),
+                })
+                .collect();
+        }
+        Some(None) => {
+            ev.note_source("sp", "graph");
+            ev.sp.exists = Some(false);
+        }
+        None => {}
+    }
+    if let Some(t) = &f.target_principal {
+        ev.resource.sp_in_tenant = Some(t.is_some());
+        ev.note_source("resource", "graph");
+    }
+    if let Some(items) = &f.signins {
+        fill_signins(items, ev);
+    }
+}
+
+fn fill_signins(items: &[Value], ev: &mut Evidence) {
+    let s = &mut ev.signins;
+    s.checked = true;
+    s.total = items.len() as i64;
+    let mut groups: BTreeMap<(i64, String), SignInGroup> = BTreeMap::new();
+    for i in items {
+        let code = i
+            .pointer("/status/errorCode")
+            .and_then(|c| c.as_i64())
+            .unwrap_or(0);
+        if code == 0 {
+            continue;
+        }
+        s.failures += 1;
+        let resource = str_of(i, "resourceDisplayName").map(str::to_string);
+        let at = time_of(i, "createdDateTime").0;
+        let g = groups
+            .entry((code, resource.clone().unwrap_or_default()))
+            .or_insert_with(|| SignInGroup {
+                error_code: Some(code),
+                app_id: str_of(i, "appId").map(str::to_string),
+                app_name: str_of(i, "appDisplayName").map(str::to_string),
+                resource,
+                conditional_access: str_of(i, "conditionalAccessStatus").map(str::to_string),
+                ..SignInGroup::default()
+            });
+        g.count += 1;
+        g.first_at = match (g.first_at, at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        g.last_at = match (g.last_at, at) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    let mut gs: Vec<SignInGroup> = groups.into_values().collect();
+    gs.sort_by_key(|g| std::cmp::Reverse(g.count));
+    s.top_error_code = gs.first().and_then(|g| g.error_code);
+    s.groups = gs;
+    ev.note_source("signins", "graph");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thumbprints() {
+        assert_eq!(thumbprint("ab".repeat(20).as_str()), "AB".repeat(20));
+        // 20 bytes of 0x01 in base64.
+        assert_eq!(thumbprint("AQEBAQEBAQEBAQEBAQEBAQEBAQE="), "01".repeat(20));
+    }
+
+    #[test]
+    fn app_facts() {
+        let app = serde_json::json!({
+            "id": "obj", "appId": "cid", "displayName": "Reports",
+            "signInAudience": "AzureADMyOrg",
+            "spa": {"redirectUris": ["http://localhost:3000"]},
+            "web": {"redirectUris": []},
+            "passwordCredentials": [{"keyId": "k", "hint": "abc", "endDateTime": "2026-01-01T00:00:00Z"}],
+            "requiredResourceAccess": [{"resourceAppId": "00000003-0000-0000-c000-000000000000",
+                "resourceAccess": [{"id": "r1", "type": "Role"}]}]
+        });
+        let graph_sp = serde_json::json!({"id": "gsp", "appId": "00000003-0000-0000-c000-000000000000",
+            "displayName": "Microsoft Graph", "appRoles": [{"id": "r1", "value": "User.Read.All"}]});
+        let f = GraphFacts {
+            application: Some(Some(app)),
+            service_principal: Some(Some(
+                serde_json::json!({"id": "sp", "accountEnabled": true}),
+            )),
+            app_role_assignments: Some(vec![]),
+            delegated_grants: Some(vec![]),
+            resource_principals: BTreeMap::from([(
+                "00000003-0000-0000-c000-000000000000".to_string(),
+                graph_sp,
+            )]),
+            ..GraphFacts::default()
+        };
+        let mut ev = Evidence::new(1_800_000_000);
+        fill_evidence(&f, &mut ev);
+        crate::evidence::derive::derive(&mut ev, None);
+        assert_eq!(ev.app.spa_redirect_uris, vec!["http://localhost:3000"]);
+        assert!(ev.app.spa_only);
+        assert_eq!(
+            ev.app.required_permissions[0].value.as_deref(),
+            Some("User.Read.All")
+        );
+        assert_eq!(ev.app.required_permissions[0].granted, Some(false));
+        assert!(ev.app.all_secrets_expired);
+    }
+}
