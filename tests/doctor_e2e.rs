@@ -165,23 +165,6 @@ fn every_check_accounted(r: &serde_json::Value) {
     }
 }
 
-/// Scenarios the doctor does not yet diagnose as documented, and why. Each is printed on every
-/// run, so none is forgotten; a gap that closes needs no change here.
-const KNOWN_GAPS: &[(&str, &str)] = &[
-    (
-        "rbac-propagation-pending",
-        "the age of a role assignment is read through ARM, which the app itself may not read while \
-         its new role is not in force; the simulator offers no reader identity (what \
-         `--graph-auth az` is in real life), so only rbac-role-missing can be concluded",
-    ),
-    (
-        "delegated-only-api-app-token",
-        "rule ranking: the simulator's 403 says the app 'is not registered as a management \
-         application', so power-platform-management-app-missing (priority 72) leads \
-         delegated-only-api-app-token (priority 60); the scenario and rules/ must agree",
-    ),
-];
-
 #[test]
 fn every_scenario_is_diagnosed_as_documented() {
     let names = builtin_scenarios();
@@ -208,13 +191,6 @@ fn every_scenario_is_diagnosed_as_documented() {
                 eprintln!(
                     "pending: {name} expects {e}, which has no rule file yet (got {first:?})"
                 );
-            }
-            Some(e)
-                if first.as_deref() != Some(e.as_str())
-                    && KNOWN_GAPS.iter().any(|(n, _)| n == name) =>
-            {
-                let why = KNOWN_GAPS.iter().find(|(n, _)| n == name).unwrap().1;
-                eprintln!("known gap: {name} expects {e}, got {first:?}: {why}");
             }
             Some(e) => {
                 if first.as_deref() != Some(e.as_str()) {
@@ -328,7 +304,12 @@ fn faults_end_with_every_check_accounted_for() {
 fn no_secret_or_token_in_any_output() {
     let jwt = regex::Regex::new(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{8,}")
         .unwrap();
-    for scenario in ["healthy", "client-secret-invalid", "client-secret-id-used"] {
+    for scenario in [
+        "healthy",
+        "client-secret-invalid",
+        "client-secret-id-used",
+        "rbac-propagation-pending",
+    ] {
         if !root()
             .join(format!("fixtures/scenarios/{scenario}.toml"))
             .exists()
@@ -336,11 +317,30 @@ fn no_secret_or_token_in_any_output() {
             continue;
         }
         let sim = start_sim(scenario);
-        let mut secrets: Vec<String> = ["AZURE_CLIENT_SECRET", "AZURE_PASSWORD"]
-            .iter()
-            .filter_map(|k| sim.info["env"][k].as_str().map(str::to_string))
-            .filter(|s| s.len() >= 6)
-            .collect();
+        let mut secrets: Vec<String> = [
+            "AZURE_CLIENT_SECRET",
+            "AZURE_PASSWORD",
+            "AUTHCHECK_ARM_TOKEN",
+            "AUTHCHECK_GRAPH_TOKEN",
+        ]
+        .iter()
+        .filter_map(|k| sim.info["env"][k].as_str().map(str::to_string))
+        .filter(|s| s.len() >= 6)
+        .collect();
+        // The operator's reader tokens (a scenario's `[operator]`): neither whole nor their
+        // signatures.
+        for k in ["AUTHCHECK_ARM_TOKEN", "AUTHCHECK_GRAPH_TOKEN"] {
+            if let Some(t) = sim.info["env"][k].as_str() {
+                secrets.push(t.rsplit('.').next().unwrap().to_string());
+            }
+        }
+        if scenario == "rbac-propagation-pending" {
+            assert!(
+                sim.info["env"]["AUTHCHECK_ARM_TOKEN"].is_string()
+                    && sim.info["env"]["AUTHCHECK_GRAPH_TOKEN"].is_string(),
+                "the scenario's operator hands over its reader tokens"
+            );
+        }
         if let Some(f) = sim.info["env"]["AZURE_FEDERATED_TOKEN_FILE"].as_str() {
             if let Ok(t) = std::fs::read_to_string(f) {
                 secrets.push(t.trim().to_string());
@@ -613,65 +613,22 @@ fn an_access_token_the_user_has_is_used_as_is() {
     assert!(!run.stdout.contains(token.rsplit('.').next().unwrap()));
 }
 
-/// With a reader identity for ARM (here an auditor app with Reader, its token handed over as
-/// `AUTHCHECK_ARM_TOKEN`, as `--graph-auth az` would in real life), the young role assignment is
-/// seen and the propagation delay is named.
+/// The scenario's operator (an auditor app with Reader on the subscription and Graph read
+/// permissions) reads ARM and Graph with its own tokens, which the simulator hands over as
+/// `AUTHCHECK_ARM_TOKEN` / `AUTHCHECK_GRAPH_TOKEN` (what `--graph-auth az` is in real life): the
+/// young role assignment is seen and the propagation delay is named. Reading with the app's own
+/// credential instead (`--graph-auth same`), the role assignments stay out of sight.
 #[test]
 fn rbac_propagation_is_seen_with_a_reader_identity() {
-    let base =
-        std::fs::read_to_string(root().join("fixtures/scenarios/rbac-propagation-pending.toml"))
-            .unwrap();
-    let extra = r#"
-[[role_assignments]]
-principal = "auditor"
-role = "Reader"
-scope = "subscription"
-created = "100 days ago"
-
-[[apps]]
-name = "auditor"
-display_name = "contoso-auditor"
-app_id = "5a6b7c8d-1e2f-4a3b-8c4d-9e0f1a2b3c4d"
-
-[[apps.secrets]]
-name = "audit"
-value = "Aud1t~sim.fixture-secret.not-a-real-credential.0002"
-"#;
-    let p = fault_scenario_text("rbac-propagation-with-reader", &format!("{base}\n{extra}"));
-    let sim = start_sim_file(&p);
-    let url = format!(
-        "{}/{}/oauth2/v2.0/token",
-        sim.info["authority"].as_str().unwrap(),
-        sim.info["tenant_id"].as_str().unwrap()
-    );
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let arm_token: String = rt.block_on(async {
-        let form = [
-            ("grant_type", "client_credentials"),
-            ("client_id", "5a6b7c8d-1e2f-4a3b-8c4d-9e0f1a2b3c4d"),
-            (
-                "client_secret",
-                "Aud1t~sim.fixture-secret.not-a-real-credential.0002",
-            ),
-            ("scope", "https://management.azure.com/.default"),
-        ];
-        let v: serde_json::Value = reqwest::Client::new()
-            .post(&url)
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        v["access_token"]
+    let sim = start_sim("rbac-propagation-pending");
+    let token = |k: &str| {
+        sim.info["env"][k]
             .as_str()
-            .unwrap_or_else(|| panic!("{v}"))
+            .unwrap_or_else(|| panic!("the operator's {k} is in the env"))
             .to_string()
-    });
-    let mut args = with_credential(&sim, "secret");
-    args.extend(["--format".into(), "json".into()]);
-    let run = doctor_args_env(&sim, &args, &[("AUTHCHECK_ARM_TOKEN", &arm_token)]);
+    };
+    let (arm_token, graph_token) = (token("AUTHCHECK_ARM_TOKEN"), token("AUTHCHECK_GRAPH_TOKEN"));
+    let run = doctor(&sim, &["--format", "json"]);
     no_panic(&run);
     let r = report(&run);
     assert_eq!(
@@ -680,12 +637,25 @@ value = "Aud1t~sim.fixture-secret.not-a-real-credential.0002"
         "{}",
         r["checks"]
     );
+    assert_eq!(check(&r, "graph.application")["status"], "ok");
     assert_eq!(
         r["findings"][0]["rule"], "rbac-propagation-pending",
         "{}",
         r["findings"]
     );
-    assert!(!run.stdout.contains(&arm_token));
+    for out in [&run.stdout, &run.stderr] {
+        assert!(!out.contains(&arm_token) && !out.contains(&graph_token));
+    }
+
+    let run = doctor(&sim, &["--format", "json", "--graph-auth", "same"]);
+    no_panic(&run);
+    let r = report(&run);
+    assert_eq!(
+        check(&r, "arm.role_assignments")["status"],
+        "skipped",
+        "{}",
+        r["checks"]
+    );
 }
 
 /// `--graph-auth az` reads Graph with the signed-in Azure CLI's token, whatever the credential

@@ -14,6 +14,8 @@ fn nothing_secret_in_any_format() {
         "federated-credential-mismatch",
         "public-client-with-credential",
         "certificate-credential-invalid",
+        // Its operator's reader tokens come in the env (AUTHCHECK_ARM_TOKEN, AUTHCHECK_GRAPH_TOKEN).
+        "rbac-propagation-pending",
     ] {
         rt.block_on(async {
             let scenario = authcheck::sim::Scenario::builtin(name).unwrap();
@@ -32,6 +34,20 @@ fn nothing_secret_in_any_format() {
                 if let Some(v) = h.env.get(k) {
                     secrets.push(v.clone());
                 }
+            }
+            // The operator's reader tokens, whole and by their signatures.
+            for k in ["AUTHCHECK_ARM_TOKEN", "AUTHCHECK_GRAPH_TOKEN"] {
+                if let Some(v) = h.env.get(k) {
+                    secrets.push(v.clone());
+                    secrets.push(v.rsplit('.').next().unwrap_or_default().to_string());
+                }
+            }
+            if name == "rbac-propagation-pending" {
+                assert!(
+                    h.env.contains_key("AUTHCHECK_ARM_TOKEN")
+                        && h.env.contains_key("AUTHCHECK_GRAPH_TOKEN"),
+                    "{name}: the operator's tokens are in the env"
+                );
             }
             if let Some(f) = &h.federated_token_file {
                 secrets.push(std::fs::read_to_string(f).unwrap().trim().to_string());

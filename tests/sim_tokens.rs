@@ -443,3 +443,58 @@ async fn the_log_has_field_names_and_never_secrets() {
         .contains(&json!("client_secret")));
     assert!(text.contains("\"origin\":\"http://localhost:3000\""));
 }
+
+/// A scenario with an `[operator]` hands over the operator's own ARM and Graph tokens in its env
+/// (`AUTHCHECK_ARM_TOKEN`, `AUTHCHECK_GRAPH_TOKEN`): app-only tokens of the operator's app, valid
+/// for an hour from start-up, that read what the operator's roles and permissions allow.
+#[tokio::test]
+async fn an_operator_gets_reader_tokens_at_start_up() {
+    const AUDITOR_APP: &str = "5a6b7c8d-1e2f-4a3b-8c4d-9e0f1a2b3c4d";
+    let sim = SimProc::start("rbac-propagation-pending", &[]);
+    let arm = sim.env("AUTHCHECK_ARM_TOKEN").expect("an ARM token");
+    let graph = sim.env("AUTHCHECK_GRAPH_TOKEN").expect("a Graph token");
+    let now = chrono::Utc::now().timestamp();
+
+    let c = verified_claims(&sim, TENANT, &arm).await;
+    assert_eq!(c["aud"], "https://management.azure.com");
+    assert_eq!(c["appid"], AUDITOR_APP);
+    assert_eq!(c["idtyp"], "app");
+    let left = c["exp"].as_i64().unwrap() - now;
+    assert!((50 * 60..=61 * 60).contains(&left), "{left} s left");
+
+    let g = claims_of(&json!({ "access_token": graph }));
+    assert_eq!(g["aud"], "https://graph.microsoft.com");
+    assert_eq!(g["appid"], AUDITOR_APP);
+    assert!(g["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r == "Application.Read.All"));
+    let left = g["exp"].as_i64().unwrap() - now;
+    assert!((50 * 60..=61 * 60).contains(&left), "{left} s left");
+
+    // Graph reads the app under test; ARM lists role assignments at the workspace, including
+    // the app's young one, though the app itself may not read them yet.
+    let (st, _, app) = get(
+        &format!(
+            "{}/v1.0/applications(appId='{PURVIEW_APP}')",
+            sim.s("graph")
+        ),
+        Some(&graph),
+    )
+    .await;
+    assert_eq!(st, 200, "{app}");
+    let url = format!(
+        "{}{}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01",
+        sim.s("arm"),
+        sim.s("arm_scope")
+    );
+    let (st, _, body) = get(&url, Some(&arm)).await;
+    assert_eq!(st, 200, "{body}");
+    assert!(!body["value"].as_array().unwrap().is_empty(), "{body}");
+
+    // A scenario without an operator hands over no reader token.
+    let plain = SimProc::start("rbac-role-missing", &[]);
+    assert!(plain.env("AUTHCHECK_ARM_TOKEN").is_none());
+    assert!(plain.env("AUTHCHECK_GRAPH_TOKEN").is_none());
+}

@@ -133,7 +133,9 @@ pub struct SimInfo {
     /// The Azure scope (`/subscriptions/…/workspaces/…`) the scenario's RBAC is about.
     pub arm_scope: String,
     pub workspace_id: String,
-    /// Environment variables for a client of the scenario's app (fixture values only).
+    /// Environment variables for a client of the scenario's app, plus the operator's reader
+    /// tokens (`AUTHCHECK_ARM_TOKEN`, `AUTHCHECK_GRAPH_TOKEN`) when the scenario has an
+    /// `[operator]` (fixture values only).
     pub env: BTreeMap<String, String>,
     /// Arguments that point `authcheck doctor` at the scenario.
     pub doctor_args: Vec<String>,
@@ -299,6 +301,12 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, St
     };
     let mut info = build_info(&world, &base);
     info.ca = ca;
+    // The operator's own reader tokens: fixtures minted here, not secrets of any real tenant.
+    if let Some(op) = &world.scenario.operator {
+        for (var, token) in operator_tokens(&world, &base, op)? {
+            info.env.insert(var.to_string(), token);
+        }
+    }
     // The client's own files: its certificate and key, its federated token.
     let client = &world.scenario.client;
     if let Some(cert_name) = &client.certificate {
@@ -370,6 +378,44 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, St
         task,
         owned_dir: opts.state_dir.is_none().then_some(state_dir),
     })
+}
+
+/// The operator's tokens for ARM and Graph, as `AUTHCHECK_ARM_TOKEN` and `AUTHCHECK_GRAPH_TOKEN`:
+/// app-only tokens of the operator's app, carrying its granted application permissions, valid
+/// for the operator's token lifetime from now.
+fn operator_tokens(
+    w: &World,
+    authority: &str,
+    op: &scenario::OperatorSpec,
+) -> Result<Vec<(&'static str, String)>, String> {
+    let app = w
+        .app_by_name(&op.app)
+        .ok_or_else(|| format!("operator.app `{}` names no app", op.app))?;
+    let now = chrono::Utc::now().timestamp();
+    let mut out = Vec::new();
+    for (var, key) in [
+        ("AUTHCHECK_ARM_TOKEN", "arm"),
+        ("AUTHCHECK_GRAPH_TOKEN", "graph"),
+    ] {
+        let api = crate::knowledge::apis::by_key(key).ok_or(format!("no API {key}"))?;
+        // As a client asks for `{resource}/.default`.
+        let asked = api.resource_uri.trim_end_matches('/').to_string();
+        let resource = w
+            .resource(&asked)
+            .ok_or_else(|| format!("operator: the tenant has no service principal for {asked}"))?;
+        let g = tokens::Grant {
+            app,
+            resource: &resource,
+            resource_as_asked: asked.clone(),
+            user: None,
+            roles: w.granted_roles(app, &resource.app_id),
+            scopes: vec![],
+            auth: tokens::ClientAuth::Secret,
+        };
+        let (token, _) = tokens::mint_for(w, authority, &g, now, op.token_lifetime_minutes * 60);
+        out.push((var, token));
+    }
+    Ok(out)
 }
 
 fn build_info(w: &World, base: &str) -> SimInfo {

@@ -188,6 +188,29 @@ pub struct Scenario {
     /// The managed identity of the resource the client runs on, if it has one.
     #[serde(default)]
     pub managed_identity: Option<ManagedIdentitySpec>,
+    /// The person running the doctor, who reads ARM and Graph with an identity of their own.
+    #[serde(default)]
+    pub operator: Option<OperatorSpec>,
+}
+
+/// The operator: who runs the doctor and reads ARM and Graph with their own identity (in real
+/// life `az login` and `--graph-auth az`, or a token in `AUTHCHECK_ARM_TOKEN` /
+/// `AUTHCHECK_GRAPH_TOKEN`). The simulator mints the identity's ARM and Graph tokens at start-up
+/// and puts them in the JSON line's `env`. What the tokens may read follows the identity's
+/// state in the scenario: its role assignments for ARM, its granted Graph application
+/// permissions for Graph.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorSpec {
+    /// The app (by `name`) whose service principal the operator reads with.
+    pub app: String,
+    /// Lifetime of the minted tokens, in minutes, whatever the tenant's token lifetime.
+    #[serde(default = "default_operator_token_minutes")]
+    pub token_lifetime_minutes: i64,
+}
+
+fn default_operator_token_minutes() -> i64 {
+    60
 }
 
 /// A managed identity: the service principal (an app of the scenario, by name) IMDS issues
@@ -760,6 +783,16 @@ impl Scenario {
                     "managed_identity.app `{}` names no app",
                     mi.app
                 )));
+            }
+        }
+        if let Some(op) = &self.operator {
+            if !self.apps.iter().any(|a| a.name == op.app) {
+                return Err(bad(format!("operator.app `{}` names no app", op.app)));
+            }
+            if op.token_lifetime_minutes <= 0 {
+                return Err(bad(
+                    "operator.token_lifetime_minutes must be positive".into()
+                ));
             }
         }
         if self.client.app.is_none() && self.client.client_id.is_none() {

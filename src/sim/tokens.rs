@@ -58,11 +58,23 @@ pub fn issuer_v1(tid: &str) -> String {
     format!("https://sts.windows.net/{tid}/")
 }
 
-/// Mints an access token; returns the JWT and its `exp`.
+/// Mints an access token with the tenant's token lifetime; returns the JWT and its `exp`.
 pub fn mint(world: &World, authority: &str, g: &Grant, now: i64) -> (String, i64) {
+    let lifetime = world.scenario.tenant.token_lifetime_minutes * 60;
+    mint_for(world, authority, g, now, lifetime)
+}
+
+/// Mints an access token valid for `lifetime` seconds from `now`.
+pub fn mint_for(
+    world: &World,
+    authority: &str,
+    g: &Grant,
+    now: i64,
+    lifetime: i64,
+) -> (String, i64) {
     let tid = &world.tenant_id;
     let iat = now - 300;
-    let exp = now + world.scenario.tenant.token_lifetime_minutes * 60;
+    let exp = now + lifetime;
     let v2 = g.resource.token_version == 2;
     let mut c = json!({
         "aud": if v2 { json!(g.resource.app_id) } else { json!(g.resource_as_asked) },
