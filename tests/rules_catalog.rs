@@ -129,6 +129,14 @@ fn every_rule_fires_on_its_fixtures_and_not_on_its_near_misses() {
 }
 
 #[test]
+fn every_builtin_rule_passes_the_load_time_checks() {
+    // Built-in rules skip these checks at start-up; this is where they are made.
+    for r in &RuleSet::builtin().expect("built-in rules load").rules {
+        authcheck::engine::rule::parse(&r.file, &r.source).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+#[test]
 fn every_builtin_condition_compiles() {
     let rules = RuleSet::builtin().expect("built-in rules load");
     for r in &rules.rules {
