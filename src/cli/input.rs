@@ -21,41 +21,69 @@ pub fn read_input(path: &str) -> Result<String, CliError> {
             .take(MAX_INPUT + 1)
             .read_to_end(&mut buf)
     } else {
-        let f = std::fs::File::open(path)
-            .map_err(|e| CliError::Input(format!("{name}: cannot open: {}", io_reason(&e))))?;
-        let meta = f.metadata().ok();
-        if meta.as_ref().is_some_and(|m| m.is_dir()) {
-            return Err(CliError::Input(format!("{name}: is a folder, not a file")));
-        }
-        if meta
-            .as_ref()
-            .is_some_and(|m| m.is_file() && m.len() > MAX_INPUT)
+        let f = open_file(path, &name)?;
+        if f.metadata()
+            .is_ok_and(|m| m.is_file() && m.len() > MAX_INPUT)
         {
             return Err(too_large(&name));
         }
         f.take(MAX_INPUT + 1).read_to_end(&mut buf)
     };
     read.map_err(|e| CliError::Input(format!("{name}: cannot read: {}", io_reason(&e))))?;
-    if buf.len() as u64 > MAX_INPUT {
-        return Err(too_large(&name));
+    text_from_bytes(&name, buf)
+}
+
+/// Opens the file `path` (`name` as messages show it) for reading; refuses a folder.
+pub fn open_file(path: &str, name: &str) -> Result<std::fs::File, CliError> {
+    let f = std::fs::File::open(path)
+        .map_err(|e| CliError::Input(format!("{name}: cannot open: {}", io_reason(&e))))?;
+    if f.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(CliError::Input(format!("{name}: is a folder, not a file")));
     }
-    if buf.contains(&0) {
-        return Err(CliError::Input(format!(
-            "{name}: looks like binary data, not text"
-        )));
+    Ok(f)
+}
+
+/// An input read whole (`name` as messages show it) as text: refuses what is larger than
+/// [`MAX_INPUT`], UTF-16, binary (NUL bytes), not UTF-8 or empty, with one line naming the
+/// input. A UTF-8 byte order mark is dropped.
+pub fn text_from_bytes(name: &str, bytes: Vec<u8>) -> Result<String, CliError> {
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(too_large(name));
     }
-    // Tolerate a UTF-8 byte order mark; refuse other encodings with a hint.
-    let body = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buf);
-    let text = String::from_utf8(body.to_vec()).map_err(|e| {
+    check_head(name, &bytes)?;
+    let text = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(body) => std::str::from_utf8(body).map(str::to_string),
+        None => String::from_utf8(bytes).map_err(|e| e.utf8_error()),
+    }
+    .map_err(|e| {
         CliError::Input(format!(
             "{name}: not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
+            e.valid_up_to()
         ))
     })?;
     if text.trim().is_empty() {
         return Err(CliError::Input(format!("{name}: is empty")));
     }
     Ok(text)
+}
+
+/// The one-line refusals an input's first bytes decide (enough for a streamed input, which is
+/// never read whole): UTF-16, binary (NUL bytes), nothing but blanks.
+pub fn check_head(name: &str, head: &[u8]) -> Result<(), CliError> {
+    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+        return Err(CliError::Input(format!(
+            "{name}: is UTF-16 text; save it as UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8`)"
+        )));
+    }
+    if head.contains(&0) {
+        return Err(CliError::Input(format!(
+            "{name}: looks like binary data, not text"
+        )));
+    }
+    if head.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(CliError::Input(format!("{name}: is empty")));
+    }
+    Ok(())
 }
 
 fn io_reason(e: &std::io::Error) -> String {

@@ -25,17 +25,7 @@ pub fn run(args: &RedactArgs) -> Result<i32, CliError> {
     let input: Box<dyn Read> = if args.input == "-" {
         Box::new(std::io::stdin())
     } else {
-        let f = std::fs::File::open(&args.input).map_err(|e| {
-            let why = match e.kind() {
-                std::io::ErrorKind::NotFound => "no such file".to_string(),
-                std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-                _ => e.to_string(),
-            };
-            CliError::Input(format!("{shown}: cannot open: {why}"))
-        })?;
-        if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-            return Err(CliError::Input(format!("{shown}: is a folder, not a file")));
-        }
+        let f = super::input::open_file(&args.input, &shown)?;
         Box::new(f)
     };
     let mut reader = BufReader::with_capacity(256 * 1024, input);
@@ -47,16 +37,7 @@ pub fn run(args: &RedactArgs) -> Result<i32, CliError> {
         if head.is_empty() {
             return Err(CliError::Input(format!("{shown}: is empty")));
         }
-        if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
-            return Err(CliError::Input(format!(
-                "{shown}: is UTF-16 text; save it as UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8`)"
-            )));
-        }
-        if head.contains(&0) {
-            return Err(CliError::Input(format!(
-                "{shown}: looks like binary data, not text"
-            )));
-        }
+        super::input::check_head(&shown, head)?;
     }
     let to_stdout = args.output.as_deref().is_none_or(|p| p == Path::new("-"));
     let result = if to_stdout {

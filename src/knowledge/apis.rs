@@ -246,3 +246,77 @@ pub fn audience_matches(api: &Api, aud: &str) -> bool {
     let n = normalize_resource(aud);
     api.audiences.iter().any(|a| normalize_resource(a) == n)
 }
+
+/// The Purview API family a data-plane call belongs to, from its host and path (the path may
+/// carry its query): `scanning` (`{account}.scan.purview.azure.com`, `/scan…`), `catalog`
+/// (`{account}.catalog.purview.azure.com`, `/catalog…`, `/datamap…`), `metadata-policy`
+/// (`/policystore/metadataPolicies`, `/policystore/metadataRoles`), `devops-policy` (any other
+/// `/policystore/` path, `/devopspolicies`), `account` (`/account…`). The evidence field
+/// `dataplane.operation` holds it; the role it needs is derived from it.
+pub fn purview_operation(host: &str, path: &str) -> Option<&'static str> {
+    let h = host.to_ascii_lowercase();
+    let p = path.to_ascii_lowercase();
+    let under = |dir: &str| p.contains(&format!("/{dir}/")) || p.starts_with(&format!("/{dir}"));
+    if h.contains(".scan.purview.") {
+        Some("scanning")
+    } else if h.contains(".catalog.purview.") {
+        Some("catalog")
+    } else if p.contains("/policystore/metadatapolicies")
+        || p.contains("/policystore/metadataroles")
+        || (p.contains("/policystore/collections/") && p.contains("/metadatapolicy"))
+    {
+        Some("metadata-policy")
+    } else if p.contains("/policystore/") || p.contains("/devopspolicies") {
+        Some("devops-policy")
+    } else if under("scan") {
+        Some("scanning")
+    } else if under("account") {
+        Some("account")
+    } else if under("catalog") || under("datamap") {
+        Some("catalog")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purview_families_by_path() {
+        let op = |p| purview_operation("acct.purview.azure.com", p);
+        assert_eq!(op("/catalog/api/atlas/v2/entity"), Some("catalog"));
+        assert_eq!(op("/datamap/api/atlas/v2/types/typedefs"), Some("catalog"));
+        assert_eq!(op("/catalog"), Some("catalog"));
+        assert_eq!(op("/scan/datasources"), Some("scanning"));
+        assert_eq!(op("/scan"), Some("scanning"));
+        assert_eq!(op("/policystore/metadataPolicies"), Some("metadata-policy"));
+        assert_eq!(
+            op("/policystore/metadataroles?api-version=2021-07-01"),
+            Some("metadata-policy")
+        );
+        assert_eq!(op("/policystore/devOpsPolicies/x"), Some("devops-policy"));
+        assert_eq!(op("/policystore/other"), Some("devops-policy"));
+        assert_eq!(op("/x/devopspolicies"), Some("devops-policy"));
+        assert_eq!(op("/account/collections/sales"), Some("account"));
+        assert_eq!(op("/account"), Some("account"));
+        assert_eq!(op("/"), None);
+        assert_eq!(op(""), None);
+        assert_eq!(op("/share/x"), None);
+    }
+
+    #[test]
+    fn purview_families_by_host() {
+        assert_eq!(
+            purview_operation("acct.scan.purview.azure.com", "/datasources"),
+            Some("scanning")
+        );
+        assert_eq!(
+            purview_operation("ACCT.Catalog.Purview.Azure.com", "/api/atlas/v2/entity"),
+            Some("catalog")
+        );
+        assert_eq!(purview_operation("", "/scan/x"), Some("scanning"));
+        assert_eq!(purview_operation("acct.purview.azure.com", "/api"), None);
+    }
+}

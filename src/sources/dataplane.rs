@@ -5,8 +5,8 @@
 //! The token goes only to a host of the API the user named (or to loopback, for the simulator).
 
 use super::http::{self, Chain, Http, HttpError, Req};
-use crate::evidence::{Challenge, Evidence};
-use crate::knowledge::apis::Api;
+use crate::evidence::Evidence;
+use crate::knowledge::apis::{self, Api};
 
 /// Whether the token for `api` may be sent to `url`.
 pub fn host_allowed(
@@ -37,69 +37,6 @@ pub fn host_allowed(
                 .unwrap_or("the target API")
         ))
     }
-}
-
-/// Purview's API family from a data-plane path.
-pub fn purview_operation(path: &str) -> Option<&'static str> {
-    let p = path.to_ascii_lowercase();
-    if p.contains("/policystore/metadatapolicies") || p.contains("/policystore/metadataroles") {
-        Some("metadata-policy")
-    } else if p.contains("/policystore/") || p.contains("/devopspolicies") {
-        Some("devops-policy")
-    } else if p.contains("/scan/") || p.starts_with("/scan") {
-        Some("scanning")
-    } else if p.contains("/account/") || p.starts_with("/account") {
-        Some("account")
-    } else if p.contains("/catalog/")
-        || p.contains("/datamap/")
-        || p.starts_with("/catalog")
-        || p.starts_with("/datamap")
-    {
-        Some("catalog")
-    } else {
-        None
-    }
-}
-
-/// Reads a `WWW-Authenticate` header (`Bearer error="invalid_token", error_description="…"`).
-pub fn parse_challenge(h: &str) -> Challenge {
-    let h = h.trim();
-    let (scheme, rest) = h.split_once(' ').unwrap_or((h, ""));
-    let mut c = Challenge {
-        scheme: Some(scheme.to_string()),
-        ..Challenge::default()
-    };
-    let mut rest = rest;
-    while !rest.is_empty() {
-        let Some((k, after)) = rest.split_once('=') else {
-            break;
-        };
-        let k = k.trim().trim_start_matches(',').trim().to_ascii_lowercase();
-        let after = after.trim_start();
-        let (v, next) = if let Some(q) = after.strip_prefix('"') {
-            match q.find('"') {
-                Some(i) => (&q[..i], &q[i + 1..]),
-                None => (q, ""),
-            }
-        } else {
-            match after.find(',') {
-                Some(i) => (&after[..i], &after[i..]),
-                None => (after, ""),
-            }
-        };
-        let v = v.to_string();
-        match k.as_str() {
-            "error" => c.error = Some(v),
-            "error_description" => c.error_description = Some(v),
-            "authorization_uri" | "authorization" => c.authorization_uri = Some(v),
-            "resource_id" | "resource" => c.resource = Some(v),
-            "realm" => c.realm = Some(v),
-            "claims" => c.claims = !v.is_empty(),
-            _ => {}
-        }
-        rest = next.trim_start_matches(',').trim_start();
-    }
-    c
 }
 
 /// How the call ended, for the check line.
@@ -134,7 +71,7 @@ pub async fn call(
         .map(str::to_string);
     a.retry_after = reply.retry_after().map(|s| s as i64);
     if let Some(h) = reply.header("www-authenticate") {
-        a.challenge = Some(parse_challenge(h));
+        a.challenge = Some(super::challenge::parse(h));
     }
     if !reply.is_success() {
         if let Some(j) = reply.json() {
@@ -193,12 +130,17 @@ fn read_arm_denial(m: &str, a: &mut crate::evidence::ApiCall) {
 
 /// Records what the `--call` URL says about the Purview call.
 pub fn fill_purview(url: &str, collection: Option<&str>, account: Option<&str>, ev: &mut Evidence) {
-    let path = reqwest::Url::parse(url)
-        .map(|u| u.path().to_string())
+    let (host, path) = reqwest::Url::parse(url)
+        .map(|u| {
+            (
+                u.host_str().unwrap_or_default().to_string(),
+                u.path().to_string(),
+            )
+        })
         .unwrap_or_default();
     let d = &mut ev.dataplane;
     d.service = Some("purview".into());
-    d.operation = purview_operation(&path).map(str::to_string);
+    d.operation = apis::purview_operation(&host, &path).map(str::to_string);
     d.collection = collection
         .map(str::to_string)
         .or_else(|| account.map(str::to_string));
@@ -362,22 +304,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn challenge() {
-        let c = parse_challenge(
-            r#"Bearer authorization_uri="https://login.microsoftonline.com/t", error="invalid_token", error_description="The audience is invalid""#,
-        );
-        assert_eq!(c.error.as_deref(), Some("invalid_token"));
-        assert_eq!(
-            c.error_description.as_deref(),
-            Some("The audience is invalid")
-        );
-        assert_eq!(
-            c.authorization_uri.as_deref(),
-            Some("https://login.microsoftonline.com/t")
-        );
-    }
-
-    #[test]
     fn token_only_to_its_api() {
         let purview = crate::knowledge::apis::by_key("purview");
         assert!(host_allowed("https://acct.purview.azure.com/catalog/api", purview, None).is_ok());
@@ -423,19 +349,6 @@ mod tests {
         assert_eq!(
             purview_roles_from_policies(&serde_json::json!({"values": []}), "oid-1", None),
             None
-        );
-    }
-
-    #[test]
-    fn purview_families() {
-        assert_eq!(
-            purview_operation("/catalog/api/atlas/v2/entity"),
-            Some("catalog")
-        );
-        assert_eq!(purview_operation("/scan/datasources"), Some("scanning"));
-        assert_eq!(
-            purview_operation("/policystore/metadataPolicies"),
-            Some("metadata-policy")
         );
     }
 }

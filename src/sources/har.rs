@@ -200,11 +200,7 @@ fn without_query(url: &str) -> String {
 }
 
 fn host_of(url: &str) -> String {
-    url.split("://")
-        .nth(1)
-        .and_then(|r| r.split(['/', '?', '#']).next())
-        .unwrap_or("")
-        .to_ascii_lowercase()
+    error_text::util::url_host(url).unwrap_or_default()
 }
 
 fn is_token_url(url: &str) -> bool {
@@ -509,7 +505,7 @@ impl State {
                 text.push_str(&format!("HTTP/1.1 {}\n", x.status));
             }
             if let Some(l) = &x.location {
-                text.push_str(&format!("Location: {}\n", redact::percent_decode(l)));
+                text.push_str(&format!("Location: {}\n", error_text::util::url_decode(l)));
             }
             text.push_str(&x.body);
             error_text::parse(&text, ev);

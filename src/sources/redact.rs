@@ -6,6 +6,7 @@
 //! written, then dropped); logs are redacted line by line. The same text redaction is used by the
 //! HAR source for the URLs it keeps.
 
+use super::error_text::util::{re, read_line_lossy, url_decode, AZ_LOGIN_SECRET};
 use super::jwt;
 use regex::{Captures, Regex};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -13,14 +14,6 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
 use std::io::{BufRead, Write};
-use std::sync::OnceLock;
-
-macro_rules! re {
-    ($p:expr) => {{
-        static RE: OnceLock<Regex> = OnceLock::new();
-        RE.get_or_init(|| Regex::new($p).expect("redaction regex"))
-    }};
-}
 
 /// The marker that replaces a secret.
 pub const REDACTED: &str = "[redacted]";
@@ -131,32 +124,6 @@ fn redact_secret(value: &str, stats: &mut Stats) -> String {
     REDACTED.into()
 }
 
-/// Decodes `%XX` and `+` (query and form encoding); invalid escapes are kept as written.
-pub fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-                match (hex(b[i + 1]), hex(b[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h * 16 + l);
-                        i += 3;
-                        continue;
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Redacts secrets inside free text: query and form parameters, JSON or dict fields, JWTs,
 /// `Bearer`/`Basic` values, cookie headers, `az login -p`. Returns the text borrowed when nothing
 /// was found.
@@ -175,25 +142,28 @@ fn quick_reject(s: &str) -> bool {
         || s.contains("--secret"))
 }
 
+/// Applies `re` with `f` to `out` when it matches (the text stays borrowed while nothing does).
+fn replace_in(out: &mut Cow<'_, str>, re: &Regex, f: impl FnMut(&Captures) -> String) {
+    if re.is_match(out) {
+        let r = re.replace_all(out, f).into_owned();
+        *out = Cow::Owned(r);
+    }
+}
+
 fn redact_text_counted<'a>(s: &'a str, stats: &mut Stats) -> Cow<'a, str> {
     if s.len() < 8 || quick_reject(s) {
         return Cow::Borrowed(s);
     }
     let mut out: Cow<'a, str> = Cow::Borrowed(s);
     // Parameters (`client_secret=…&code=…`), with a JWT value shown as its claims.
-    if re!(SECRET_PARAMS).is_match(&out) {
-        let r = re!(SECRET_PARAMS)
-            .replace_all(&out, |c: &Captures| {
-                // `error?code=7000215` is an error code, not an authorization code.
-                if c[2].eq_ignore_ascii_case("code") && c[3].bytes().all(|b| b.is_ascii_digit()) {
-                    return c[0].to_string();
-                }
-                let v = percent_decode(&c[3]);
-                format!("{}{}={}", &c[1], &c[2], redact_secret(&v, stats))
-            })
-            .into_owned();
-        out = Cow::Owned(r);
-    }
+    replace_in(&mut out, re!(SECRET_PARAMS), |c| {
+        // `error?code=7000215` is an error code, not an authorization code.
+        if c[2].eq_ignore_ascii_case("code") && c[3].bytes().all(|b| b.is_ascii_digit()) {
+            return c[0].to_string();
+        }
+        let v = url_decode(&c[3]);
+        format!("{}{}={}", &c[1], &c[2], redact_secret(&v, stats))
+    });
     // JSON fields, escaped JSON inside a string, Python dicts.
     let json_field = re!(&format!(
         r#"(?i)"({SECRET_KEYS})"(\s*:\s*)"((?:[^"\\]|\\.)*)""#
@@ -209,82 +179,58 @@ fn redact_text_counted<'a>(s: &'a str, stats: &mut Stats) -> Cow<'a, str> {
         (escaped_field, "\\\""),
         (dict_field, "'"),
     ] {
-        if p.is_match(&out) {
-            let r = p
-                .replace_all(&out, |c: &Captures| {
-                    format!(
-                        "{q}{}{q}{}{q}{}{q}",
-                        &c[1],
-                        &c[2],
-                        redact_secret(&c[3], stats)
-                    )
-                })
-                .into_owned();
-            out = Cow::Owned(r);
-        }
+        replace_in(&mut out, p, |c| {
+            format!(
+                "{q}{}{q}{}{q}{}{q}",
+                &c[1],
+                &c[2],
+                redact_secret(&c[3], stats)
+            )
+        });
     }
     // Any JWT left (a bearer token in a header line, a token in prose).
-    let jwt_re = re!(r"eyJ[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*){1,4}");
-    if jwt_re.is_match(&out) {
-        let r = jwt_re
-            .replace_all(&out, |c: &Captures| {
-                let m = &c[0];
-                if m.matches('.').count() >= 2 {
-                    redact_token(m, stats)
-                } else {
-                    m.to_string()
-                }
-            })
-            .into_owned();
-        out = Cow::Owned(r);
-    }
+    replace_in(
+        &mut out,
+        re!(r"eyJ[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*){1,4}"),
+        |c| {
+            let m = &c[0];
+            if m.matches('.').count() >= 2 {
+                redact_token(m, stats)
+            } else {
+                m.to_string()
+            }
+        },
+    );
     // Opaque credentials after an auth scheme.
     let scheme = re!(
         r"(?i)\b(Bearer|Basic|PoP|SharedKey|SharedAccessSignature|Negotiate|NTLM)(\s+)([A-Za-z0-9._~+/=:%&-]{8,})"
     );
-    if scheme.is_match(&out) {
-        let r = scheme
-            .replace_all(&out, |c: &Captures| {
-                let v = &c[3];
-                // `Bearer authorization_uri=…` is a challenge, not a credential.
-                if v.contains('=')
-                    && !v.ends_with('=')
-                    && !c[1].eq_ignore_ascii_case("sharedaccesssignature")
-                {
-                    return c[0].to_string();
-                }
-                stats.secrets += 1;
-                format!("{}{}{REDACTED}", &c[1], &c[2])
-            })
-            .into_owned();
-        out = Cow::Owned(r);
-    }
+    replace_in(&mut out, scheme, |c| {
+        let v = &c[3];
+        // `Bearer authorization_uri=…` is a challenge, not a credential.
+        if v.contains('=')
+            && !v.ends_with('=')
+            && !c[1].eq_ignore_ascii_case("sharedaccesssignature")
+        {
+            return c[0].to_string();
+        }
+        stats.secrets += 1;
+        format!("{}{}{REDACTED}", &c[1], &c[2])
+    });
     // Cookie headers as logs print them.
     let cookie =
         re!(r#"(?im)((?:^|[\s'"{,])['"]?(?:set-)?cookie['"]?\s*[:=]\s*)(['"]?)([^\r\n'"]+)"#);
-    if cookie.is_match(&out) {
-        let r = cookie
-            .replace_all(&out, |c: &Captures| {
-                if c[3].starts_with("[redacted") {
-                    return c[0].to_string();
-                }
-                stats.cookies += 1;
-                format!("{}{}{REDACTED}", &c[1], &c[2])
-            })
-            .into_owned();
-        out = Cow::Owned(r);
-    }
-    let azlogin =
-        re!(r#"(?i)(\baz\s+login\b[^\n]*?\s(?:-p|--password|--secret)\s+)("[^"]*"|'[^']*'|\S+)"#);
-    if azlogin.is_match(&out) {
-        let r = azlogin
-            .replace_all(&out, |c: &Captures| {
-                stats.secrets += 1;
-                format!("{}{REDACTED}", &c[1])
-            })
-            .into_owned();
-        out = Cow::Owned(r);
-    }
+    replace_in(&mut out, cookie, |c| {
+        if c[3].starts_with("[redacted") {
+            return c[0].to_string();
+        }
+        stats.cookies += 1;
+        format!("{}{}{REDACTED}", &c[1], &c[2])
+    });
+    replace_in(&mut out, re!(AZ_LOGIN_SECRET), |c| {
+        stats.secrets += 1;
+        format!("{}{REDACTED}", &c[1])
+    });
     out
 }
 
@@ -451,7 +397,7 @@ fn redact_pair(kind: &str, m: &mut Map<String, Value>, stats: &mut Stats) {
         _ => {
             let l = name.to_ascii_lowercase();
             if is_secret_key(&l) || matches!(l.as_str(), "code" | "sig" | "pwd") {
-                Some(redact_secret(&percent_decode(value), stats))
+                Some(redact_secret(&url_decode(value), stats))
             } else {
                 None
             }
@@ -722,22 +668,10 @@ fn redact_lines(
 ) -> Result<(), RedactError> {
     let mut buf = Vec::new();
     let mut in_key = false;
-    loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| RedactError::Input(format!("cannot read: {e}")))?;
-        if n == 0 {
-            break;
-        }
+    while let Some(line) = read_line_lossy(reader, &mut buf, &mut stats.not_utf8_lines)
+        .map_err(|e| RedactError::Input(format!("cannot read: {e}")))?
+    {
         stats.items += 1;
-        let line: Cow<str> = match std::str::from_utf8(&buf) {
-            Ok(s) => Cow::Borrowed(s),
-            Err(_) => {
-                stats.not_utf8_lines += 1;
-                Cow::Owned(String::from_utf8_lossy(&buf).into_owned())
-            }
-        };
         if line.contains("-----BEGIN") && line.contains("PRIVATE KEY-----") {
             in_key = true;
             stats.secrets += 1;
@@ -922,11 +856,5 @@ mod tests {
         );
         let c = "'Set-Cookie': 'fpc=AbcCookie; expires=x'";
         assert!(!redact_text(c).contains("AbcCookie"));
-    }
-
-    #[test]
-    fn percent() {
-        assert_eq!(percent_decode("a%3Ab+c%"), "a:b c%");
-        assert_eq!(percent_decode("%zz%4"), "%zz%4");
     }
 }

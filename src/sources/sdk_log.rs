@@ -7,18 +7,10 @@
 //! one exchange. Lines are numbered from 1; the chosen exchange's first line is named in
 //! `input.sources`.
 
+use super::error_text::util::{re, read_line_lossy};
 use super::{error_text, ReadNote, SourceError};
 use crate::evidence::Evidence;
-use regex::Regex;
 use std::io::BufRead;
-use std::sync::OnceLock;
-
-macro_rules! re {
-    ($p:expr) => {{
-        static RE: OnceLock<Regex> = OnceLock::new();
-        RE.get_or_init(|| Regex::new($p).expect("sdk log regex"))
-    }};
-}
 
 /// An exchange or the error records are cut at this size.
 const MAX_EXCHANGE: usize = 512 * 1024;
@@ -181,22 +173,10 @@ pub fn read(reader: &mut dyn BufRead, ev: &mut Evidence) -> Result<Vec<ReadNote>
     let mut buf = Vec::new();
     let mut rec_line = 0u64;
     let mut rec = String::new();
-    loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| SourceError::Other(format!("cannot read: {e}")))?;
-        if n == 0 {
-            break;
-        }
+    while let Some(line) = read_line_lossy(reader, &mut buf, &mut st.not_utf8)
+        .map_err(|e| SourceError::Other(format!("cannot read: {e}")))?
+    {
         st.lines += 1;
-        let line = match std::str::from_utf8(&buf) {
-            Ok(s) => std::borrow::Cow::Borrowed(s),
-            Err(_) => {
-                st.not_utf8 += 1;
-                std::borrow::Cow::Owned(String::from_utf8_lossy(&buf).into_owned())
-            }
-        };
         let line = line.trim_end_matches(['\n', '\r']);
         match prefix.find(line) {
             Some(m) => {

@@ -5,7 +5,7 @@
 use super::json_body::is_api_code;
 use super::util::{self, clean_id, is_guid, is_oauth_error, re};
 use super::Ctx;
-use crate::evidence::{Challenge, Evidence};
+use crate::evidence::Evidence;
 use crate::knowledge::apis;
 
 /// ARM, Graph and data-plane codes that name an authentication or authorization failure wherever
@@ -71,7 +71,7 @@ fn call_lines(t: &str, ev: &mut Evidence) {
             .map(|m| m.as_str().trim_end_matches(['.', ',', ')']))
             // A scope (`https://api.powerplatform.com/.default`) is not a call.
             .find(|u| {
-                let path = u.split("://").nth(1).and_then(|r| r.find('/').map(|i| &r[i..])).unwrap_or("");
+                let path = util::url_path(u);
                 path.len() > 1 && !path.contains("/.default")
             });
         if let Some(u) = found {
@@ -80,11 +80,7 @@ fn call_lines(t: &str, ev: &mut Evidence) {
     }
     if let Some(u) = &a.url {
         if a.host.is_none() {
-            a.host = u
-                .split("://")
-                .nth(1)
-                .and_then(|r| r.split(['/', '?', '#']).next())
-                .map(|h| h.to_ascii_lowercase());
+            a.host = util::url_host(u);
         }
     }
 }
@@ -187,7 +183,8 @@ fn arm_phrases(t: &str, ev: &mut Evidence) {
     // fixed ARM phrases above are read.
 }
 
-/// `WWW-Authenticate: Bearer authorization_uri="…", error="invalid_token", …`.
+/// `WWW-Authenticate: Bearer authorization_uri="…", error="invalid_token", …`: the header found
+/// in the text (or a bare `Bearer key=…` line), read by the one challenge parser.
 fn challenge(t: &str, ev: &mut Evidence, cx: &mut Ctx) {
     let found = re!(r#"(?i)www-authenticate['"]?\s*[:=]\s*['"\[]*\s*((?:Bearer|PoP|Basic)\b[^\r\n]*)"#)
         .captures(t)
@@ -198,37 +195,9 @@ fn challenge(t: &str, ev: &mut Evidence, cx: &mut Ctx) {
                 .map(|c| c.get(1).map(|m| m.as_str()).unwrap_or(""))
         });
     let Some(h) = found else { return };
-    let mut ch = Challenge {
-        scheme: h
-            .split_whitespace()
-            .next()
-            .map(|s| s.trim_end_matches(',').to_string()),
-        ..Challenge::default()
-    };
-    for c in re!(r#"([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s"]+))"#)
-        .captures_iter(h)
-        .take(32)
-    {
-        let v = c
-            .get(2)
-            .or(c.get(3))
-            .map(|m| m.as_str().to_string())
-            .unwrap_or_default();
-        match c[1].to_ascii_lowercase().as_str() {
-            "error" => ch.error = Some(v),
-            "error_description" => {
-                cx.message(&v);
-                ch.error_description = Some(v);
-            }
-            "authorization_uri" | "authorization" => ch.authorization_uri = Some(v),
-            "resource_id" | "resource" => ch.resource = Some(v),
-            "realm" => ch.realm = Some(v),
-            "claims" => ch.claims = !v.is_empty(),
-            _ => {}
-        }
-    }
-    if ch.error.as_deref() == Some("insufficient_claims") {
-        ch.claims = true;
+    let ch = crate::sources::challenge::parse(h);
+    if let Some(d) = &ch.error_description {
+        cx.message(d);
     }
     ev.api_call.made = true;
     ev.api_call.challenge = Some(ch);
@@ -318,37 +287,11 @@ fn dataplane(t: &str, ev: &mut Evidence, cx: &mut Ctx) {
     let host = ev.api_call.host.clone().unwrap_or_default();
     let d = &mut ev.dataplane;
     if let Some(u) = url.as_deref() {
-        let path = u
-            .split("://")
-            .nth(1)
-            .and_then(|r| r.find('/').map(|i| r[i..].to_string()))
-            .unwrap_or_default();
-        let lp = path.to_ascii_lowercase();
+        let path = util::url_path(u);
         if host.ends_with("purview.azure.com") {
             d.service.get_or_insert_with(|| "purview".into());
             let first = host.split('.').next().unwrap_or("");
-            let op = if host.contains(".scan.purview.")
-                || lp.starts_with("/scan/")
-                || lp.contains("/scan/")
-            {
-                Some("scanning")
-            } else if host.contains(".catalog.purview.")
-                || lp.contains("/catalog/")
-                || lp.contains("/datamap/")
-            {
-                Some("catalog")
-            } else if lp.contains("/policystore/metadatapolicies")
-                || lp.contains("/policystore/metadataroles")
-            {
-                Some("metadata-policy")
-            } else if lp.contains("/policystore/") && lp.contains("devops") {
-                Some("devops-policy")
-            } else if lp.contains("/account/") {
-                Some("account")
-            } else {
-                None
-            };
-            if let Some(op) = op {
+            if let Some(op) = apis::purview_operation(&host, path) {
                 d.operation.get_or_insert_with(|| op.into());
             }
             if !first.is_empty() && first != "api" {
@@ -356,8 +299,8 @@ fn dataplane(t: &str, ev: &mut Evidence, cx: &mut Ctx) {
             }
             // The collection: in this URL, or in another Purview URL or parameter of the paste.
             let coll = re!(r"(?i)/collections/([^/?#\s'\x22]+)")
-                .captures(&path)
-                .or_else(|| re!(r"(?i)[?&]collectionName=([^&#\s'\x22]+)").captures(&path))
+                .captures(path)
+                .or_else(|| re!(r"(?i)[?&]collectionName=([^&#\s'\x22]+)").captures(path))
                 .or_else(|| {
                     re!(r"(?i)purview\.azure\.com/(?:account/)?collections/([^/?#\s'\x22]+)")
                         .captures(t)
@@ -368,7 +311,7 @@ fn dataplane(t: &str, ev: &mut Evidence, cx: &mut Ctx) {
             }
         } else if host.ends_with("api.powerplatform.com") || host.contains(".dynamics.com") {
             d.service.get_or_insert_with(|| "powerplatform".into());
-            if let Some(c) = re!(r"(?i)/environments/([^/?#\s]+)").captures(&path) {
+            if let Some(c) = re!(r"(?i)/environments/([^/?#\s]+)").captures(path) {
                 d.environment.get_or_insert_with(|| c[1].to_string());
             } else if let Some(env) = host.strip_suffix(".environment.api.powerplatform.com") {
                 d.environment.get_or_insert_with(|| env.to_string());

@@ -15,7 +15,7 @@ mod json_body;
 mod request;
 mod sdk;
 mod tokens;
-mod util;
+pub(crate) mod util;
 
 use crate::evidence::Evidence;
 

@@ -2,7 +2,7 @@
 //! or environment variables. Secrets are turned into facts here and nowhere else; [`scrub`] then
 //! removes every secret value and token from the text the other scanners read.
 
-use super::util::{clean_id, clean_tenant, is_guid, is_masked, re, url_decode};
+use super::util::{clean_id, clean_tenant, is_guid, is_masked, re, url_decode, AZ_LOGIN_SECRET};
 use super::Ctx;
 use crate::evidence::{Assertion, Evidence};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -15,6 +15,36 @@ const PARAM: &str = r#"(?i)(?:^|[^A-Za-z0-9_])\\?["']?(grant_type|client_id|clie
 /// reading only the first ones keeps a hostile paste fast.
 const MAX_PARAMS: usize = 2_000;
 
+/// One `name = value` of the request as [`PARAM`] reads it.
+struct Param<'t> {
+    /// The name, lower case.
+    key: String,
+    /// The value, trimmed; percent-decoded unless it was quoted.
+    value: String,
+    /// The inside of a `[…]` list value.
+    list: Option<&'t str>,
+}
+
+/// The first [`MAX_PARAMS`] parameters of `text`.
+fn params(text: &str) -> impl Iterator<Item = Param<'_>> {
+    re!(PARAM).captures_iter(text).take(MAX_PARAMS).map(|c| {
+        let quoted = c.get(2).or(c.get(3));
+        let raw = quoted.or(c.get(5)).map(|m| m.as_str()).unwrap_or("");
+        Param {
+            key: c
+                .get(1)
+                .map(|m| m.as_str().to_ascii_lowercase())
+                .unwrap_or_default(),
+            value: if quoted.is_some() {
+                raw.trim().to_string()
+            } else {
+                url_decode(raw).trim().to_string()
+            },
+            list: c.get(4).map(|m| m.as_str()),
+        }
+    })
+}
+
 /// Reads the request from `safe` (the scrubbed text: every value kept comes from there) and the
 /// secret facts from `raw` (the unscrubbed text: only facts about secrets are taken from it).
 // Each arm reads "parameter → fact"; folding its condition into a guard would scatter them.
@@ -24,19 +54,7 @@ pub fn scan(safe: &str, raw: &str, ev: &mut Evidence, cx: &mut Ctx) {
     let flat = safe;
     let mut browser = false;
     let r = &mut ev.request;
-    for c in re!(PARAM).captures_iter(flat).take(MAX_PARAMS) {
-        let key = c
-            .get(1)
-            .map(|m| m.as_str().to_ascii_lowercase())
-            .unwrap_or_default();
-        let quoted = c.get(2).or(c.get(3));
-        let list = c.get(4).map(|m| m.as_str());
-        let raw = quoted.or(c.get(5)).map(|m| m.as_str()).unwrap_or("");
-        let value = if quoted.is_some() {
-            raw.trim().to_string()
-        } else {
-            url_decode(raw).trim().to_string()
-        };
+    for Param { key, value, list } in params(flat) {
         match key.as_str() {
             "grant_type" => {
                 if r.grant_type.is_none() && !is_masked(&value) && !value.contains(' ') {
@@ -187,21 +205,9 @@ pub fn without_challenges(flat: &str) -> std::borrow::Cow<'_, str> {
 /// Facts about the secrets the request carried, read from the unscrubbed text; no value is kept
 /// except the secret's first three characters (in memory only).
 fn secrets(raw: &str, r: &mut crate::evidence::Request) {
-    for c in re!(PARAM).captures_iter(raw).take(MAX_PARAMS) {
-        let key = c
-            .get(1)
-            .map(|m| m.as_str().to_ascii_lowercase())
-            .unwrap_or_default();
-        let quoted = c.get(2).or(c.get(3));
-        let is_list = c.get(4).is_some();
-        let value_raw = quoted.or(c.get(5)).map(|m| m.as_str()).unwrap_or("");
-        let value = if quoted.is_some() {
-            value_raw.trim().to_string()
-        } else {
-            url_decode(value_raw).trim().to_string()
-        };
+    for Param { key, value, list } in params(raw) {
         match key.as_str() {
-            "client_secret" | "clientsecret" | "azure_client_secret" if !is_list => {
+            "client_secret" | "clientsecret" | "azure_client_secret" if list.is_none() => {
                 secret_facts(r, &value)
             }
             "client_assertion" | "clientassertion" => {
@@ -392,9 +398,7 @@ pub fn scrub(text: &str) -> String {
     let s = jwt.replace_all(&s, "<jwt>");
     let bearer = re!(r"(?i)\b(Bearer|Basic)\s+([A-Za-z0-9.~+/=-]{16,})");
     let s = bearer.replace_all(&s, "${1} <redacted>");
-    let azlogin =
-        re!(r#"(?i)(\saz\s+login\b[^\n]*?\s(?:-p|--password|--secret)\s+)("[^"]*"|'[^']*'|\S+)"#);
-    let s = azlogin.replace_all(&s, "${1}<redacted>");
+    let s = re!(AZ_LOGIN_SECRET).replace_all(&s, "${1}<redacted>");
     s.into_owned()
 }
 
@@ -415,6 +419,8 @@ mod tests {
         ] {
             assert!(!s.contains(secret), "{secret} in {s}");
         }
+        let s = scrub("az login --service-principal -u a -p s3cr3t --tenant t");
+        assert!(!s.contains("s3cr3t"), "{s}");
     }
 
     #[test]

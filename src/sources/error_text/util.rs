@@ -1,23 +1,69 @@
-//! Small text helpers shared by the error-text scanners: entity and escape undoing, masked-value
+//! Small text helpers shared by the error-text scanners and the other sources that read text (HAR,
+//! SDK logs, redaction): the regex cache, entity and escape undoing, percent-decoding, masked-value
 //! detection, trailer stripping, timestamps.
 
 use regex::Regex;
 use std::borrow::Cow;
-use std::sync::OnceLock;
 
-/// A compiled regex, built once per call site.
+/// A compiled regex, built once per call site (the pattern expression is evaluated only then).
+/// Shared by every text-reading source.
 macro_rules! re {
     ($s:expr) => {{
         static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-        $crate::sources::error_text::util::compiled(&R, $s)
+        R.get_or_init(|| $crate::sources::error_text::util::compile($s))
     }};
 }
 pub(crate) use re;
 
-/// The regex in `cell`, compiled on first use. The patterns are literals of this module, so a
-/// failure is a bug caught by the tests, never input-dependent.
-pub fn compiled(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("built-in regex is valid"))
+/// Compiles a built-in pattern. The patterns are literals of this crate, so a failure is a bug
+/// caught by the tests, never input-dependent.
+pub fn compile(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("built-in regex is valid")
+}
+
+/// `az login … -p VALUE` (also `--password`, `--secret`): group 1 is everything up to the
+/// value, group 2 the value (quoted or a word). Both the error-text scrub and the redaction
+/// replace group 2.
+pub const AZ_LOGIN_SECRET: &str =
+    r#"(?i)(\baz\s+login\b[^\n]*?\s(?:-p|--password|--secret)\s+)("[^"]*"|'[^']*'|\S+)"#;
+
+/// Reads the next line of `reader` (its end included) into `buf`, as text; None at the end. A
+/// line that is not UTF-8 is read with replacement characters and counted in `not_utf8`.
+pub fn read_line_lossy<'a>(
+    reader: &mut dyn std::io::BufRead,
+    buf: &'a mut Vec<u8>,
+    not_utf8: &mut u64,
+) -> std::io::Result<Option<Cow<'a, str>>> {
+    buf.clear();
+    if reader.read_until(b'\n', buf)? == 0 {
+        return Ok(None);
+    }
+    let bytes: &'a [u8] = buf;
+    Ok(Some(match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => {
+            *not_utf8 += 1;
+            String::from_utf8_lossy(bytes)
+        }
+    }))
+}
+
+/// The host of a URL as text shows it (`https://HOST:port/path?q`): lower case, port kept; None
+/// without `://`.
+pub fn url_host(url: &str) -> Option<String> {
+    url.split("://")
+        .nth(1)
+        .and_then(|r| r.split(['/', '?', '#']).next())
+        .map(|h| h.to_ascii_lowercase())
+}
+
+/// The path of a URL as text shows it, from the first `/` after the scheme's `://` (query and
+/// fragment included); empty when there is none.
+pub fn url_path(url: &str) -> &str {
+    url.split("://")
+        .nth(1)
+        .and_then(|r| r.find('/').map(|i| &r[i..]))
+        .unwrap_or("")
 }
 
 /// Undoes the HTML entities people paste from web pages and portals (`&#39;`, `&quot;`, …).
@@ -305,7 +351,8 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
     None
 }
 
-/// Percent-decoding for form and query values (`+` is a space).
+/// Percent-decoding for form and query values (`+` is a space); invalid escapes are kept as
+/// written.
 pub fn url_decode(s: &str) -> String {
     if !s.contains('%') && !s.contains('+') {
         return s.to_string();
@@ -315,30 +362,21 @@ pub fn url_decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
+            b'+' => out.push(b' '),
             b'%' if i + 2 < b.len() => {
-                let h = std::str::from_utf8(&b[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok());
-                match h {
-                    Some(v) => {
-                        out.push(v);
+                let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+                match (hex(b[i + 1]), hex(b[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push(h * 16 + l);
                         i += 3;
+                        continue;
                     }
-                    None => {
-                        out.push(b'%');
-                        i += 1;
-                    }
+                    _ => out.push(b'%'),
                 }
             }
-            c => {
-                out.push(c);
-                i += 1;
-            }
+            c => out.push(c),
         }
+        i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
 }
@@ -386,6 +424,29 @@ mod tests {
         assert_eq!(url_decode("a%20b+c%2F%"), "a b c/%");
         assert_eq!(url_decode("%"), "%");
         assert_eq!(url_decode("%4"), "%4");
+        assert_eq!(url_decode("a%3Ab+c%"), "a:b c%");
+        assert_eq!(url_decode("%zz%4"), "%zz%4");
+        assert_eq!(url_decode("%+5"), "% 5");
+        assert_eq!(
+            url_host("GET https://Acct.Purview.azure.com:443/scan?x#y").as_deref(),
+            Some("acct.purview.azure.com:443")
+        );
+        assert_eq!(url_host("no url"), None);
+        assert_eq!(url_path("https://h/a/b?c=1"), "/a/b?c=1");
+        assert_eq!(url_path("https://h?c=1"), "");
+        assert_eq!(url_path("h/a"), "");
+    }
+
+    #[test]
+    fn lines_lossy() {
+        let mut r = std::io::Cursor::new(b"a\r\n\xff b\nc".to_vec());
+        let (mut buf, mut bad) = (Vec::new(), 0);
+        let mut lines = Vec::new();
+        while let Some(l) = read_line_lossy(&mut r, &mut buf, &mut bad).unwrap() {
+            lines.push(l.into_owned());
+        }
+        assert_eq!(lines, ["a\r\n", "\u{fffd} b\n", "c"]);
+        assert_eq!(bad, 1);
     }
 
     #[test]
