@@ -10,10 +10,11 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct TriageArgs {
-    /// The file to read, or `-` for standard input.
-    #[arg(value_name = "FILE|-", default_value = "-")]
-    pub input: String,
-    /// What the input is, when detection guesses wrong.
+    /// What to read: a file, or `-` for standard input (the default). Several files, or a folder
+    /// (every file in it), make one diagnosis: `az` exports, error texts, tokens, HAR and logs.
+    #[arg(value_name = "FILE|DIR|-")]
+    pub inputs: Vec<String>,
+    /// What the input is, when detection guesses wrong (applies to every file).
     #[arg(long, value_enum)]
     pub kind: Option<Kind>,
     /// The API the caller wanted to reach (`purview`, `powerplatform`, `loganalytics`, … or a resource URI).
@@ -22,61 +23,101 @@ pub struct TriageArgs {
     /// A JWKS file to check token signatures against.
     #[arg(long, value_name = "FILE")]
     pub jwks: Option<PathBuf>,
+    /// The Azure scope to judge exported role assignments at (default: the scope an ARM error in
+    /// the input names).
+    #[arg(long, visible_alias = "arm-scope", value_name = "SCOPE")]
+    pub scope_arm: Option<String>,
+    /// A role that allows the call, for judging exported role assignments (repeatable; default:
+    /// what the API or the ARM action needs).
+    #[arg(long = "role", value_name = "ROLE")]
+    pub roles: Vec<String>,
     #[command(flatten)]
     pub report: ReportArgs,
 }
 
+/// One file to read: its path, the name shown, and the folder it was found in.
+struct Entry {
+    path: String,
+    shown: String,
+    folder: Option<String>,
+}
+
+/// The inputs as files: a folder gives its files (sorted; hidden files and subfolders skipped).
+fn expand(inputs: &[String]) -> Result<Vec<Entry>, CliError> {
+    if inputs.len() > 1 && inputs.iter().any(|i| i == "-") {
+        return Err(CliError::Input(
+            "`-` (standard input) cannot be combined with other inputs".into(),
+        ));
+    }
+    let mut out = Vec::new();
+    for i in inputs {
+        let p = std::path::Path::new(i);
+        if i == "-" || !p.is_dir() {
+            out.push(Entry {
+                path: i.clone(),
+                shown: if i == "-" {
+                    "standard input".into()
+                } else {
+                    i.clone()
+                },
+                folder: None,
+            });
+            continue;
+        }
+        let rd = std::fs::read_dir(p)
+            .map_err(|e| CliError::Input(format!("{i}: cannot read the folder: {e}")))?;
+        let mut names: Vec<(String, std::path::PathBuf)> = Vec::new();
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || e.path().is_dir() {
+                continue;
+            }
+            names.push((name, e.path()));
+        }
+        if names.is_empty() {
+            return Err(CliError::Input(format!("{i}: an empty folder")));
+        }
+        names.sort();
+        for (name, path) in names {
+            out.push(Entry {
+                path: path.display().to_string(),
+                shown: name,
+                folder: Some(i.clone()),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The roles and scope exported role assignments are judged with.
+fn rbac_context(args: &TriageArgs) -> sources::az_export::RbacContext {
+    sources::az_export::RbacContext {
+        scope: args.scope_arm.clone(),
+        roles: args.roles.clone(),
+        api: args.api.as_deref().and_then(|a| {
+            crate::knowledge::apis::by_key(a).or_else(|| crate::knowledge::apis::by_resource(a))
+        }),
+    }
+}
+
 pub fn run(args: &TriageArgs, color: bool) -> Result<i32, CliError> {
     let now = args.report.now()?;
-    let name = if args.input == "-" {
-        "-".to_string()
+    let inputs = if args.inputs.is_empty() {
+        vec!["-".to_string()]
     } else {
-        args.input.clone()
+        args.inputs.clone()
     };
-    let shown = if name == "-" {
-        "standard input".to_string()
-    } else {
-        name.clone()
-    };
-    // HAR, sign-in exports and SDK logs are streamed with no size limit; the rest is read whole.
-    let (head, mut reader) = open_peek(&args.input, &shown)?;
-    let kind = args.kind.or_else(|| sources::detect::detect_head(&head));
-    let mut notes: Vec<ReadNote> = Vec::new();
-    let ev = match kind {
-        Some(k) if k.is_streamed() => {
-            check_head(&shown, &head)?;
-            let mut stream =
-                BufReader::with_capacity(256 * 1024, std::io::Cursor::new(head).chain(reader));
-            let mut ev = new_evidence(&name, now);
-            notes = sources::read_stream(&mut stream, k, &mut ev)
-                .map_err(|e| CliError::Input(format!("{shown}: {e}")))?;
-            finish_evidence(&mut ev, args.api.as_deref());
-            ev
+    let entries = expand(&inputs)?;
+    let (ev, notes, name) = match entries.as_slice() {
+        [one] if one.folder.is_none() => {
+            let name = one.path.clone();
+            let (ev, notes) = read_one(args, &name, &one.shown, now)?;
+            (ev, notes, name)
         }
         _ => {
-            let text = if args.input == "-" {
-                let mut buf = head;
-                (&mut reader)
-                    .take(super::input::MAX_INPUT + 1)
-                    .read_to_end(&mut buf)
-                    .map_err(|e| CliError::Input(format!("{shown}: cannot read: {e}")))?;
-                text_of(&shown, buf)?
-            } else {
-                drop(reader);
-                read_input(&args.input)?
-            };
-            let jwks = match &args.jwks {
-                Some(p) => Some(read_input(&p.display().to_string())?),
-                None => None,
-            };
-            build_evidence(
-                &text,
-                &name,
-                kind,
-                args.api.as_deref(),
-                jwks.as_deref(),
-                now,
-            )?
+            let name = inputs.join(", ");
+            let (ev, notes) = read_bundle(args, &entries, &name, now)?;
+            (ev, notes, name)
         }
     };
     let rules = args.report.rule_set()?;
@@ -164,23 +205,161 @@ pub fn run(args: &TriageArgs, color: bool) -> Result<i32, CliError> {
     Ok(finish(&mut report, &args.report, color))
 }
 
+/// One input, as before bundles: streamed kinds stream, the rest is read whole.
+fn read_one(
+    args: &TriageArgs,
+    name: &str,
+    shown: &str,
+    now: i64,
+) -> Result<(Evidence, Vec<ReadNote>), CliError> {
+    // HAR, sign-in exports and SDK logs are streamed with no size limit; the rest is read whole.
+    let (head, mut reader) = open_peek(name, shown)?;
+    let kind = args.kind.or_else(|| sources::detect::detect_head(&head));
+    match kind {
+        Some(k) if k.is_streamed() => {
+            super::input::check_head(shown, &head)?;
+            let mut stream =
+                BufReader::with_capacity(256 * 1024, std::io::Cursor::new(head).chain(reader));
+            let mut ev = new_evidence(name, now);
+            let notes = sources::read_stream(&mut stream, k, &mut ev)
+                .map_err(|e| CliError::Input(format!("{shown}: {e}")))?;
+            finish_evidence(&mut ev, args.api.as_deref());
+            Ok((ev, notes))
+        }
+        _ => {
+            let text = if name == "-" {
+                let mut buf = head;
+                (&mut reader)
+                    .take(super::input::MAX_INPUT + 1)
+                    .read_to_end(&mut buf)
+                    .map_err(|e| CliError::Input(format!("{shown}: cannot read: {e}")))?;
+                super::input::text_from_bytes(shown, buf)?
+            } else {
+                drop(reader);
+                read_input(name)?
+            };
+            let kind = kind.unwrap_or_else(|| sources::detect::detect(&text));
+            if kind == Kind::Az {
+                let mut ev = new_evidence(name, now);
+                let notes = sources::az_export::read(shown, &text, &rbac_context(args), &mut ev)
+                    .map_err(|e| CliError::Input(format!("{shown}: {e}")))?;
+                finish_evidence(&mut ev, args.api.as_deref());
+                return Ok((ev, notes));
+            }
+            let jwks = match &args.jwks {
+                Some(p) => Some(read_input(&p.display().to_string())?),
+                None => None,
+            };
+            let ev = build_evidence(
+                &text,
+                name,
+                Some(kind),
+                args.api.as_deref(),
+                jwks.as_deref(),
+                now,
+            )?;
+            Ok((ev, Vec::new()))
+        }
+    }
+}
+
+/// Several files (or a folder) into ONE evidence document: each file is read with its own kind;
+/// `az` exports are gathered and turned into facts last, once the error texts said which scope and
+/// principal are in question. Each namespace a file filled names that file as its source.
+/// A file that cannot be read stops the run with one line naming it (exit 2).
+fn read_bundle(
+    args: &TriageArgs,
+    entries: &[Entry],
+    name: &str,
+    now: i64,
+) -> Result<(Evidence, Vec<ReadNote>), CliError> {
+    let mut ev = new_evidence(name, now);
+    let mut notes = Vec::new();
+    let mut bundle = sources::az_export::Bundle::default();
+    let jwks = match &args.jwks {
+        Some(p) => Some(read_input(&p.display().to_string())?),
+        None => None,
+    };
+    let mut kinds: Vec<Kind> = Vec::new();
+    for e in entries {
+        let in_folder = |err: CliError| match (err, &e.folder) {
+            (CliError::Input(m), Some(dir)) => CliError::Input(format!(
+                "{m} (a file in the folder {dir}; remove it or name the files to read)"
+            )),
+            (other, _) => other,
+        };
+        let fail = |m: String| in_folder(CliError::Input(format!("{}: {m}", e.path)));
+        let (head, reader) = open_peek(&e.path, &e.path).map_err(in_folder)?;
+        let kind = args.kind.or_else(|| sources::detect::detect_head(&head));
+        let before = ev.input.sources.clone();
+        let kind = match kind {
+            Some(k) if k.is_streamed() => {
+                super::input::check_head(&e.path, &head).map_err(in_folder)?;
+                let mut stream =
+                    BufReader::with_capacity(256 * 1024, std::io::Cursor::new(head).chain(reader));
+                let read = sources::read_stream(&mut stream, k, &mut ev)
+                    .map_err(|err| fail(err.to_string()))?;
+                notes.extend(read);
+                k
+            }
+            _ => {
+                drop(reader);
+                let text = read_input(&e.path).map_err(in_folder)?;
+                let k = kind.unwrap_or_else(|| sources::detect::detect(&text));
+                match k {
+                    Kind::Az => bundle
+                        .add(&e.shown, &text)
+                        .map_err(|err| fail(err.to_string()))?,
+                    Kind::Evidence => {
+                        return Err(fail(
+                            "an evidence document cannot be combined with other inputs; triage it alone".into(),
+                        ))
+                    }
+                    _ => {
+                        // Judged on its own first: facts of earlier files must not make a file
+                        // with nothing in it look readable.
+                        let mut alone = new_evidence(&e.path, now);
+                        sources::read_artifact(&text, k, jwks.as_deref(), &mut alone)
+                            .map_err(|err| fail(err.to_string()))?;
+                        sources::read_artifact(&text, k, jwks.as_deref(), &mut ev)
+                            .map_err(|err| fail(err.to_string()))?;
+                        notes.push(ReadNote::ok(
+                            "input.read",
+                            format!("{}: read as {}", e.shown, k.as_str()),
+                        ));
+                    }
+                }
+                k
+            }
+        };
+        kinds.push(kind);
+        let shown = &e.shown;
+        for (ns, src) in ev.input.sources.iter_mut() {
+            if before.get(ns) != Some(src) {
+                *src = format!("{src} ({shown})");
+            }
+        }
+    }
+    if !bundle.is_empty() {
+        bundle.fill_evidence(&rbac_context(args), &mut ev);
+        notes.extend(std::mem::take(&mut bundle.notes));
+    }
+    kinds.dedup();
+    ev.input.kind = Some(match kinds.as_slice() {
+        [Kind::Az] => "az-export".into(),
+        [_] => ev.input.kind.clone().unwrap_or_else(|| "bundle".into()),
+        _ => "bundle".into(),
+    });
+    finish_evidence(&mut ev, args.api.as_deref());
+    Ok((ev, notes))
+}
+
 /// Opens the input and reads its first bytes (enough to tell the kind) without losing them.
 fn open_peek(path: &str, shown: &str) -> Result<(Vec<u8>, Box<dyn Read>), CliError> {
     let mut reader: Box<dyn Read> = if path == "-" {
         Box::new(std::io::stdin())
     } else {
-        let f = std::fs::File::open(path).map_err(|e| {
-            let why = match e.kind() {
-                std::io::ErrorKind::NotFound => "no such file".to_string(),
-                std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-                _ => e.to_string(),
-            };
-            CliError::Input(format!("{shown}: cannot open: {why}"))
-        })?;
-        if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-            return Err(CliError::Input(format!("{shown}: is a folder, not a file")));
-        }
-        Box::new(f)
+        Box::new(super::input::open_file(path, shown)?)
     };
     let mut head = Vec::with_capacity(sources::detect::HEAD);
     (&mut reader)
@@ -188,43 +367,6 @@ fn open_peek(path: &str, shown: &str) -> Result<(Vec<u8>, Box<dyn Read>), CliErr
         .read_to_end(&mut head)
         .map_err(|e| CliError::Input(format!("{shown}: cannot read: {e}")))?;
     Ok((head, reader))
-}
-
-/// The one-line refusals for a streamed input, judged on its first bytes.
-fn check_head(shown: &str, head: &[u8]) -> Result<(), CliError> {
-    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
-        return Err(CliError::Input(format!(
-            "{shown}: is UTF-16 text; save it as UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8`)"
-        )));
-    }
-    if head.contains(&0) {
-        return Err(CliError::Input(format!(
-            "{shown}: looks like binary data, not text"
-        )));
-    }
-    if head.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(CliError::Input(format!("{shown}: is empty")));
-    }
-    Ok(())
-}
-
-/// Standard input read whole (not a streamed kind): the same checks as a file.
-fn text_of(shown: &str, buf: Vec<u8>) -> Result<String, CliError> {
-    if buf.len() as u64 > super::input::MAX_INPUT {
-        return Err(CliError::Input(format!(
-            "{shown}: larger than {} MiB; paste the error message or the failing response instead",
-            super::input::MAX_INPUT / 1024 / 1024
-        )));
-    }
-    check_head(shown, &buf)?;
-    let body = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buf);
-    let text = std::str::from_utf8(body).map_err(|e| {
-        CliError::Input(format!(
-            "{shown}: not UTF-8 text (invalid byte at offset {})",
-            e.valid_up_to()
-        ))
-    })?;
-    Ok(text.to_string())
 }
 
 fn new_evidence(name: &str, now: i64) -> Evidence {

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 /// How many bytes of a file [`detect_head`] needs to see.
 pub const HEAD: usize = 64 * 1024;
 
-/// A JWT, an evidence document, a HAR, a sign-in export, an SDK log, JSON, or text.
+/// A JWT, an evidence document, a HAR, a sign-in export, an SDK log, an `az` export, JSON, or text.
 pub fn detect(text: &str) -> Kind {
     let head = &text.as_bytes()[..text.len().min(HEAD)];
     if let Some(k) = detect_head(head) {
@@ -22,7 +22,13 @@ pub fn detect(text: &str) -> Kind {
         if head.contains("\"input\"") && head.contains("\"env\"") && head.contains("\"request\"") {
             return Kind::Evidence;
         }
+        if super::az_export::looks_like(t) {
+            return Kind::Az;
+        }
         return Kind::Json;
+    }
+    if t.starts_with('[') && super::az_export::looks_like(t) {
+        return Kind::Az;
     }
     Kind::Text
 }
@@ -121,5 +127,24 @@ mod tests {
             None
         );
         assert_eq!(detect_head(br#"{"error":"invalid_client"}"#), None);
+    }
+
+    #[test]
+    fn az_exports() {
+        let app =
+            r#"{"appId":"a","id":"o","signInAudience":"AzureADMyOrg","requiredResourceAccess":[]}"#;
+        assert_eq!(detect(app), Kind::Az);
+        let roles =
+            r#"[{"principalId":"p","roleDefinitionName":"Reader","scope":"/subscriptions/s"}]"#;
+        assert_eq!(detect(roles), Kind::Az);
+        assert_eq!(detect("[]"), Kind::Az);
+        assert_eq!(
+            detect(r#"{"error":{"code":"AuthorizationFailed","message":"m"}}"#),
+            Kind::Json
+        );
+        assert_eq!(
+            detect("[2026-11-24 10:00:00] ERROR AADSTS50105"),
+            Kind::Text
+        );
     }
 }

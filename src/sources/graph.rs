@@ -464,6 +464,16 @@ fn strings(v: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// One `federatedIdentityCredential` object as a fact (shared with `az` exports).
+pub fn federated_credential(c: &Value) -> FederatedCredential {
+    FederatedCredential {
+        name: str_of(c, "name").map(str::to_string),
+        issuer: str_of(c, "issuer").map(str::to_string),
+        subject: str_of(c, "subject").map(str::to_string),
+        audiences: strings(c.get("audiences")),
+    }
+}
+
 /// Turns what was read into evidence facts.
 pub fn fill_evidence(f: &GraphFacts, ev: &mut Evidence) {
     // Permission names: (api app id, permission id) → (value, api name).
@@ -578,15 +588,7 @@ pub fn fill_evidence(f: &GraphFacts, ev: &mut Evidence) {
             }
             app.required_permissions = perms;
             if let Some(fics) = &f.federated_credentials {
-                app.federated_credentials = fics
-                    .iter()
-                    .map(|c| FederatedCredential {
-                        name: str_of(c, "name").map(str::to_string),
-                        issuer: str_of(c, "issuer").map(str::to_string),
-                        subject: str_of(c, "subject").map(str::to_string),
-                        audiences: strings(c.get("audiences")),
-                    })
-                    .collect();
+                app.federated_credentials = fics.iter().map(federated_credential).collect();
             }
         }
         Some(None) => {

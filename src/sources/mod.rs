@@ -2,6 +2,8 @@
 //! job. One file per source.
 
 pub mod arm;
+pub mod az_export;
+pub mod challenge;
 pub mod credential;
 pub mod dataplane;
 pub mod detect;
@@ -35,6 +37,10 @@ pub enum Kind {
     Signins,
     /// An SDK debug log: MSAL, azure-identity, `az --debug`.
     SdkLog,
+    /// Azure CLI JSON: `az ad app show`, `az ad sp show`, `az ad app permission list-grants`,
+    /// `az ad app federated-credential list`, `az role assignment list`.
+    #[value(name = "az-export")]
+    Az,
 }
 
 impl Kind {
@@ -47,6 +53,7 @@ impl Kind {
             Kind::Har => "har",
             Kind::Signins => "signins",
             Kind::SdkLog => "sdk-log",
+            Kind::Az => "az-export",
         }
     }
 
@@ -151,6 +158,10 @@ pub fn read_artifact(
         }
         Kind::Har | Kind::Signins | Kind::SdkLog => {
             read_stream(&mut text.as_bytes(), kind, ev).map(|_| ())
+        }
+        Kind::Az => {
+            let name = ev.input.name.clone().unwrap_or_else(|| "-".into());
+            az_export::read(&name, text, &az_export::RbacContext::default(), ev).map(|_| ())
         }
         Kind::Json | Kind::Text => {
             let found = error_text::parse(text, ev);
