@@ -38,7 +38,7 @@ pub struct Evidence {
 #[serde(default, deny_unknown_fields)]
 pub struct Input {
     /// What was read: `jwt`, `token-response`, `error-text`, `arm-error`, `graph-error`, `har`,
-    /// `signin-log`, `az-export`, `evidence`, `live`.
+    /// `signin-log`, `sdk-log`, `az-export`, `bundle` (several files), `evidence`, `live`.
     pub kind: Option<String>,
     /// File name, `-` for stdin, or `doctor` for a live run.
     pub name: Option<String>,

@@ -266,11 +266,14 @@ fn phrases(t: &str, ev: &mut Evidence) {
         }
     }
     // AADSTS700211/700213/70021: the assertion's issuer, subject, audience
+    // (the azure/login action prints `issuer - …` and `subject claim - …` before it signs in).
     let iss = re!(r"(?i)(?:presented assertion issuer|Assertion Issuer:)\s*'([^']{1,500})'")
         .captures(t)
+        .or_else(|| re!(r"(?im)^\s*issuer - (\S{1,500})\s*$").captures(t))
         .and_then(|c| clean_id(&c[1]));
     let sub = re!(r"(?i)(?:presented assertion subject|Assertion Subject:)\s*'([^']{1,500})'")
         .captures(t)
+        .or_else(|| re!(r"(?im)^\s*subject claim - (\S{1,500})\s*$").captures(t))
         .and_then(|c| clean_id(&c[1]));
     let aud = re!(r"(?i)(?:presented assertion audience|Assertion Audience:)\s*'([^']{1,500})'")
         .captures(t)
