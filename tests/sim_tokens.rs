@@ -498,3 +498,106 @@ async fn an_operator_gets_reader_tokens_at_start_up() {
     assert!(plain.env("AUTHCHECK_ARM_TOKEN").is_none());
     assert!(plain.env("AUTHCHECK_GRAPH_TOKEN").is_none());
 }
+
+/// `[signing] publish_current_key = false`: the token endpoint still issues tokens signed with the
+/// current key, but no key set publishes it, so the token's `kid` is unknown to anyone who
+/// fetches the keys, and the APIs (which verify with the published keys) refuse it.
+#[tokio::test]
+async fn a_withdrawn_signing_key_is_in_no_key_set_and_the_apis_refuse_its_tokens() {
+    let sim = SimProc::start("token-signature-invalid", &[]);
+    let a = sim.s("authority");
+    let (st, body) = client_token(&sim).await;
+    assert_eq!(st, 200, "{body}");
+    let t = body["access_token"].as_str().unwrap().to_string();
+    let header = jsonwebtoken::decode_header(&t).expect("header");
+    let kid = header.kid.expect("kid");
+    assert_eq!(header.x5t.as_deref(), Some(kid.as_str()));
+
+    // The discovery document's key set, and the v1 ones, do not hold the kid, but do hold keys.
+    let (st, _, d) = get(
+        &format!("{a}/{TENANT}/v2.0/.well-known/openid-configuration"),
+        None,
+    )
+    .await;
+    assert_eq!(st, 200);
+    for url in [
+        d["jwks_uri"].as_str().unwrap().to_string(),
+        format!("{a}/{TENANT}/discovery/keys"),
+        format!("{a}/common/discovery/keys"),
+    ] {
+        let (st, _, k) = get(&url, None).await;
+        assert_eq!(st, 200, "{url}");
+        let keys = k["keys"].as_array().expect("keys");
+        assert!(!keys.is_empty(), "{url}: {k}");
+        assert!(
+            keys.iter()
+                .all(|j| j["kid"] != kid.as_str() && j["x5t"] != kid.as_str()),
+            "{url} publishes the withdrawn key {kid}"
+        );
+        // The token verifies with none of the published keys either.
+        for j in keys {
+            let key = jsonwebtoken::DecodingKey::from_rsa_components(
+                j["n"].as_str().unwrap(),
+                j["e"].as_str().unwrap(),
+            )
+            .unwrap();
+            let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+            v.validate_aud = false;
+            assert!(jsonwebtoken::decode::<Value>(&t, &key, &v).is_err());
+        }
+    }
+
+    // The token is otherwise Entra's: issuer, audience, lifetime.
+    let c = claims_of(&body);
+    assert_eq!(c["iss"], format!("https://sts.windows.net/{TENANT}/"));
+    assert_eq!(c["aud"], "https://api.loganalytics.io");
+    assert!(c["exp"].as_i64().unwrap() > c["iat"].as_i64().unwrap());
+
+    // Log Analytics refuses it: 401, invalid_token, a signature error naming the kid.
+    let url = format!(
+        "{}/v1/workspaces/{}/query?query=Heartbeat",
+        sim.s("loganalytics"),
+        sim.s("workspace_id")
+    );
+    let (st, www, body) = get(&url, Some(&t)).await;
+    assert_eq!(st, 401, "{body}");
+    assert_eq!(body["error"]["code"], "InvalidTokenError");
+    assert_eq!(
+        body["error"]["innererror"]["code"],
+        "SignatureVerificationFailed"
+    );
+    let www = www.expect("WWW-Authenticate");
+    assert!(www.starts_with("Bearer "), "{www}");
+    assert!(www.contains("error=\"invalid_token\""), "{www}");
+    let desc = www
+        .split("error_description=\"")
+        .nth(1)
+        .expect("error_description");
+    assert!(desc.to_ascii_lowercase().contains("signature"), "{www}");
+    assert!(desc.contains(&kid), "{www}");
+
+    // So does ARM, in its own words.
+    let arm_token = {
+        let form = vec![
+            ("grant_type", "client_credentials".to_string()),
+            ("client_id", PURVIEW_APP.to_string()),
+            ("scope", "https://management.azure.com/.default".to_string()),
+            ("client_secret", sim.env("AZURE_CLIENT_SECRET").unwrap()),
+        ];
+        let (st, b) = token(&sim, TENANT, true, &form, None).await;
+        assert_eq!(st, 200, "{b}");
+        b["access_token"].as_str().unwrap().to_string()
+    };
+    let (st, www, body) = get(
+        &format!(
+            "{}{}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01",
+            sim.s("arm"),
+            sim.s("arm_scope")
+        ),
+        Some(&arm_token),
+    )
+    .await;
+    assert_eq!(st, 401, "{body}");
+    assert_eq!(body["error"]["code"], "InvalidAuthenticationToken");
+    assert!(www.unwrap().contains("error=\"invalid_token\""));
+}

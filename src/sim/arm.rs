@@ -35,7 +35,7 @@ pub fn unauthorized(sim: &Sim, p: &TokenProblem, now: i64) -> Reply {
             "InvalidAuthenticationToken",
             "The access token is invalid.".to_string(),
         ),
-        TokenProblem::BadSignature => (
+        TokenProblem::BadSignature | TokenProblem::UnknownKey { .. } => (
             "InvalidAuthenticationToken",
             "The access token has an invalid signature.".to_string(),
         ),

@@ -34,6 +34,10 @@ fn problem_text(p: &TokenProblem) -> (&'static str, String) {
             "SignatureVerificationFailed",
             "The access token signature could not be verified.".into(),
         ),
+        TokenProblem::UnknownKey { kid } => (
+            "SignatureVerificationFailed",
+            format!("Signature validation failed: the token's signing key (kid '{kid}') is not among the issuer's published keys."),
+        ),
         TokenProblem::WrongIssuer { iss } => (
             "InvalidIssuer",
             format!("The access token issuer '{iss}' is not trusted."),

@@ -57,7 +57,9 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
                 TokenProblem::Malformed => {
                     "IDX14100: JWT is not well formed, there are no dots (.).".to_string()
                 }
-                TokenProblem::BadSignature | TokenProblem::WrongIssuer { .. } => {
+                TokenProblem::BadSignature
+                | TokenProblem::UnknownKey { .. }
+                | TokenProblem::WrongIssuer { .. } => {
                     "Access token validation failure.".to_string()
                 }
                 TokenProblem::Expired { .. } => {

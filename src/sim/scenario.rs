@@ -142,6 +142,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "wrong-audience",
         include_str!("../../fixtures/scenarios/wrong-audience.toml"),
     ),
+    (
+        "token-signature-invalid",
+        include_str!("../../fixtures/scenarios/token-signature-invalid.toml"),
+    ),
 ];
 
 /// Why a scenario could not be loaded.
@@ -191,6 +195,34 @@ pub struct Scenario {
     /// The person running the doctor, who reads ARM and Graph with an identity of their own.
     #[serde(default)]
     pub operator: Option<OperatorSpec>,
+    /// The tenant's token-signing keys: which of them its key set publishes.
+    #[serde(default)]
+    pub signing: SigningSpec,
+}
+
+/// The tenant's token-signing keys. The tenant signs every token (access, id, the operator's and
+/// IMDS's) with its current key; its key set (`discovery/v2.0/keys`, `discovery/keys`) publishes
+/// that key and the next one of the rollover. With `publish_current_key = false` the current key
+/// is left out, as after an emergency rollover that withdrew it while tokens signed with it are
+/// still cached and replayed: the token's `kid` is in no published key, and every simulated API
+/// (which checks signatures against the published keys only) refuses the token with a 401.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningSpec {
+    #[serde(default = "default_true")]
+    pub publish_current_key: bool,
+}
+
+impl Default for SigningSpec {
+    fn default() -> Self {
+        SigningSpec {
+            publish_current_key: true,
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// The operator: who runs the doctor and reads ARM and Graph with their own identity (in real

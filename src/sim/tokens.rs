@@ -223,10 +223,11 @@ pub fn discovery(authority: &str, tenant_seg: &str, world: &World, v2: bool) -> 
     Reply::json(200, &v)
 }
 
-/// JWKS: v2 entries carry `issuer`, v1 entries do not.
+/// JWKS: v2 entries carry `issuer`, v1 entries do not. Only the published keys appear.
 pub fn jwks(authority: &str, world: &World, v2: bool) -> Reply {
     let iss = issuer_v2(authority, "{tenantid}");
-    let keys: Vec<Value> = [&world.signing, &world.next_signing]
+    let keys: Vec<Value> = world
+        .published_keys()
         .iter()
         .map(|k| k.jwk(v2.then_some(iss.as_str())))
         .collect();
@@ -255,17 +256,29 @@ pub enum TokenProblem {
     Missing,
     Malformed,
     BadSignature,
-    Expired { exp: i64 },
-    NotYetValid { nbf: i64 },
-    WrongAudience { aud: String },
-    WrongIssuer { iss: String },
+    /// The header's `kid` names no published key (a withdrawn key, another tenant's).
+    UnknownKey {
+        kid: String,
+    },
+    Expired {
+        exp: i64,
+    },
+    NotYetValid {
+        nbf: i64,
+    },
+    WrongAudience {
+        aud: String,
+    },
+    WrongIssuer {
+        iss: String,
+    },
 }
 
 /// A checked token's claims.
 pub type Claims = serde_json::Map<String, Value>;
 
-/// Checks a bearer token as a resource server does: signed by the tenant, not expired, for this
-/// audience (`accepts` decides which `aud` values the API takes).
+/// Checks a bearer token as a resource server does: signed with one of the tenant's published keys,
+/// not expired, for this audience (`accepts` decides which `aud` values the API takes).
 pub fn check_bearer(
     world: &World,
     authority: &str,
@@ -274,10 +287,14 @@ pub fn check_bearer(
 ) -> Result<Claims, TokenProblem> {
     let token = req.bearer().ok_or(TokenProblem::Missing)?;
     let header = jsonwebtoken::decode_header(token).map_err(|_| TokenProblem::Malformed)?;
-    let key = [&world.signing, &world.next_signing]
+    let key = world
+        .published_keys()
         .into_iter()
         .find(|k| header.kid.as_deref() == Some(k.x5t.as_str()))
-        .ok_or(TokenProblem::BadSignature)?;
+        .ok_or_else(|| match &header.kid {
+            Some(kid) => TokenProblem::UnknownKey { kid: kid.clone() },
+            None => TokenProblem::BadSignature,
+        })?;
     let c: Claims = if header.nonce.is_some() {
         // A Graph token: its signature covers the hashed nonce.
         if !key.verify_graph(token) {

@@ -190,7 +190,8 @@ pub struct World {
     pub role_assignments: Vec<RoleAssignment>,
     pub collection_roles: Vec<CollectionRole>,
     pub signins: Vec<SignIn>,
-    /// The tenant's token-signing key (published) and one published for rotation.
+    /// The tenant's token-signing key (published unless the scenario withdrew it) and one
+    /// published for rotation.
     pub signing: CertKey,
     pub next_signing: CertKey,
     /// The external OIDC issuer of federated tokens (`{base}/federation`).
@@ -433,6 +434,17 @@ impl World {
         self.users
             .iter()
             .find(|u| u.spec.upn.eq_ignore_ascii_case(upn))
+    }
+
+    /// The signing keys the tenant's key set publishes (and resource servers verify with): the
+    /// current key and the next one, without the current key when the scenario withdrew it
+    /// (`[signing] publish_current_key = false`).
+    pub fn published_keys(&self) -> Vec<&CertKey> {
+        if self.scenario.signing.publish_current_key {
+            vec![&self.signing, &self.next_signing]
+        } else {
+            vec![&self.next_signing]
+        }
     }
 
     /// The tenant segment names this tenant (its id or its domain).

@@ -69,7 +69,7 @@ EXPECTED = {
     "clock-skew": ("invalid_client", 700024),
 }
 # Scenarios with their own check (not a plain token request).
-SPECIAL = ["refresh-token-expired", "managed-identity-unavailable"]
+SPECIAL = ["refresh-token-expired", "managed-identity-unavailable", "token-signature-invalid"]
 
 RESULTS = []
 
@@ -293,6 +293,35 @@ def managed_identity_unavailable(binary):
             del os.environ["AZURE_POD_IDENTITY_AUTHORITY_HOST"]
 
 
+def signature_invalid(binary):
+    """A withdrawn signing key: the clients get a token (they never verify access tokens, against
+    Entra either), a JWT library finds its kid in no published key, and the API refuses it."""
+    with Sim(binary, "token-signature-invalid") as sim:
+        tid, cid, secret = sim.env["AZURE_TENANT_ID"], sim.env["AZURE_CLIENT_ID"], sim.env["AZURE_CLIENT_SECRET"]
+        scope = "https://api.loganalytics.io/.default"
+        r = msal_app(sim, credential=secret).acquire_token_for_client(scopes=[scope])
+        check("msal token-signature-invalid: a token is issued", "access_token" in r, str(r.get("error_description")))
+        t = ClientSecretCredential(tid, cid, secret, **identity_kwargs(sim)).get_token(scope)
+        check("azure-identity token-signature-invalid: a token is issued", bool(t.token))
+        kid = jwt.get_unverified_header(t.token).get("kid")
+        try:
+            verify(sim, t.token, "https://api.loganalytics.io", f"https://sts.windows.net/{tid}/")
+            check("PyJWKClient refuses the token (kid in no published key)", False, "the signature verified")
+        except jwt.exceptions.PyJWKClientError as e:
+            check("PyJWKClient refuses the token (kid in no published key)", kid and kid in str(e), str(e)[:300])
+        resp = requests.get(
+            f"{sim.info['loganalytics']}/v1/workspaces/{sim.info['workspace_id']}/query",
+            params={"query": "Heartbeat"},
+            headers={"Authorization": f"Bearer {t.token}"},
+        )
+        www = resp.headers.get("WWW-Authenticate", "")
+        check(
+            "Log Analytics stand-in refuses it: 401 invalid_token, signature",
+            resp.status_code == 401 and 'error="invalid_token"' in www and "signature" in www.lower(),
+            f"{resp.status_code} {www[:200]}",
+        )
+
+
 def failing(binary, name):
     error, code = EXPECTED[name]
     with Sim(binary, name) as sim:
@@ -348,6 +377,8 @@ def main():
                 refresh_expired(a.bin)
             elif name == "managed-identity-unavailable":
                 managed_identity_unavailable(a.bin)
+            elif name == "token-signature-invalid":
+                signature_invalid(a.bin)
             else:
                 failing(a.bin, name)
         except Exception as e:  # a crash in one scenario is a failure, not the end of the run

@@ -598,7 +598,7 @@ pub fn check_signature(d: &DecodedJwt, jwks_json: &str, ev: &mut Evidence) -> Re
             ev,
             "unknown-kid",
             format!(
-                "no key in the key set has kid {named} (it holds {} key{}{}): the token was signed by another tenant's or another cloud's keys, by an app-specific signing key, or the keys rolled over since the file was saved",
+                "no key in the key set has kid {named} (it holds {} key{}{}): the token was signed by another tenant's or another cloud's keys, by an app-specific signing key, or by a key that a rollover withdrew from this key set (or that a saved copy of it predates)",
                 keys.len(),
                 if keys.len() == 1 { "" } else { "s" },
                 if known.is_empty() { String::new() } else { format!(": {}", known.join(", ")) }
