@@ -135,7 +135,14 @@ pub async fn read(
 
 fn why(e: &ReadError) -> (CheckStatus, String) {
     match e {
-        ReadError::Status { status: 401 | 403, code, .. } => (
+        ReadError::Status { status: 401, code, .. } => (
+            CheckStatus::Skipped,
+            format!(
+                "ARM refused the reading token ({}); run with --graph-auth az or give a valid ARM token",
+                code.as_deref().unwrap_or("unauthorized")
+            ),
+        ),
+        ReadError::Status { status: 403, code, .. } => (
             CheckStatus::Skipped,
             format!(
                 "the identity reading ARM may not read role assignments ({}); run with --graph-auth az as someone with Reader at the scope",

@@ -70,7 +70,16 @@ pub struct GraphReader<'a> {
 /// Why a Graph read could not run, in the words a user can act on.
 pub fn why(e: &ReadError, permission: &str) -> (CheckStatus, String) {
     match e {
-        ReadError::Status { status: 401 | 403, code, .. } => (
+        // 401: Graph refused the token itself (expired, bad signature, wrong audience), which
+        // says nothing about permissions.
+        ReadError::Status { status: 401, code, .. } => (
+            CheckStatus::Skipped,
+            format!(
+                "Graph refused the reading token ({}); run with --graph-auth az or give a valid Graph token",
+                code.as_deref().unwrap_or("unauthorized")
+            ),
+        ),
+        ReadError::Status { status: 403, code, .. } => (
             CheckStatus::Skipped,
             format!(
                 "the identity reading Graph lacks {permission} ({}); run with --graph-auth az or give a token that has it",

@@ -311,7 +311,14 @@ pub async fn diagnose(
         if matches!(cred, Credential::None) { CheckStatus::Failed } else { CheckStatus::Ok },
         match cred {
             Credential::Secret { origin, .. } => format!("a client secret from {origin}"),
-            Credential::Certificate { cert, origin } => format!("certificate {} from {origin}", cert.thumbprint),
+            Credential::Certificate { cert, origin } => format!(
+                "certificate {} from {origin}{}",
+                cert.thumbprint,
+                match cert.not_after.filter(|t| *t < now).and_then(|t| chrono::DateTime::from_timestamp(t, 0)) {
+                    Some(t) => format!(" (expired {})", t.format("%Y-%m-%d")),
+                    None => String::new(),
+                }
+            ),
             Credential::Federated { origin, .. } => format!("a federated token from {origin}"),
             Credential::Password { username, client_secret, .. } => format!(
                 "user {username}, password from AZURE_PASSWORD{}",
@@ -796,14 +803,19 @@ pub async fn diagnose(
                 );
                 match &jwks {
                     Some(keys) => match jwt::check_signature(&d, keys, &mut ev) {
-                        Ok(()) => track.done(
-                            "token.signature",
-                            CheckStatus::Ok,
-                            ev.token
-                                .signature
-                                .clone()
-                                .unwrap_or_else(|| "checked".into()),
-                        ),
+                        Ok(()) => {
+                            // A check that ran but found a bad signature has failed.
+                            let state = ev.token.signature.clone().unwrap_or_default();
+                            let status = match state.as_str() {
+                                "invalid" | "unknown-kid" | "unsigned" => CheckStatus::Failed,
+                                _ => CheckStatus::Ok,
+                            };
+                            let detail = match &ev.token.signature_detail {
+                                Some(d) if !d.is_empty() => format!("{state}: {d}"),
+                                _ => state,
+                            };
+                            track.done("token.signature", status, detail)
+                        }
                         Err(e) => track.done("token.signature", CheckStatus::Failed, e),
                     },
                     None => track.done(
