@@ -58,7 +58,7 @@ fn an_unknown_api_is_refused() {
 }
 
 #[test]
-fn a_pfx_certificate_says_not_yet() {
+fn a_missing_certificate_file_is_one_clear_line() {
     let out = Command::new(env!("CARGO_BIN_EXE_authcheck"))
         .args([
             "doctor",
@@ -74,7 +74,12 @@ fn a_pfx_certificate_says_not_yet() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not supported yet"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("/nonexistent/cert.pfx") && err.contains("cannot read"),
+        "{err}"
+    );
 }
 
 #[test]

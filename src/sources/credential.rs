@@ -40,6 +40,15 @@ pub struct CertificateKey {
     pub x5t_s256: String,
     /// Upper-case hex SHA-1, as Graph's `customKeyIdentifier` shows it.
     pub thumbprint: String,
+    /// The certificate's end of validity (Unix seconds), when it could be read. Entra still
+    /// answers for an expired certificate, so the doctor goes on and notes it.
+    pub not_after: Option<i64>,
+    /// The certificate then the rest of its chain, standard base64 DER (header `x5c`).
+    chain: Vec<String>,
+    /// Send `x5c` (AZURE_CLIENT_SEND_CERTIFICATE_CHAIN): subject name and issuer authentication.
+    pub send_chain: bool,
+    /// The PFX password or key passphrase, kept only so tests can check it is never printed.
+    password: Option<Secret>,
 }
 
 impl std::fmt::Debug for CertificateKey {
@@ -77,6 +86,15 @@ pub enum Credential {
     Interactive { redirect_uri: Option<String> },
     /// Nothing was supplied.
     None,
+}
+
+/// An I/O error in a few plain words.
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
 }
 
 /// Why a credential could not be read: exit 2.
@@ -121,15 +139,15 @@ pub struct Sources {
 
 fn read_file(path: &std::path::Path) -> Result<String, CredentialError> {
     let name = path.display().to_string();
-    let meta = std::fs::metadata(path)
-        .map_err(|e| CredentialError::Read(name.clone(), e.kind().to_string()))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| CredentialError::Read(name.clone(), io_reason(&e)))?;
     if meta.len() > 1024 * 1024 {
         return Err(CredentialError::Invalid(
             name,
             "larger than 1 MiB: not a credential file".into(),
         ));
     }
-    std::fs::read_to_string(path).map_err(|e| CredentialError::Read(name, e.kind().to_string()))
+    std::fs::read_to_string(path).map_err(|e| CredentialError::Read(name, io_reason(&e)))
 }
 
 /// Reads the credential, in azure-identity's order: secret, certificate, federated token, password;
@@ -244,10 +262,11 @@ fn load_any(env: &dyn Env, src: &Sources) -> Result<Credential, CredentialError>
         .filter(|p| !p.is_empty())
     {
         let path = std::path::PathBuf::from(&p);
-        let cert = load_certificate(
-            &path,
-            env.var("AZURE_CLIENT_CERTIFICATE_PASSWORD").is_some(),
-        )?;
+        let password = env.var("AZURE_CLIENT_CERTIFICATE_PASSWORD");
+        let mut cert = load_certificate(&path, password.as_deref())?;
+        cert.send_chain = env
+            .var("AZURE_CLIENT_SEND_CERTIFICATE_CHAIN")
+            .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true"));
         return Ok(Credential::Certificate { cert, origin: p });
     }
     if let Some(p) = env
@@ -318,73 +337,379 @@ fn b64url(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Reads a PEM file holding the certificate and its private key.
+/// Reads the certificate and its private key from `path`, as azure-identity does: a PEM file with
+/// the key (plain, or encrypted PKCS#8 when `password` is set) and the certificate, or a PFX
+/// (PKCS#12) file. `password` is AZURE_CLIENT_CERTIFICATE_PASSWORD; no error ever shows it.
 pub fn load_certificate(
     path: &std::path::Path,
-    has_password: bool,
+    password: Option<&str>,
 ) -> Result<CertificateKey, CredentialError> {
     let name = path.display().to_string();
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".pfx") || lower.ends_with(".p12") {
+    let meta =
+        std::fs::metadata(path).map_err(|e| CredentialError::Read(name.clone(), io_reason(&e)))?;
+    if meta.len() > 1024 * 1024 {
         return Err(CredentialError::Invalid(
             name,
-            "PFX/PKCS#12 certificates are not supported yet; convert it with `openssl pkcs12 -in cert.pfx -out cert.pem -nodes`".into(),
+            "larger than 1 MiB: not a certificate file".into(),
         ));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| CredentialError::Read(name.clone(), e.kind().to_string()))?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        CredentialError::Invalid(
-            name.clone(),
-            "not a PEM file (PFX/PKCS#12 is not supported yet; convert it with openssl pkcs12 -nodes)".into(),
+    let bytes =
+        std::fs::read(path).map_err(|e| CredentialError::Read(name.clone(), io_reason(&e)))?;
+    let invalid = |m: String| CredentialError::Invalid(name.clone(), m);
+    let (key, certs) = if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        read_pem(&bytes, password).map_err(invalid)?
+    } else if bytes.first() == Some(&0x30) {
+        read_pfx(&bytes, password).map_err(invalid)?
+    } else {
+        return Err(invalid(
+            "neither PEM (key and certificate) nor PFX/PKCS#12".into(),
+        ));
+    };
+    let mut cert = certificate_key(key, certs).map_err(invalid)?;
+    cert.password = password.filter(|p| !p.is_empty()).map(Secret::new);
+    Ok(cert)
+}
+
+/// A private key as found: PKCS#8 (`PRIVATE KEY`, PFX) or PKCS#1 (`RSA PRIVATE KEY`).
+enum KeyDer {
+    Pkcs8(Vec<u8>),
+    Pkcs1(Vec<u8>),
+}
+
+const WRONG_PASSWORD: &str = "wrong password (AZURE_CLIENT_CERTIFICATE_PASSWORD)";
+const NEEDS_PASSWORD: &str =
+    "is protected by a password; set it in AZURE_CLIENT_CERTIFICATE_PASSWORD";
+
+/// The PEM blocks of a file: label and decoded body (headers such as `Proc-Type` skipped).
+fn pem_blocks(text: &str) -> Vec<(String, Result<Vec<u8>, ()>, bool)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(b) = rest.find("-----BEGIN ") {
+        let after = &rest[b + 11..];
+        let Some(l) = after.find("-----") else { break };
+        let label = after[..l].to_string();
+        let body_start = &after[l + 5..];
+        let end = format!("-----END {label}-----");
+        let Some(e) = body_start.find(&end) else {
+            break;
+        };
+        let body = &body_start[..e];
+        let legacy_encrypted = body.contains("Proc-Type:") && body.contains("ENCRYPTED");
+        let b64: String = body
+            .lines()
+            .filter(|l| !l.contains(':'))
+            .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
+            .collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|_| ());
+        out.push((label, der, legacy_encrypted));
+        rest = &body_start[e + end.len()..];
+    }
+    out
+}
+
+fn read_pem(bytes: &[u8], password: Option<&str>) -> Result<(KeyDer, Vec<Vec<u8>>), String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "not a PEM file (not text)".to_string())?;
+    let mut key = None;
+    let mut certs = Vec::new();
+    for (label, der, legacy_encrypted) in pem_blocks(text) {
+        let der = der.map_err(|_| format!("the {label} block is not valid base64"))?;
+        match label.as_str() {
+            "CERTIFICATE" => certs.push(der),
+            _ if key.is_some() => {}
+            "PRIVATE KEY" => key = Some(KeyDer::Pkcs8(der)),
+            "RSA PRIVATE KEY" if legacy_encrypted => {
+                return Err("the private key is in OpenSSL's legacy encrypted format; convert it to PKCS#8: openssl pkcs8 -topk8 -v2 aes-256-cbc -in key.pem -out key-pkcs8.pem".into())
+            }
+            "RSA PRIVATE KEY" => key = Some(KeyDer::Pkcs1(der)),
+            "ENCRYPTED PRIVATE KEY" => {
+                let Some(pw) = password.filter(|p| !p.is_empty()) else {
+                    return Err(format!("the private key {NEEDS_PASSWORD}"));
+                };
+                key = Some(KeyDer::Pkcs8(decrypt_pkcs8(&der, pw)?));
+            }
+            "EC PRIVATE KEY" => {
+                return Err("the private key is an EC key; Entra needs an RSA key to sign the client assertion".into())
+            }
+            _ => {}
+        }
+    }
+    let key = key.ok_or(
+        "holds no private key (PRIVATE KEY, RSA PRIVATE KEY or ENCRYPTED PRIVATE KEY block)",
+    )?;
+    if certs.is_empty() {
+        return Err("holds no CERTIFICATE block".into());
+    }
+    Ok((key, certs))
+}
+
+/// Decrypts a PKCS#8 `EncryptedPrivateKeyInfo` by handing it to the PKCS#12 reader as the one
+/// shrouded key bag of a MAC-less PFX: one implementation of PBES2 (and PBES1) for both formats.
+fn decrypt_pkcs8(encrypted: &[u8], password: &str) -> Result<Vec<u8>, String> {
+    const DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+    const SHROUDED_KEY_BAG: &[u8] = &[
+        0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x0a, 0x01, 0x02,
+    ];
+    let content_info = |inner: &[u8]| {
+        der_tlv(
+            0x30,
+            &[der_tlv(0x06, DATA), der_tlv(0xa0, &der_tlv(0x04, inner))].concat(),
         )
-    })?;
-    let der = rustls_pemfile::certs(&mut text.as_bytes())
+    };
+    let bag = der_tlv(
+        0x30,
+        &[der_tlv(0x06, SHROUDED_KEY_BAG), der_tlv(0xa0, encrypted)].concat(),
+    );
+    let safe_contents = der_tlv(0x30, &bag);
+    let auth_safe = der_tlv(0x30, &content_info(&safe_contents));
+    let pfx = der_tlv(
+        0x30,
+        &[der_tlv(0x02, &[3]), content_info(&auth_safe)].concat(),
+    );
+    let archive = p12_keystore::Pkcs12Archive::from_pkcs12(&pfx, password)
+        .map_err(|e| pkcs12_error(&e, encrypted, true, true))?;
+    archive
+        .keys
+        .into_iter()
         .next()
-        .and_then(|c| c.ok())
-        .ok_or_else(|| {
-            CredentialError::Invalid(name.clone(), "holds no CERTIFICATE block".into())
-        })?;
-    if text.contains("ENCRYPTED PRIVATE KEY")
-        || has_password
-            && !text.contains("BEGIN PRIVATE KEY")
-            && !text.contains("BEGIN RSA PRIVATE KEY")
-    {
-        return Err(CredentialError::Invalid(
-            name,
-            "the private key is encrypted; encrypted keys are not supported yet".into(),
-        ));
+        .map(|k| k.key.as_der().to_vec())
+        .ok_or_else(|| "the encrypted private key could not be read".into())
+}
+
+fn read_pfx(bytes: &[u8], password: Option<&str>) -> Result<(KeyDer, Vec<Vec<u8>>), String> {
+    let pw = password.unwrap_or("");
+    let archive = p12_keystore::Pkcs12Archive::from_pkcs12(bytes, pw)
+        .map_err(|e| pkcs12_error(&e, bytes, !pw.is_empty(), false))?;
+    let certs: Vec<Vec<u8>> = archive
+        .certs
+        .iter()
+        .map(|c| c.cert.as_der().to_vec())
+        .collect();
+    // The key whose certificate is present, else the first.
+    let key = archive
+        .keys
+        .iter()
+        .find(|k| {
+            rsa_public_key(&KeyDer::Pkcs8(k.key.as_der().to_vec()))
+                .is_ok_and(|pk| certs.iter().any(|c| contains(c, &pk)))
+        })
+        .or(archive.keys.first())
+        .ok_or("holds no private key (a PFX exported without its key: export it again with the private key)")?;
+    if certs.is_empty() {
+        return Err("holds no certificate, only a private key".into());
     }
-    let key_block = pem_block(&text, "RSA PRIVATE KEY")
-        .or_else(|| pem_block(&text, "PRIVATE KEY"))
-        .ok_or_else(|| {
-            CredentialError::Invalid(
-                name.clone(),
-                "holds no RSA PRIVATE KEY or PRIVATE KEY block".into(),
-            )
-        })?;
-    let key = jsonwebtoken::EncodingKey::from_rsa_pem(key_block.as_bytes()).map_err(|e| {
-        CredentialError::Invalid(
-            name.clone(),
-            format!("the private key is not an RSA key: {e}"),
-        )
+    Ok((KeyDer::Pkcs8(key.key.as_der().to_vec()), certs))
+}
+
+/// One line for a PKCS#12 error (or, with `pem_key`, an encrypted PEM key's), naming an
+/// encryption scheme authcheck cannot read.
+fn pkcs12_error(
+    e: &p12_keystore::error::Error,
+    bytes: &[u8],
+    has_password: bool,
+    pem_key: bool,
+) -> String {
+    use p12_keystore::error::Error as E;
+    let reexport = if pem_key {
+        "re-encrypt it with AES (openssl pkcs8 -topk8 -v2 aes-256-cbc)"
+    } else {
+        "re-export with AES (openssl pkcs12 -export -keypbe AES-256-CBC -certpbe AES-256-CBC)"
+    };
+    // A scheme the reader lacks fails in several ways (unsupported, DER, decryption): name it.
+    if let (false, Some(alg)) = (matches!(e, E::MacError(_)), unsupported_scheme(bytes)) {
+        return format!("encrypted with {alg}, which authcheck cannot read; {reexport}");
+    }
+    match e {
+        E::MacError(_) if has_password => WRONG_PASSWORD.into(),
+        E::MacError(_) => NEEDS_PASSWORD.into(),
+        E::UnsupportedEncryptionScheme | E::UnsupportedMacAlgorithm => format!(
+            "uses an encryption or integrity scheme authcheck cannot read; {reexport}"
+        ),
+        E::InvalidParameters => format!(
+            "its key derivation parameters are out of range (over 1,000,000 iterations?); {reexport}"
+        ),
+        // Decryption failed: with a MAC that passed this would be damage, so almost always the
+        // password (a PFX without a MAC, or an encrypted PEM key, has nothing else to check it).
+        E::Pkcs5Error(_) | E::UnpadError | E::InvalidPrivateKey if has_password => {
+            WRONG_PASSWORD.into()
+        }
+        E::DerError(_) | E::InvalidData if pem_key && has_password => WRONG_PASSWORD.into(),
+        E::Pkcs5Error(_) | E::UnpadError | E::InvalidPrivateKey => NEEDS_PASSWORD.into(),
+        E::DerError(_) | E::InvalidVersion | E::UnsupportedContentType => {
+            "not a PFX/PKCS#12 file authcheck can read (damaged, or not PKCS#12)".into()
+        }
+        other => format!("cannot read the PFX/PKCS#12 file: {other}"),
+    }
+}
+
+/// The first encryption scheme in a PKCS#12 structure that the reader does not support.
+fn unsupported_scheme(bytes: &[u8]) -> Option<&'static str> {
+    const P: [u8; 7] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01];
+    let schemes: [(&[u8], &str); 11] = [
+        (&[0x0c, 0x01, 0x01], "RC4-128"),
+        (&[0x0c, 0x01, 0x02], "RC4-40"),
+        (&[0x0c, 0x01, 0x04], "two-key 3DES"),
+        (&[0x0c, 0x01, 0x05], "RC2-128"),
+        (&[0x05, 0x01], "PBES1 (MD2 and DES)"),
+        (&[0x05, 0x03], "PBES1 (MD5 and DES)"),
+        (&[0x05, 0x04], "PBES1 (MD2 and RC2)"),
+        (&[0x05, 0x06], "PBES1 (MD5 and RC2)"),
+        (&[0x05, 0x0a], "PBES1 (SHA-1 and DES)"),
+        (&[0x05, 0x0b], "PBES1 (SHA-1 and RC2)"),
+        (&[0x05, 0x0e], "PBMAC1"),
+    ];
+    for (tail, alg) in schemes {
+        let oid = [&[0x06, (P.len() + tail.len()) as u8][..], &P, tail].concat();
+        if contains(bytes, &oid) {
+            return Some(alg);
+        }
+    }
+    // Inside PBES2: ciphers other than AES.
+    let ciphers: [(&[u8], &str); 3] = [
+        (
+            &[0x06, 0x08, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x03, 0x07],
+            "3DES",
+        ),
+        (
+            &[0x06, 0x08, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x03, 0x02],
+            "RC2",
+        ),
+        (&[0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x07], "DES"),
+    ];
+    ciphers
+        .into_iter()
+        .find(|(oid, _)| contains(bytes, oid))
+        .map(|(_, alg)| alg)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A DER element: tag, length, content.
+fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut v = vec![tag];
+    let n = content.len();
+    if n < 0x80 {
+        v.push(n as u8);
+    } else {
+        let len = n.to_be_bytes();
+        let skip = len.iter().take_while(|b| **b == 0).count();
+        v.push(0x80 | (len.len() - skip) as u8);
+        v.extend_from_slice(&len[skip..]);
+    }
+    v.extend_from_slice(content);
+    v
+}
+
+/// The next DER element of `b`: its tag, its content and what follows it.
+fn der_next(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = b.split_first()?;
+    let (&l0, rest) = rest.split_first()?;
+    let (len, rest) = if l0 < 0x80 {
+        (l0 as usize, rest)
+    } else {
+        let n = (l0 & 0x7f) as usize;
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n].iter().fold(0usize, |a, &x| a << 8 | x as usize);
+        (len, &rest[n..])
+    };
+    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+}
+
+/// The certificate's `notAfter` (Unix seconds).
+fn cert_not_after(der: &[u8]) -> Option<i64> {
+    let (_, cert, _) = der_next(der)?;
+    let (_, tbs, _) = der_next(cert)?;
+    let mut rest = tbs;
+    let (mut tag, _, mut next) = der_next(rest)?;
+    if tag == 0xa0 {
+        rest = next;
+        (tag, _, next) = der_next(rest)?;
+    }
+    let _ = tag; // serial
+    let (_, _, next) = der_next(next)?; // signature algorithm
+    let (_, _, next) = der_next(next)?; // issuer
+    let (_, validity, _) = der_next(next)?;
+    let (_, _, after) = der_next(validity)?;
+    let (tag, time, _) = der_next(after)?;
+    let time = std::str::from_utf8(time).ok()?;
+    let full = match tag {
+        0x17 if time.len() >= 2 => {
+            let yy: i32 = time[..2].parse().ok()?;
+            format!("{}{time}", if yy < 50 { "20" } else { "19" })
+        }
+        0x18 => time.to_string(),
+        _ => return None,
+    };
+    chrono::NaiveDateTime::parse_from_str(full.trim_end_matches('Z'), "%Y%m%d%H%M%S")
+        .ok()
+        .map(|t| t.and_utc().timestamp())
+}
+
+/// The RSA public key (PKCS#1 `RSAPublicKey` DER) of a private key.
+fn rsa_public_key(key: &KeyDer) -> Result<Vec<u8>, String> {
+    use aws_lc_rs::signature::KeyPair as _;
+    let kp = match key {
+        KeyDer::Pkcs8(d) => aws_lc_rs::rsa::KeyPair::from_pkcs8(d),
+        KeyDer::Pkcs1(d) => aws_lc_rs::rsa::KeyPair::from_der(d),
+    }
+    .map_err(|e| {
+        format!("the private key is not an RSA key authcheck can use ({e}); Entra needs an RSA key of 2048 bits or more")
     })?;
-    let sha1 = sha1::Sha1::digest(der.as_ref());
-    let sha256 = sha2::Sha256::digest(der.as_ref());
+    Ok(kp.public_key().as_ref().to_vec())
+}
+
+fn pem_text(label: &str, der: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut s = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        s.push_str(&String::from_utf8_lossy(chunk));
+        s.push('\n');
+    }
+    s.push_str(&format!("-----END {label}-----\n"));
+    s
+}
+
+/// The signing key and the certificate that matches it (the leaf), the rest as its chain.
+fn certificate_key(key: KeyDer, mut certs: Vec<Vec<u8>>) -> Result<CertificateKey, String> {
+    let public = rsa_public_key(&key)?;
+    let Some(leaf) = certs.iter().position(|c| contains(c, &public)) else {
+        let tp: String = sha1::Sha1::digest(&certs[0])
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect();
+        return Err(format!(
+            "the certificate ({tp}) does not match the private key: they come from different key pairs"
+        ));
+    };
+    let der = certs.remove(leaf);
+    certs.insert(0, der);
+    let der = &certs[0];
+    let pem = match &key {
+        KeyDer::Pkcs8(d) => pem_text("PRIVATE KEY", d),
+        KeyDer::Pkcs1(d) => pem_text("RSA PRIVATE KEY", d),
+    };
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes())
+        .map_err(|e| format!("the private key is not an RSA key: {e}"))?;
+    let sha1 = sha1::Sha1::digest(der);
+    let sha256 = sha2::Sha256::digest(der);
     Ok(CertificateKey {
         key,
         x5t: b64url(&sha1),
         x5t_s256: b64url(&sha256),
         thumbprint: sha1.iter().map(|b| format!("{b:02X}")).collect(),
+        not_after: cert_not_after(der),
+        chain: certs
+            .iter()
+            .map(|c| base64::engine::general_purpose::STANDARD.encode(c))
+            .collect(),
+        send_chain: false,
+        password: None,
     })
-}
-
-fn pem_block<'a>(text: &'a str, label: &str) -> Option<&'a str> {
-    let begin = format!("-----BEGIN {label}-----");
-    let end = format!("-----END {label}-----");
-    let s = text.find(&begin)?;
-    let e = text[s..].find(&end)? + s + end.len();
-    Some(&text[s..e])
 }
 
 #[derive(serde::Serialize)]
@@ -404,6 +729,9 @@ impl CertificateKey {
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
         header.x5t = Some(self.x5t.clone());
         header.x5t_s256 = Some(self.x5t_s256.clone());
+        if self.send_chain {
+            header.x5c = Some(self.chain.clone());
+        }
         let claims = AssertionClaims {
             aud,
             iss: client_id,
@@ -524,6 +852,11 @@ impl Credential {
                 v
             }
             Credential::AccessToken { token, .. } => vec![token.expose().to_string()],
+            Credential::Certificate { cert, .. } => cert
+                .password
+                .iter()
+                .map(|p| p.expose().to_string())
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -579,9 +912,181 @@ mod tests {
         }
     }
 
+    const PW: &str = "pfx-Pa55word!";
+
+    fn pfx(k: &crate::sim::keys::CertKey, pw: &str) -> Vec<u8> {
+        use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKey, PrivateKeyChain};
+        let key = pem_blocks(&k.key_pem).remove(0).1.unwrap();
+        let chain = PrivateKeyChain::new(
+            vec![1u8, 2, 3],
+            PrivateKey::from_der(&key).unwrap(),
+            [Certificate::from_der(&k.cert_der).unwrap()],
+        );
+        let mut ks = KeyStore::new();
+        ks.add_entry("client", KeyStoreEntry::PrivateKeyChain(chain));
+        ks.writer(pw).write().unwrap()
+    }
+
+    /// The `EncryptedPrivateKeyInfo` of a PFX's shrouded key bag.
+    fn shrouded_key(b: &[u8]) -> Option<Vec<u8>> {
+        let mut rest = b;
+        while let Some((tag, content, next)) = der_next(rest) {
+            if tag == 0x30 {
+                if let Some((0x06, oid, after)) = der_next(content) {
+                    if oid
+                        == [
+                            0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x0a, 0x01, 0x02,
+                        ]
+                    {
+                        return der_next(after).map(|(_, v, _)| v.to_vec());
+                    }
+                }
+            }
+            if matches!(tag, 0x30 | 0xa0 | 0x04) {
+                if let Some(found) = shrouded_key(content) {
+                    return Some(found);
+                }
+            }
+            rest = next;
+        }
+        None
+    }
+
+    fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    fn keys() -> (crate::sim::keys::CertKey, crate::sim::keys::CertKey) {
+        // 2026-01-01 .. 2027-01-01, and one that ended 2025-06-01.
+        let a =
+            crate::sim::keys::CertKey::generate("client", 1_767_225_600, 1_798_761_600).unwrap();
+        let b = crate::sim::keys::CertKey::generate("old", 1_704_067_200, 1_748_736_000).unwrap();
+        (a, b)
+    }
+
     #[test]
-    fn pfx_is_not_yet() {
-        let e = load_certificate(std::path::Path::new("x.pfx"), false).unwrap_err();
-        assert!(e.to_string().contains("not supported yet"));
+    fn pfx_and_encrypted_pem_are_read_and_errors_never_show_the_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = keys();
+        let p = write(&dir, "client.pfx", &pfx(&a, PW));
+        let c = load_certificate(&p, Some(PW)).unwrap();
+        assert_eq!(c.thumbprint, a.thumbprint_hex);
+        assert_eq!(c.x5t_s256, a.x5t_s256);
+        assert_eq!(c.not_after, Some(1_798_761_600));
+        // The extension does not matter: the content decides.
+        let p2 = write(&dir, "client.bin", &pfx(&a, PW));
+        assert_eq!(
+            load_certificate(&p2, Some(PW)).unwrap().thumbprint,
+            a.thumbprint_hex
+        );
+
+        for (pw, want) in [(Some("wrong-one"), WRONG_PASSWORD), (None, NEEDS_PASSWORD)] {
+            let e = load_certificate(&p, pw).unwrap_err().to_string();
+            assert!(e.contains(want) && e.contains("client.pfx"), "{e}");
+            assert!(!e.contains(PW) && !e.contains('\n'), "{e}");
+        }
+
+        // Encrypted PKCS#8 (PBES2, AES-256-CBC) in PEM, with the certificate.
+        let epki = shrouded_key(&pfx(&a, PW)).unwrap();
+        let pem = format!("{}{}", pem_text("ENCRYPTED PRIVATE KEY", &epki), a.cert_pem);
+        let p = write(&dir, "client.pem", pem.as_bytes());
+        let c = load_certificate(&p, Some(PW)).unwrap();
+        assert_eq!(c.thumbprint, a.thumbprint_hex);
+        let e = load_certificate(&p, Some("nope")).unwrap_err().to_string();
+        assert!(e.contains(WRONG_PASSWORD) && !e.contains(PW), "{e}");
+        let e = load_certificate(&p, None).unwrap_err().to_string();
+        assert!(e.contains("AZURE_CLIENT_CERTIFICATE_PASSWORD"), "{e}");
+
+        // A key and someone else's certificate.
+        let pem = format!("{}{}", a.key_pem, b.cert_pem);
+        let p = write(&dir, "mixed.pem", pem.as_bytes());
+        let e = load_certificate(&p, None).unwrap_err().to_string();
+        assert!(e.contains("does not match the private key"), "{e}");
+        // The matching one is found among several, and comes first in the chain.
+        let pem = format!("{}{}{}", b.cert_pem, a.key_pem, a.cert_pem);
+        let p = write(&dir, "two.pem", pem.as_bytes());
+        let c = load_certificate(&p, Some("ignored for a plain key")).unwrap();
+        assert_eq!(c.thumbprint, a.thumbprint_hex);
+        assert_eq!(c.chain.len(), 2);
+        // An expired certificate still loads; its end is known.
+        let p = write(
+            &dir,
+            "old.pem",
+            format!("{}{}", b.key_pem, b.cert_pem).as_bytes(),
+        );
+        assert_eq!(
+            load_certificate(&p, None).unwrap().not_after,
+            Some(1_748_736_000)
+        );
+        // No key; no certificate; not a certificate file at all.
+        let p = write(&dir, "cert-only.pem", a.cert_pem.as_bytes());
+        assert!(load_certificate(&p, None)
+            .unwrap_err()
+            .to_string()
+            .contains("no private key"));
+        let p = write(&dir, "key-only.pem", a.key_pem.as_bytes());
+        assert!(load_certificate(&p, None)
+            .unwrap_err()
+            .to_string()
+            .contains("no CERTIFICATE"));
+        let p = write(&dir, "junk.pfx", b"hello");
+        assert!(load_certificate(&p, None)
+            .unwrap_err()
+            .to_string()
+            .contains("neither PEM"));
+        let p = write(&dir, "junk2.pfx", &[0x30, 0x03, 0x02, 0x01, 0x03]);
+        let e = load_certificate(&p, Some(PW)).unwrap_err().to_string();
+        assert!(e.contains("PKCS#12") && !e.contains(PW), "{e}");
+    }
+
+    #[test]
+    fn the_password_is_a_secret_and_the_chain_is_sent_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, _) = keys();
+        let p = write(&dir, "client.pfx", &pfx(&a, PW));
+        let path: &'static str = Box::leak(p.display().to_string().into_boxed_str());
+        let env = MapEnv(HashMap::from([
+            ("AZURE_CLIENT_CERTIFICATE_PATH", path),
+            ("AZURE_CLIENT_CERTIFICATE_PASSWORD", PW),
+            ("AZURE_CLIENT_SEND_CERTIFICATE_CHAIN", "true"),
+        ]));
+        let c = load(&env, &Sources::default()).unwrap();
+        assert_eq!(c.secrets(), vec![PW.to_string()]);
+        assert!(!format!("{c:?}").contains(PW));
+        let Credential::Certificate { cert, .. } = c else {
+            panic!("{c:?}")
+        };
+        assert!(cert.send_chain);
+        let jwt = cert
+            .sign_assertion("app", "https://login/token", 1_800_000_000)
+            .unwrap();
+        let header = jsonwebtoken::decode_header(jwt.expose()).unwrap();
+        let x5c = header.x5c.unwrap();
+        assert_eq!(x5c.len(), 1);
+        assert_eq!(
+            base64::engine::general_purpose::STANDARD
+                .decode(&x5c[0])
+                .unwrap(),
+            a.cert_der
+        );
+    }
+
+    #[test]
+    fn unreadable_schemes_are_named() {
+        let rc2_128 = der_tlv(
+            0x06,
+            &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01, 0x05],
+        );
+        assert_eq!(
+            unsupported_scheme(&[&[0x30u8, 0x00][..], &rc2_128].concat()),
+            Some("RC2-128")
+        );
+        assert_eq!(unsupported_scheme(b"nothing"), None);
+        let long = vec![7u8; 300];
+        let tlv = der_tlv(0x04, &long);
+        assert_eq!(&tlv[..4], &[0x04, 0x82, 0x01, 0x2c]);
+        assert_eq!(der_next(&tlv).unwrap().1, &long[..]);
     }
 }

@@ -85,8 +85,9 @@ pub struct DoctorArgs {
     /// the doctor then calls a harmless read there when no `--call` is given.
     #[arg(long, value_name = "URL")]
     pub api_endpoint: Option<String>,
-    /// Which credential to use when several are set: secret, certificate, federated, password,
-    /// token (an access token), or none (send none, to see what Entra says).
+    /// Which credential to use when several are set: secret, certificate (AZURE_CLIENT_CERTIFICATE_PATH:
+    /// PEM or PFX, its password in AZURE_CLIENT_CERTIFICATE_PASSWORD), federated, password, token
+    /// (an access token), or none (send none, to see what Entra says).
     #[arg(long, value_name = "KIND")]
     pub credential: Option<String>,
     /// The instance metadata service for `--credential managed-identity` (or
