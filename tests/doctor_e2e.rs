@@ -749,3 +749,111 @@ fn proxy_settings_are_honoured() {
     );
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
+
+/// Azure Pipelines: the subject a workload identity federation service connection presents with
+/// the Azure DevOps issuer (`sc://ORG/PROJECT/CONNECTION`, issuer
+/// `https://vstoken.dev.azure.com/{organization-id}`), worked out from the pipeline's predefined
+/// variables and `--ado-service-connection`, and compared exactly with the app's federated
+/// credentials as Graph shows them.
+#[test]
+fn azure_pipelines_subject_is_compared_exactly() {
+    const ORG_ID: &str = "6c6f3423-1c84-4625-995a-f7f143a1e43d";
+    let base = std::fs::read_to_string(root().join("fixtures/scenarios/healthy.toml")).unwrap();
+    let anchor = "[[apps.federated_credentials]]\nname = \"github-main\"";
+    assert!(
+        base.contains(anchor),
+        "healthy.toml changed its federated credential"
+    );
+    let text = base.replacen(
+        anchor,
+        &format!(
+            "[[apps.federated_credentials]]\nname = \"ado-prod\"\nissuer = \"https://vstoken.dev.azure.com/{ORG_ID}\"\nsubject = \"sc://Contoso/Orders/prod-arm\"\n\n{anchor}"
+        ),
+        1,
+    );
+    let sim = start_sim_file(&fault_scenario_text("ado-federated", &text));
+    let pipeline = |project: &'static str| {
+        vec![
+            ("SYSTEM_COLLECTIONURI", "https://dev.azure.com/Contoso/"),
+            ("SYSTEM_COLLECTIONID", ORG_ID),
+            ("SYSTEM_TEAMPROJECT", project),
+        ]
+    };
+    let run_with = |project: &'static str, connection: Option<&str>| {
+        let mut args = with_credential(&sim, "federated");
+        args.extend(["--format".into(), "json".into()]);
+        if let Some(c) = connection {
+            args.extend(["--ado-service-connection".into(), c.to_string()]);
+        }
+        let run = doctor_args_env(&sim, &args, &pipeline(project));
+        no_panic(&run);
+        report(&run)
+    };
+
+    let r = run_with("Orders", Some("prod-arm"));
+    let d = check(&r, "ado.subject")["detail"].as_str().unwrap();
+    assert_eq!(
+        d,
+        format!("Azure Pipelines presents subject sc://Contoso/Orders/prod-arm (issuer https://vstoken.dev.azure.com/{ORG_ID}); matches federated credential ado-prod")
+    );
+
+    // The project's name differs in case from the credential's: Entra compares exactly.
+    let r = run_with("orders", Some("prod-arm"));
+    let d = check(&r, "ado.subject")["detail"].as_str().unwrap();
+    assert!(
+        d.contains("ado-prod has `sc://Contoso/Orders/prod-arm`, which differs only in case"),
+        "{d}"
+    );
+    assert!(
+        d.contains("change it to `sc://Contoso/orders/prod-arm`"),
+        "{d}"
+    );
+
+    // Another connection: the exact subject and issuer to add.
+    let r = run_with("Orders", Some("staging-arm"));
+    let d = check(&r, "ado.subject")["detail"].as_str().unwrap();
+    assert!(
+        d.ends_with(&format!("add one with issuer https://vstoken.dev.azure.com/{ORG_ID}, subject sc://Contoso/Orders/staging-arm, audience api://AzureADTokenExchange")),
+        "{d}"
+    );
+
+    // In a pipeline without the connection's name: said, not guessed.
+    let r = run_with("Orders", None);
+    let c = check(&r, "ado.subject");
+    assert_eq!(c["status"], "skipped", "{c}");
+    assert!(
+        c["detail"]
+            .as_str()
+            .unwrap()
+            .contains("--ado-service-connection"),
+        "{c}"
+    );
+}
+
+/// Conditional Access as evidence: the operator's Graph read brings the tenant's policies; the
+/// enabled blocking one that names the app's service principal is named in the finding, the
+/// report-only one is not.
+#[test]
+fn conditional_access_finding_names_the_blocking_policy() {
+    let sim = start_sim("conditional-access-blocked");
+    let run = doctor(&sim, &["--format", "json", "--show-evidence"]);
+    no_panic(&run);
+    let r = report(&run);
+    let f = &r["findings"][0];
+    assert_eq!(f["rule"], "conditional-access-blocked", "{}", r["findings"]);
+    assert_eq!(f["confidence"], "certain");
+    let msg = f["message"].as_str().unwrap();
+    assert!(
+        msg.contains("Block workload identities outside trusted locations"),
+        "{msg}"
+    );
+    assert!(!msg.contains("Report-only"), "{msg}");
+    assert_eq!(
+        r["evidence"]["sp"]["blocking_policies"],
+        serde_json::json!(["Block workload identities outside trusted locations"])
+    );
+    let d = check(&r, "graph.conditional_access")["detail"]
+        .as_str()
+        .unwrap();
+    assert!(!d.contains("Report-only"), "{d}");
+}

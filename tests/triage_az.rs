@@ -99,6 +99,42 @@ fn assert_input_error(out: &Output, what: &str) {
 // One case per rule
 
 #[test]
+fn conditional_access_export_names_the_blocking_policy() {
+    let (r, code) = triage(&["conditional-access"], &[]);
+    assert_eq!(first_rule(&r), "conditional-access-blocked", "{r:#}");
+    assert_eq!(code, 1);
+    let f = &r["findings"][0];
+    assert_eq!(f["confidence"], "certain");
+    let msg = f["message"].as_str().unwrap();
+    assert!(
+        msg.contains("Block workload identities outside Contoso networks"),
+        "{msg}"
+    );
+    // The report-only policy is listed but never blocks; the MFA policy targets users only.
+    let sp = &r["evidence"]["sp"];
+    assert_eq!(
+        sp["blocking_policies"],
+        serde_json::json!(["Block workload identities outside Contoso networks"])
+    );
+    assert_eq!(sp["conditional_access"].as_array().unwrap().len(), 3);
+    assert!(
+        source(&r, "sp").contains("ca-policies.json"),
+        "{}",
+        source(&r, "sp")
+    );
+    let fix = f["fix"][0]["portal"].as_str().unwrap();
+    assert!(
+        fix.ends_with(
+            "Policies > Block workload identities outside Contoso networks > Assignments"
+        ),
+        "{fix}"
+    );
+    assert!(check_details(&r)
+        .iter()
+        .any(|c| c.contains("3 conditional access policies")));
+}
+
+#[test]
 fn folder_requested_permission_without_grant_is_admin_consent_missing() {
     let (r, code) = triage(&["consent"], &[]);
     assert_eq!(first_rule(&r), "admin-consent-missing", "{r:#}");

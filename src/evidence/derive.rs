@@ -420,6 +420,46 @@ fn derive_sp(ev: &mut Evidence) {
             );
         }
     }
+    ev.sp.blocking_policies = blocking_policies(ev);
+}
+
+/// The enabled, blocking Conditional Access policies that apply to this sign-in. A workload
+/// identity (an app signing in as itself) meets only the policies that name its service principal;
+/// a user signing in to the app meets the ones that include the app and target users. When the
+/// kind of sign-in is unknown, both count.
+fn blocking_policies(ev: &Evidence) -> Vec<String> {
+    let flow = ev.request.flow.as_deref();
+    // Conditional Access for workload identities does not cover managed identities.
+    if flow == Some("managed-identity") {
+        return Vec::new();
+    }
+    let app_only = flow == Some("client-credentials")
+        || (flow.is_none() && ev.token.present && ev.token.app_only);
+    let with_user = flow.is_some_and(|f| f != "client-credentials")
+        || (flow.is_none() && ev.token.present && ev.token.delegated);
+    let unknown = !app_only && !with_user;
+    // A workload identity policy covers the resources it lists; unknown when it lists none.
+    let covers_target = |apps: &[String]| match ev.resource.app_id.as_deref() {
+        Some(t) if !apps.is_empty() => apps.iter().any(|a| a == "All" || a.eq_ignore_ascii_case(t)),
+        _ => true,
+    };
+    ev.sp
+        .conditional_access
+        .iter()
+        .filter(|p| p.state.as_deref() == Some("enabled") && p.block && !p.excluded)
+        .filter(|p| {
+            ((app_only || unknown)
+                && p.applies_to_workload_identity
+                && covers_target(&p.applications))
+                || ((with_user || unknown) && p.includes_app && p.includes_users)
+        })
+        .map(|p| {
+            p.display_name
+                .clone()
+                .or_else(|| p.id.clone())
+                .unwrap_or_else(|| "(unnamed policy)".into())
+        })
+        .collect()
 }
 
 fn derive_rbac(ev: &mut Evidence, now: i64) {

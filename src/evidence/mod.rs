@@ -419,6 +419,58 @@ pub struct ServicePrincipal {
     pub assignees: Vec<Assignee>,
     /// Derived: the signed-in user (`token.oid` or the user in the text) is among the assignees; null when unknown.
     pub user_assigned: Option<bool>,
+    /// Conditional Access policies that can apply to this app's sign-ins: those naming its service
+    /// principal as a workload identity (directly or as `ServicePrincipalsInMyTenant`), those
+    /// including the app (or `All`) as a target resource for users, and those excluding either
+    /// (see `excluded`). Empty when none does or when the policies were not read
+    /// (`conditional_access_checked`).
+    pub conditional_access: Vec<ConditionalAccessPolicy>,
+    /// The tenant's Conditional Access policies were read (Graph `identity/conditionalAccess/policies`
+    /// or an `az rest` export of it).
+    pub conditional_access_checked: bool,
+    /// Derived: display names of the enabled policies (report-only ones never count) that grant
+    /// `block` and apply to this sign-in: to the service principal as a workload identity (for the
+    /// target API, when `resource.app_id` is known), or, for a sign-in with a user (or when the flow
+    /// is unknown), to the app with users targeted; excluded ones left out.
+    pub blocking_policies: Vec<String>,
+}
+
+/// A Conditional Access policy (Graph `conditionalAccessPolicy`) as it bears on this app.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConditionalAccessPolicy {
+    /// The policy's object id.
+    pub id: Option<String>,
+    /// The policy's name as the Entra admin center shows it.
+    pub display_name: Option<String>,
+    /// `enabled`, `disabled` or `enabledForReportingButNotEnforced` (report-only: evaluated and
+    /// logged, never enforced).
+    pub state: Option<String>,
+    /// The grant controls contain `block`: access is refused outright when the policy applies.
+    pub block: bool,
+    /// The built-in grant controls: `block`, `mfa`, `compliantDevice`, `domainJoinedDevice`,
+    /// `approvedApplication`, `compliantApplication`, `passwordChange`.
+    pub grant_controls: Vec<String>,
+    /// How the grant controls combine: `OR` (any one) or `AND` (all).
+    pub grant_operator: Option<String>,
+    /// `conditions.clientApplications.includeServicePrincipals` names this app's service principal
+    /// (or `ServicePrincipalsInMyTenant`): a policy for workload identities that covers it.
+    pub applies_to_workload_identity: bool,
+    /// `conditions.applications.includeApplications` names this app's id, or is `All`.
+    pub includes_app: bool,
+    /// The target resources as `includeApplications` writes them: app ids, `All`, `Office365`,
+    /// `MicrosoftAdminPortals`. A workload identity policy blocks only calls to these.
+    pub applications: Vec<String>,
+    /// The policy targets users (`conditions.users` includes users, groups, roles or `All`).
+    pub includes_users: bool,
+    /// The app is in `excludeApplications` or its service principal in `excludeServicePrincipals`:
+    /// the policy does not apply to it.
+    pub excluded: bool,
+    /// Named location ids (or `All`, `AllTrusted`) in `conditions.locations.includeLocations`.
+    pub locations: Vec<String>,
+    /// Named location ids (or `AllTrusted`) in `conditions.locations.excludeLocations`: where the
+    /// policy does not apply (a block policy with these blocks everywhere else).
+    pub excluded_locations: Vec<String>,
 }
 
 /// The API the caller wants to reach.
@@ -617,7 +669,7 @@ impl Evidence {
         if self.app.known || self.app.exists.is_some() {
             out.push("app");
         }
-        if self.sp.known || self.sp.exists.is_some() {
+        if self.sp.known || self.sp.exists.is_some() || self.sp.conditional_access_checked {
             out.push("sp");
         }
         if self.resource != Resource::default() {

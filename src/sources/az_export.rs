@@ -30,6 +30,8 @@ pub enum Shape {
     RoleAssignment,
     /// A `federatedIdentityCredential` (`az ad app federated-credential list`).
     FederatedCredential,
+    /// A `conditionalAccessPolicy` (`az rest --uri …/identity/conditionalAccess/policies`).
+    ConditionalAccessPolicy,
 }
 
 impl Shape {
@@ -42,6 +44,7 @@ impl Shape {
             Shape::AppRoleAssignment => "Graph appRoleAssignments",
             Shape::RoleAssignment => "az role assignment list",
             Shape::FederatedCredential => "az ad app federated-credential list",
+            Shape::ConditionalAccessPolicy => "az rest identity/conditionalAccess/policies",
         }
     }
 
@@ -53,6 +56,14 @@ impl Shape {
             Shape::AppRoleAssignment => "app role assignment",
             Shape::RoleAssignment => "role assignment",
             Shape::FederatedCredential => "federated credential",
+            Shape::ConditionalAccessPolicy => "conditional access policy",
+        }
+    }
+
+    fn plural(self) -> String {
+        match self.what().strip_suffix('y') {
+            Some(stem) => format!("{stem}ies"),
+            None => format!("{}s", self.what()),
         }
     }
 }
@@ -88,6 +99,9 @@ pub fn shape_of(v: &Value) -> Option<Shape> {
     }
     if has(o, "appRoleId") && has(o, "principalId") && has(o, "resourceId") {
         return Some(Shape::AppRoleAssignment);
+    }
+    if has(o, "conditions") && has(o, "grantControls") {
+        return Some(Shape::ConditionalAccessPolicy);
     }
     None
 }
@@ -132,7 +146,9 @@ fn shape_from_name(name: &str) -> Option<Shape> {
         .next()
         .unwrap_or(name)
         .to_ascii_lowercase();
-    if base.contains("federated") || base.contains("fic") {
+    if base.contains("conditional") || base.contains("ca-polic") || base.contains("ca_polic") {
+        Some(Shape::ConditionalAccessPolicy)
+    } else if base.contains("federated") || base.contains("fic") {
         Some(Shape::FederatedCredential)
     } else if base.contains("grant") {
         Some(Shape::Grant)
@@ -186,7 +202,7 @@ impl Bundle {
         let objs = objects(&v).ok_or_else(|| {
             SourceError::Other(
                 "JSON, but not an `az` export authcheck reads (app, service principal, grants, \
-                 federated credentials or role assignments)"
+                 federated credentials, role assignments or conditional access policies)"
                     .into(),
             )
         })?;
@@ -196,7 +212,7 @@ impl Bundle {
                     self.files.entry(s).or_default().push(name.to_string());
                     self.notes.push(ReadNote::ok(
                         "az.read",
-                        format!("{name}: an empty list, read as no {}s", s.what()),
+                        format!("{name}: an empty list, read as no {}", s.plural()),
                     ));
                 }
                 None => self.notes.push(ReadNote::failed(
@@ -220,12 +236,12 @@ impl Bundle {
             if !files.iter().any(|f| f == name) {
                 files.push(name.to_string());
             }
-            parts.push(format!(
-                "{} {}{}",
-                n,
-                s.what(),
-                if *n == 1 { "" } else { "s" }
-            ));
+            let what = if *n == 1 {
+                s.what().to_string()
+            } else {
+                s.plural()
+            };
+            parts.push(format!("{n} {what}"));
         }
         self.notes.push(ReadNote::ok(
             "az.read",
@@ -259,6 +275,15 @@ impl Bundle {
     /// other files of the bundle said (the client id, the ARM error's scope and principal).
     pub fn fill_evidence(&mut self, ctx: &RbacContext, ev: &mut Evidence) {
         let mut notes = self.fill_graph(ev);
+        if let Some(src) = self.source(Shape::ConditionalAccessPolicy, None) {
+            if ev.sp.conditional_access_checked {
+                let sp_src = match ev.input.sources.get("sp") {
+                    Some(s) if s != "graph" => format!("{s}; {src}"),
+                    _ => src,
+                };
+                ev.note_source("sp", &sp_src);
+            }
+        }
         notes.extend(self.fill_rbac(ctx, ev));
         self.notes.extend(notes);
     }
@@ -360,6 +385,17 @@ impl Bundle {
                 .map(|(_, c)| c.clone())
                 .collect::<Vec<_>>()
         });
+        let policies = has_file(Shape::ConditionalAccessPolicy).then(|| {
+            self.of(Shape::ConditionalAccessPolicy)
+                .map(|(_, p)| p.clone())
+                .collect::<Vec<_>>()
+        });
+        if policies.is_some() && client_id.is_none() && own.is_none() {
+            notes.push(ReadNote::failed(
+                "az.conditional_access",
+                "conditional access policies read, but no app registration, service principal or client id says which app they are judged for",
+            ));
+        }
         if own.is_none() && (has_file(Shape::Grant) || has_file(Shape::AppRoleAssignment)) {
             notes.push(ReadNote::failed(
                 "az.grants",
@@ -389,6 +425,7 @@ impl Bundle {
             }
             let f = GraphFacts {
                 resource_principals,
+                conditional_access: policies.filter(|_| client_id.is_some()),
                 ..GraphFacts::default()
             };
             graph::fill_evidence(&f, ev);
@@ -402,6 +439,7 @@ impl Bundle {
             assignees: assignees.filter(|_| own.is_some()),
             federated_credentials: fics.clone(),
             resource_principals,
+            conditional_access: policies,
             ..GraphFacts::default()
         };
         graph::fill_evidence(&facts, ev);

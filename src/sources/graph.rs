@@ -7,7 +7,8 @@
 
 use super::http::{Chain, Http, ReadError, Track};
 use crate::evidence::{
-    Assignee, Evidence, FederatedCredential, Grant, Permission, Secret as SecretFact, SignInGroup,
+    Assignee, ConditionalAccessPolicy, Evidence, FederatedCredential, Grant, Permission,
+    Secret as SecretFact, SignInGroup,
 };
 use crate::report::CheckStatus;
 use serde_json::Value;
@@ -33,29 +34,90 @@ pub struct GraphFacts {
 }
 
 /// The enabled conditional access policies that cover `app_id` (or its service principal `sp_id`)
-/// and what they demand, as `name (block)` lines for the check detail.
+/// and are not excluded for it, with what they demand, as `name (block)` lines for the check detail.
 pub fn policies_for(policies: &[Value], app_id: &str, sp_id: Option<&str>) -> Vec<String> {
     policies
         .iter()
-        .filter(|p| str_of(p, "state") == Some("enabled"))
-        .filter(|p| {
-            let apps = strings(p.pointer("/conditions/applications/includeApplications"));
-            let sps = strings(p.pointer("/conditions/clientApplications/includeServicePrincipals"));
-            apps.iter()
-                .any(|a| a == "All" || a.eq_ignore_ascii_case(app_id))
-                || sps.iter().any(|s| {
-                    s == "ServicePrincipalsInMyTenant"
-                        || sp_id.is_some_and(|id| s.eq_ignore_ascii_case(id))
-                })
-        })
+        .map(|p| conditional_access_policy(p, Some(app_id), sp_id))
+        .filter(|p| p.state.as_deref() == Some("enabled") && !p.excluded)
+        .filter(|p| p.applies_to_workload_identity || (p.includes_app && p.includes_users))
         .map(|p| {
             format!(
                 "{} ({})",
-                str_of(p, "displayName").unwrap_or("unnamed"),
-                strings(p.pointer("/grantControls/builtInControls")).join(", ")
+                p.display_name.as_deref().unwrap_or("unnamed"),
+                p.grant_controls.join(", ")
             )
         })
         .collect()
+}
+
+/// One `conditionalAccessPolicy` object as it bears on the app `app_id` and its service principal
+/// `sp_id` (shared with `az rest` exports).
+pub fn conditional_access_policy(
+    p: &Value,
+    app_id: Option<&str>,
+    sp_id: Option<&str>,
+) -> ConditionalAccessPolicy {
+    let is = |list: &[String], id: Option<&str>| {
+        id.is_some_and(|id| list.iter().any(|x| x.eq_ignore_ascii_case(id)))
+    };
+    let apps = strings(p.pointer("/conditions/applications/includeApplications"));
+    let not_apps = strings(p.pointer("/conditions/applications/excludeApplications"));
+    let sps = strings(p.pointer("/conditions/clientApplications/includeServicePrincipals"));
+    let not_sps = strings(p.pointer("/conditions/clientApplications/excludeServicePrincipals"));
+    let users = p.pointer("/conditions/users");
+    let includes_users = ["includeUsers", "includeGroups", "includeRoles"]
+        .iter()
+        .any(|k| {
+            strings(users.and_then(|u| u.get(*k)))
+                .iter()
+                .any(|x| x != "None")
+        })
+        || users
+            .and_then(|u| u.get("includeGuestsOrExternalUsers"))
+            .is_some_and(|g| !g.is_null());
+    let grant_controls = strings(p.pointer("/grantControls/builtInControls"));
+    ConditionalAccessPolicy {
+        id: str_of(p, "id").map(str::to_string),
+        display_name: str_of(p, "displayName").map(str::to_string),
+        state: str_of(p, "state").map(str::to_string),
+        block: grant_controls
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case("block")),
+        grant_operator: p
+            .pointer("/grantControls/operator")
+            .and_then(|o| o.as_str())
+            .map(str::to_string),
+        grant_controls,
+        applies_to_workload_identity: sps.iter().any(|s| s == "ServicePrincipalsInMyTenant")
+            || is(&sps, sp_id),
+        includes_app: apps.iter().any(|a| a == "All") || is(&apps, app_id),
+        applications: apps.clone(),
+        includes_users,
+        excluded: is(&not_apps, app_id) || is(&not_sps, sp_id),
+        locations: strings(p.pointer("/conditions/locations/includeLocations")),
+        excluded_locations: strings(p.pointer("/conditions/locations/excludeLocations")),
+    }
+}
+
+/// Records, of all the tenant's policies, the ones that can apply to the app's sign-ins in
+/// `sp.conditional_access`: those naming its service principal as a workload identity, those
+/// including the app as a target resource for users, and those excluding either. A policy for
+/// other service principals that targets `All` resources is left out: it never meets this app.
+pub fn fill_conditional_access(
+    policies: &[Value],
+    app_id: Option<&str>,
+    sp_id: Option<&str>,
+    ev: &mut Evidence,
+) {
+    ev.sp.conditional_access_checked = true;
+    ev.sp.conditional_access = policies
+        .iter()
+        .map(|p| conditional_access_policy(p, app_id, sp_id))
+        .filter(|p| {
+            p.applies_to_workload_identity || (p.includes_app && p.includes_users) || p.excluded
+        })
+        .collect();
 }
 
 /// Reads Graph for one client id.
@@ -675,6 +737,28 @@ pub fn fill_evidence(f: &GraphFacts, ev: &mut Evidence) {
     if let Some(items) = &f.signins {
         fill_signins(items, ev);
     }
+    if let Some(policies) = &f.conditional_access {
+        let app_of = |v: &Option<Option<Value>>| {
+            v.as_ref()
+                .and_then(|o| o.as_ref())
+                .and_then(|o| str_of(o, "appId"))
+                .map(str::to_string)
+        };
+        let app_id = app_of(&f.application)
+            .or_else(|| app_of(&f.service_principal))
+            .or_else(|| ev.request.client_id.clone())
+            .or_else(|| ev.token.client_id.clone());
+        let sp_id = f
+            .service_principal
+            .as_ref()
+            .and_then(|o| o.as_ref())
+            .and_then(|o| str_of(o, "id"))
+            .map(str::to_string);
+        fill_conditional_access(policies, app_id.as_deref(), sp_id.as_deref(), ev);
+        if !ev.input.sources.contains_key("sp") {
+            ev.note_source("sp", "graph");
+        }
+    }
 }
 
 fn fill_signins(items: &[Value], ev: &mut Evidence) {
@@ -729,6 +813,75 @@ mod tests {
         assert_eq!(thumbprint("ab".repeat(20).as_str()), "AB".repeat(20));
         // 20 bytes of 0x01 in base64.
         assert_eq!(thumbprint("AQEBAQEBAQEBAQEBAQEBAQEBAQE="), "01".repeat(20));
+    }
+
+    #[test]
+    fn conditional_access_policies() {
+        let p = |state: &str, sps: &[&str], not_sps: &[&str], users: &[&str], grant: &str| {
+            serde_json::json!({
+                "id": "p", "displayName": format!("{state} {grant}"), "state": state,
+                "conditions": {
+                    "applications": {"includeApplications": ["All"], "excludeApplications": []},
+                    "users": {"includeUsers": users, "includeGroups": [], "includeRoles": []},
+                    "clientApplications": {"includeServicePrincipals": sps, "excludeServicePrincipals": not_sps},
+                    "locations": {"includeLocations": ["All"], "excludeLocations": ["AllTrusted"]}
+                },
+                "grantControls": {"operator": "OR", "builtInControls": [grant]}
+            })
+        };
+        let wi = conditional_access_policy(
+            &p("enabled", &["sp1"], &[], &["None"], "block"),
+            Some("cid"),
+            Some("SP1"),
+        );
+        assert!(wi.block && wi.applies_to_workload_identity && wi.includes_app);
+        assert!(!wi.includes_users && !wi.excluded);
+        assert_eq!(wi.excluded_locations, vec!["AllTrusted"]);
+        let excluded = conditional_access_policy(
+            &p(
+                "enabled",
+                &["ServicePrincipalsInMyTenant"],
+                &["sp1"],
+                &[],
+                "block",
+            ),
+            Some("cid"),
+            Some("sp1"),
+        );
+        assert!(excluded.applies_to_workload_identity && excluded.excluded);
+        let users = conditional_access_policy(
+            &serde_json::json!({"state": "enabled", "conditions": {"applications": {"includeApplications": ["cid"]},
+                "users": {"includeUsers": ["All"]}}, "grantControls": {"builtInControls": ["mfa"]}}),
+            Some("CID"),
+            None,
+        );
+        assert!(users.includes_app && users.includes_users && !users.block);
+        assert!(!users.applies_to_workload_identity);
+
+        let all = vec![
+            p("enabled", &["sp1"], &[], &[], "block"),
+            p(
+                "enabledForReportingButNotEnforced",
+                &["sp1"],
+                &[],
+                &[],
+                "block",
+            ),
+            p("enabled", &["sp1"], &["sp1"], &[], "block"),
+            p("enabled", &["other"], &[], &[], "mfa"),
+        ];
+        assert_eq!(
+            policies_for(&all, "cid", Some("sp1")),
+            vec!["enabled block (block)"]
+        );
+        let mut ev = Evidence::new(1_800_000_000);
+        ev.request.flow = Some("client-credentials".into());
+        fill_conditional_access(&all, Some("cid"), Some("sp1"), &mut ev);
+        crate::evidence::derive::derive(&mut ev, None);
+        // The MFA policy for another service principal never meets this app.
+        assert_eq!(ev.sp.conditional_access.len(), 3);
+        assert_eq!(ev.sp.blocking_policies, vec!["enabled block"]);
+        assert!(ev.populated().contains(&"sp"));
     }
 
     #[test]

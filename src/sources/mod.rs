@@ -8,7 +8,7 @@ pub mod credential;
 pub mod dataplane;
 pub mod detect;
 pub mod error_text;
-pub mod github_oidc;
+pub mod workload_oidc;
 pub mod graph;
 pub mod har;
 pub mod http;

@@ -10,9 +10,9 @@ use crate::evidence::{derive, Evidence};
 use crate::knowledge::clouds;
 use crate::report::{CheckStatus, InputInfo, Report};
 use crate::sources::credential::{Credential, Env, Secret};
-use crate::sources::github_oidc;
 use crate::sources::http::{Chain, Http, Track};
 use crate::sources::token_endpoint::{self, Endpoint, Outcome, TokenRequest};
+use crate::sources::workload_oidc;
 use crate::sources::{arm, dataplane, graph, jwt};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -788,9 +788,19 @@ pub async fn diagnose(
         }
     }
     if let Credential::Federated { assertion, .. } = cred {
-        let _ = github_oidc::fill_from_token(assertion.expose(), &mut ev);
+        let _ = workload_oidc::fill_from_token(assertion.expose(), &mut ev);
     }
-    let github_subject = github_oidc::fill_expected(&plan.github, &mut ev);
+    // Only a federated credential presents the job's subject; a job signing in with a secret or a
+    // certificate must not be judged against the app's federated credentials.
+    let federated = matches!(cred, Credential::Federated { .. });
+    let github_subject = workload_oidc::github_expected(&plan.github);
+    if let (Some(e), true) = (&github_subject, federated) {
+        workload_oidc::fill_expected(e, &mut ev);
+    }
+    let ado_subject = plan.ado.expected();
+    if let (Some(e), true) = (&ado_subject, federated) {
+        workload_oidc::fill_expected(e, &mut ev);
+    }
     if let Some(t) = &token {
         match jwt::decode(t.expose()) {
             Ok(d) => {
@@ -862,15 +872,36 @@ pub async fn diagnose(
     if let Some(f) = &graph_facts {
         graph::fill_evidence(f, &mut ev);
     }
-    if let Some(sub) = &github_subject {
-        let compared = github_oidc::compare(sub, &ev.app)
-            .map(|c| format!("; {c}"))
-            .unwrap_or_default();
-        track.done(
-            "github.subject",
-            CheckStatus::Ok,
-            format!("GitHub presents subject {sub}{compared}"),
-        );
+    for (check, expected) in [
+        ("github.subject", &github_subject),
+        ("ado.subject", &ado_subject),
+    ] {
+        if let Some(e) = expected {
+            let compared = workload_oidc::compare(e, &ev.app)
+                .map(|c| format!("; {c}"))
+                .unwrap_or_default();
+            let issuer = match (&e.issuer, e.platform) {
+                (Some(i), workload_oidc::AZURE_PIPELINES) => format!(" (issuer {i})"),
+                _ => String::new(),
+            };
+            track.done(
+                check,
+                CheckStatus::Ok,
+                format!(
+                    "{} presents subject {}{issuer}{compared}",
+                    e.platform, e.subject
+                ),
+            );
+        }
+    }
+    if ado_subject.is_none() && federated && plan.ado.present() {
+        if let Some(missing) = plan.ado.missing() {
+            track.done(
+                "ado.subject",
+                CheckStatus::Skipped,
+                format!("the Azure Pipelines subject sc://ORG/PROJECT/CONNECTION needs {missing}"),
+            );
+        }
     }
     if let Some((facts, scope, principal)) = &arm_facts {
         let required: Vec<String> = if plan.roles.is_empty() {

@@ -143,6 +143,10 @@ pub struct DoctorArgs {
     /// GitHub event (default GITHUB_EVENT_NAME).
     #[arg(long, value_name = "EVENT")]
     pub github_event: Option<String>,
+    /// Azure Pipelines service connection name, for its federated subject
+    /// (default AUTHCHECK_ADO_SERVICE_CONNECTION).
+    #[arg(long, value_name = "NAME")]
+    pub ado_service_connection: Option<String>,
     /// Seconds each request may take.
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<u64>,

@@ -8,9 +8,9 @@ use crate::evidence::derive;
 use crate::knowledge::{apis, clouds};
 use crate::sources::credential::Env;
 use crate::sources::dataplane;
-use crate::sources::github_oidc::GithubContext;
 use crate::sources::http::Limits;
 use crate::sources::token_endpoint::{Endpoint, TokenRequest};
+use crate::sources::workload_oidc::{AzurePipelinesContext, GithubContext};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -38,6 +38,7 @@ pub struct Plan {
     pub graph_token_file: Option<PathBuf>,
     pub arm_token_file: Option<PathBuf>,
     pub github: GithubContext,
+    pub ado: AzurePipelinesContext,
     pub limits: Limits,
     pub ca_file: Option<PathBuf>,
     pub expect: Expectations,
@@ -236,6 +237,14 @@ impl DoctorArgs {
         if self.github_event.is_some() {
             github.event = self.github_event.clone();
         }
+        let mut ado = AzurePipelinesContext::from_env(|k| env.var(k));
+        if let Some(n) = self
+            .ado_service_connection
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+        {
+            ado.service_connection = Some(n.to_string());
+        }
         let mut roles = self.roles.clone();
         if roles.is_empty() {
             roles = cfg.roles.clone();
@@ -268,6 +277,7 @@ impl DoctorArgs {
             graph_token_file: self.graph_token_file.clone(),
             arm_token_file: self.arm_token_file.clone(),
             github,
+            ado,
             limits,
             ca_file: self.ca_file.clone().or_else(|| {
                 ["AUTHCHECK_CA_FILE", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"]

@@ -16,6 +16,7 @@ pub(super) const CHECK_ORDER: &[&str] = &[
     "token.decode",
     "token.signature",
     "github.subject",
+    "ado.subject",
     "graph.token",
     "graph.application",
     "graph.service_principal",
