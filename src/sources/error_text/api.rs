@@ -3,7 +3,7 @@
 //! and what a Purview or Power Platform URL says about the data-plane operation.
 
 use super::json_body::is_api_code;
-use super::util::{self, clean_id, is_guid, is_oauth_error, re};
+use super::util::{self, captures_if, clean_id, has_ci, is_guid, is_oauth_error, re};
 use super::Ctx;
 use crate::evidence::Evidence;
 use crate::knowledge::apis;
@@ -161,7 +161,11 @@ fn arm_phrases(t: &str, ev: &mut Evidence) {
             a.principal_id = clean_id(&strip_ws(oid));
         }
     };
-    if let Some(c) = re!(r"(?i)The\s+client\s+'([^']{1,300})'\s+with\s+object\s+id\s+'([^']{1,100})'\s+has\s+permission\s+to\s+perform\s+action\s+'([^']{1,300})'\s+on\s+scope\s+'([^']{1,1000})';\s*however,\s+it\s+does\s+not\s+have\s+permission\s+to\s+perform\s+action(?:\(s\))?\s+'([^']{1,300})'\s+on\s+the\s+linked\s+scope(?:\(s\))?\s+'([^']{1,1000})'").captures(t) {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "object") && has_ci(t, "however,") && has_ci(t, "linked"),
+        r"(?i)The\s+client\s+'([^']{1,300})'\s+with\s+object\s+id\s+'([^']{1,100})'\s+has\s+permission\s+to\s+perform\s+action\s+'([^']{1,300})'\s+on\s+scope\s+'([^']{1,1000})';\s*however,\s+it\s+does\s+not\s+have\s+permission\s+to\s+perform\s+action(?:\(s\))?\s+'([^']{1,300})'\s+on\s+the\s+linked\s+scope(?:\(s\))?\s+'([^']{1,1000})'"
+    ) {
         client(a, &c[1], &c[2]);
         a.action.get_or_insert_with(|| strip_ws(&c[5]));
         a.scope.get_or_insert_with(|| strip_ws(&c[6]));
@@ -170,7 +174,11 @@ fn arm_phrases(t: &str, ev: &mut Evidence) {
         }
         a.made = true;
     }
-    if let Some(c) = re!(r"(?i)The\s+client\s+'([^']{1,300})'\s+with\s+object\s+id\s+'([^']{1,100})'\s+does\s+not\s+have\s+authorization\s+to\s+perform\s+action\s+'([^']{1,300})'\s+over\s+scope\s+'([^']{1,1000})'").captures(t) {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "object") && has_ci(t, "authorization"),
+        r"(?i)The\s+client\s+'([^']{1,300})'\s+with\s+object\s+id\s+'([^']{1,100})'\s+does\s+not\s+have\s+authorization\s+to\s+perform\s+action\s+'([^']{1,300})'\s+over\s+scope\s+'([^']{1,1000})'"
+    ) {
         client(a, &c[1], &c[2]);
         a.action.get_or_insert_with(|| strip_ws(&c[3]));
         a.scope.get_or_insert_with(|| strip_ws(&c[4]));
@@ -333,7 +341,27 @@ fn dataplane(t: &str, ev: &mut Evidence, cx: &mut Ctx) {
         d.service = Some("purview".into());
     }
     // Known phrases without codes mark the text as recognised and join the messages.
-    for m in re!(r"(?im)^.*(?:Not authorized to access account|Insufficient privileges to complete the operation|The provided credentials have insufficient access|The provided authentication is not valid for this resource|Access token validation failure|The access token is from the wrong issuer|The access token has been obtained for wrong audience|The user is not a member of the organization|does not have permission to perform|is not authorized to perform|The principal .{1,200} does not have).*$").find_iter(t).take(16) {
+    // Only a text holding one of the phrases can match (the pattern is large: skip compiling it).
+    let known = [
+        "Not authorized to access account",
+        "Insufficient privileges to complete the operation",
+        "The provided credentials have insufficient access",
+        "The provided authentication is not valid for this resource",
+        "Access token validation failure",
+        "The access token is from the wrong issuer",
+        "The access token has been obtained for wrong audience",
+        "The user is not a member of the organization",
+        "does not have permission to perform",
+        "is not authorized to perform",
+    ];
+    let may = known.iter().any(|k| has_ci(t, k))
+        || (has_ci(t, "The principal ") && has_ci(t, " does not have"));
+    let phrases = if may {
+        re!(r"(?im)^.*(?:Not authorized to access account|Insufficient privileges to complete the operation|The provided credentials have insufficient access|The provided authentication is not valid for this resource|Access token validation failure|The access token is from the wrong issuer|The access token has been obtained for wrong audience|The user is not a member of the organization|does not have permission to perform|is not authorized to perform|The principal .{1,200} does not have).*$").find_iter(t).take(16).collect()
+    } else {
+        Vec::new()
+    };
+    for m in phrases {
         cx.phrase = true;
         if looks_like_json_line(m.as_str()) {
             continue;

@@ -2,7 +2,7 @@
 //! trailer, the OAuth `error` as each SDK prints it, and the IDs the messages name in their fixed
 //! phrases ("Application with identifier 'X' was not found in the directory 'Y'").
 
-use super::util::{self, clean_id, clean_tenant, is_oauth_error, re};
+use super::util::{self, captures_if, clean_id, clean_tenant, has_ci, is_oauth_error, re};
 use super::Ctx;
 use crate::evidence::{Assertion, Evidence};
 
@@ -171,85 +171,136 @@ fn phrases(t: &str, ev: &mut Evidence) {
         }
     };
     // AADSTS700016
-    if let Some(c) = re!(r"(?i)Application with identifier\s+'([^']{1,300})'\s+was not found in the directory\s+'([^']{1,300})'").captures(t) {
+    if let Some(c) = has_ci(t, "with identifier")
+        .then(|| {
+            util::captures_within(
+                re!(r"(?i)Application with identifier\s+'([^']+)'\s+was not found in the directory\s+'([^']+)'"),
+                t,
+                &[(1, 300), (2, 300)],
+            )
+        })
+        .flatten() {
         set(&mut r.client_id, clean_id(&c[1]));
         set(&mut r.tenant, clean_tenant(&c[2]));
     }
     // AADSTS65001
-    if let Some(c) =
-        re!(r"(?i)the application with ID\s+'([^']{1,300})'\s+named\s+'([^']{1,300})'").captures(t)
+    if let Some(c) = has_ci(t, "application with ID")
+        .then(|| {
+            util::captures_within(
+                re!(r"(?i)the application with ID\s+'([^']+)'\s+named\s+'([^']+)'"),
+                t,
+                &[(1, 300), (2, 300)],
+            )
+        })
+        .flatten()
     {
         set(&mut r.client_id, clean_id(&c[1]));
         set(&mut r.client_name, clean_id(&c[2]));
     }
     // AADSTS50105
-    if let Some(c) =
-        re!(r"(?i)configured the application\s+(.{1,200}?)\s+\('([^']{1,100})'\)\s+to block users")
-            .captures(t)
-    {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "configured the application"),
+        r"(?i)configured the application\s+(.{1,200}?)\s+\('([^']{1,100})'\)\s+to block users"
+    ) {
         set(&mut r.client_name, clean_id(&c[1]));
         set(&mut r.client_id, clean_id(&c[2]));
     }
-    if let Some(c) = re!(r"(?i)The signed in user\s+'([^']{1,200})'\s+is not assigned to a role for the application\s+'([^']{1,100})'\s*\(([^)\n]{1,200})\)").captures(t) {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "is not assigned to a role for the application"),
+        r"(?i)The signed in user\s+'([^']{1,200})'\s+is not assigned to a role for the application\s+'([^']{1,100})'\s*\(([^)\n]{1,200})\)"
+    ) {
         set(&mut r.username, clean_id(&c[1]));
         set(&mut r.client_id, clean_id(&c[2]));
         set(&mut r.client_name, clean_id(&c[3]));
     }
     // AADSTS7000215, AADSTS7000222
-    if let Some(c) =
-        re!(r"(?i)(?:for a secret added to app|client secret keys for app)\s+'([^']{1,100})'")
-            .captures(t)
-    {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "secret added to app") || has_ci(t, "secret keys for app"),
+        r"(?i)(?:for a secret added to app|client secret keys for app)\s+'([^']{1,100})'"
+    ) {
         set(&mut r.client_id, clean_id(&c[1]));
     }
     // AADSTS7000229
-    if let Some(c) = re!(r"(?i)client application\s+'?([0-9A-Za-z*<>_-]{4,64})'?\s+is missing service principal in the tenant\s+'?([0-9A-Za-z.*<>_-]{2,100})'?").captures(t) {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "is missing service principal in the tenant"),
+        r"(?i)client application\s+'?([0-9A-Za-z*<>_-]{4,64})'?\s+is missing service principal in the tenant\s+'?([0-9A-Za-z.*<>_-]{2,100})'?"
+    ) {
         set(&mut r.client_id, clean_id(&c[1]));
         set(&mut r.tenant, clean_tenant(&c[2]));
     }
     // AADSTS50194, AADSTS700054-like: `Application 'X'(Name) is …`
-    if let Some(c) =
-        re!(r"(?i)Application\s+'([^']{1,100})'\s*\(([^)\n]{1,200})\)\s+is\s").captures(t)
-    {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "application") && t.contains('\'') && t.contains('('),
+        r"(?i)Application\s+'([^']{1,100})'\s*\(([^)\n]{1,200})\)\s+is\s"
+    ) {
         set(&mut r.client_id, clean_id(&c[1]));
         set(&mut r.client_name, clean_id(&c[2]));
     }
     // AADSTS50020 and kin: `cannot access the application 'X'(Name)`
-    if let Some(c) =
-        re!(r"(?i)access the application\s+'([^']{1,100})'\s*\(([^)\n]{1,200})\)").captures(t)
-    {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "access the application"),
+        r"(?i)access the application\s+'([^']{1,100})'\s*\(([^)\n]{1,200})\)"
+    ) {
         set(&mut r.client_id, clean_id(&c[1]));
         set(&mut r.client_name, clean_id(&c[2]));
     }
     // AADSTS650057: `Client app ID: X(Name). Resource value from request: R.`
-    if let Some(c) =
-        re!(r"(?i)Client app ID:\s*([0-9A-Za-z*<>_-]{4,64})\s*\(([^)\n]{1,200})\)").captures(t)
-    {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "client app ID:"),
+        r"(?i)Client app ID:\s*([0-9A-Za-z*<>_-]{4,64})\s*\(([^)\n]{1,200})\)"
+    ) {
         set(&mut r.client_id, clean_id(&c[1]));
         set(&mut r.client_name, clean_id(&c[2]));
     }
     // The user a message names: AADSTS50105 (`The signed in user 'u' is blocked …`), AADSTS50020.
-    if let Some(c) = re!(r"(?i)(?:The signed in user|User account)\s+'([^'\s]{1,200})'").captures(t)
-    {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "signed in user") || has_ci(t, "user account"),
+        r"(?i)(?:The signed in user|User account)\s+'([^'\s]{1,200})'"
+    ) {
         set(&mut r.username, clean_id(&c[1]));
     }
     // AADSTS900023: the tenant segment as written, even when it is not a valid one.
-    if let Some(c) =
-        re!(r"(?i)Specified tenant identifier\s+'([^'\s]{1,200})'\s+is neither").captures(t)
-    {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "specified tenant identifier"),
+        r"(?i)Specified tenant identifier\s+'([^'\s]{1,200})'\s+is neither"
+    ) {
         set(&mut r.tenant, clean_id(&c[1]));
     }
     // AADSTS90002
-    if let Some(c) = re!(r"(?i)Tenant\s+'([^']{1,200})'\s+not found").captures(t) {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "tenant") && has_ci(t, "not found"),
+        r"(?i)Tenant\s+'([^']{1,200})'\s+not found"
+    ) {
         set(&mut r.tenant, clean_tenant(&c[1]));
     }
     // AADSTS50011
-    if let Some(c) = re!(r"(?i)The redirect URI\s+'([^']{1,500})'\s+specified in the request does not match the redirect URIs configured for the application\s+'([^']{1,100})'").captures(t) {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(
+            t,
+            "specified in the request does not match the redirect URIs"
+        ),
+        r"(?i)The redirect URI\s+'([^']{1,500})'\s+specified in the request does not match the redirect URIs configured for the application\s+'([^']{1,100})'"
+    ) {
         set(&mut r.redirect_uri, clean_id(&c[1]));
         set(&mut r.client_id, clean_id(&c[2]));
     }
     // AADSTS9002326: `Request origin: 'http://localhost:3000'`
-    if let Some(c) = re!(r"(?i)Request origin:\s*'([^']{1,300})'").captures(t) {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "request origin:"),
+        r"(?i)Request origin:\s*'([^']{1,300})'"
+    ) {
         if r.origin.is_none() {
             r.origin = clean_id(&c[1]);
         }
@@ -258,26 +309,48 @@ fn phrases(t: &str, ev: &mut Evidence) {
     let r = &mut ev.request;
     // AADSTS70011, AADSTS1002012: `The scope X is not valid` / `value for scope X is not valid`
     if r.scopes.is_empty() && r.resource.is_none() {
-        if let Some(c) =
-            re!(r"(?i)(?:The scope|value for scope)\s+'?([^'\n]{1,400}?)'?\s+is not valid")
-                .captures(t)
-        {
+        if let Some(c) = captures_if!(
+            t,
+            has_ci(t, "is not valid") && (has_ci(t, "the scope") || has_ci(t, "value for scope")),
+            r"(?i)(?:The scope|value for scope)\s+'?([^'\n]{1,400}?)'?\s+is not valid"
+        ) {
             r.scopes = c[1].split_whitespace().filter_map(clean_id).collect();
         }
     }
     // AADSTS700211/700213/70021: the assertion's issuer, subject, audience
     // (the azure/login action prints `issuer - …` and `subject claim - …` before it signs in).
-    let iss = re!(r"(?i)(?:presented assertion issuer|Assertion Issuer:)\s*'([^']{1,500})'")
-        .captures(t)
-        .or_else(|| re!(r"(?im)^\s*issuer - (\S{1,500})\s*$").captures(t))
-        .and_then(|c| clean_id(&c[1]));
-    let sub = re!(r"(?i)(?:presented assertion subject|Assertion Subject:)\s*'([^']{1,500})'")
-        .captures(t)
-        .or_else(|| re!(r"(?im)^\s*subject claim - (\S{1,500})\s*$").captures(t))
-        .and_then(|c| clean_id(&c[1]));
-    let aud = re!(r"(?i)(?:presented assertion audience|Assertion Audience:)\s*'([^']{1,500})'")
-        .captures(t)
-        .and_then(|c| clean_id(&c[1]));
+    let iss = captures_if!(
+        t,
+        has_ci(t, "assertion issuer"),
+        r"(?i)(?:presented assertion issuer|Assertion Issuer:)\s*'([^']{1,500})'"
+    )
+    .or_else(|| {
+        captures_if!(
+            t,
+            has_ci(t, "issuer - "),
+            r"(?im)^\s*issuer - (\S{1,500})\s*$"
+        )
+    })
+    .and_then(|c| clean_id(&c[1]));
+    let sub = captures_if!(
+        t,
+        has_ci(t, "assertion subject"),
+        r"(?i)(?:presented assertion subject|Assertion Subject:)\s*'([^']{1,500})'"
+    )
+    .or_else(|| {
+        captures_if!(
+            t,
+            has_ci(t, "subject claim - "),
+            r"(?im)^\s*subject claim - (\S{1,500})\s*$"
+        )
+    })
+    .and_then(|c| clean_id(&c[1]));
+    let aud = captures_if!(
+        t,
+        has_ci(t, "assertion audience"),
+        r"(?i)(?:presented assertion audience|Assertion Audience:)\s*'([^']{1,500})'"
+    )
+    .and_then(|c| clean_id(&c[1]));
     if iss.is_some() || sub.is_some() || aud.is_some() {
         r.assertion_sent = true;
         let a = r.assertion.get_or_insert_with(Assertion::default);
@@ -294,33 +367,56 @@ fn phrases(t: &str, ev: &mut Evidence) {
     // The resource the error names.
     let res = &mut ev.resource;
     // AADSTS500011
-    if let Some(c) = re!(r"(?i)The resource principal named\s+(\S{1,300}?)\s+was not found in the tenant named\s+(.{1,200}?)\.(?:\s|$)").captures(t) {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "resource principal named") && has_ci(t, "was not found in the tenant named"),
+        r"(?i)The resource principal named\s+(\S{1,300}?)\s+was not found in the tenant named\s+(.{1,200}?)\.(?:\s|$)"
+    ) {
         set(&mut res.named_in_error, clean_id(&c[1]));
         set(&mut ev.request.tenant, clean_tenant(&c[2]));
     }
     // AADSTS650052 (two wordings)
-    if let Some(c) = re!(r#"(?i)(?:is trying to access|needs access to) a service\s*\(?\s*["']?([^"')\s]{1,300})["']?\s*\)?\s*(?:\(([^)\n]{1,200})\))?"#).captures(t) {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "a service")
+            && (has_ci(t, "is trying to access") || has_ci(t, "needs access to")),
+        r#"(?i)(?:is trying to access|needs access to) a service\s*\(?\s*["']?([^"')\s]{1,300})["']?\s*\)?\s*(?:\(([^)\n]{1,200})\))?"#
+    ) {
         set(&mut res.named_in_error, clean_id(&c[1]));
         if let Some(n) = c.get(2) {
             set(&mut res.display_name, clean_id(n.as_str()));
         }
     }
-    if let Some(c) = re!(r#"(?i)your organization\s+["']([^"']{1,200})["']"#).captures(t) {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "your organization"),
+        r#"(?i)your organization\s+["']([^"']{1,200})["']"#
+    ) {
         set(&mut ev.request.tenant, clean_tenant(&c[1]));
     }
     // AADSTS50001: `The application named X was not found in the tenant named Y`
-    if let Some(c) = re!(r"(?i)The application named\s+(\S{1,300}?)\s+was not found in the tenant named\s+(.{1,200}?)\.(?:\s|$)").captures(t) {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "application named") && has_ci(t, "was not found in the tenant named"),
+        r"(?i)The application named\s+(\S{1,300}?)\s+was not found in the tenant named\s+(.{1,200}?)\.(?:\s|$)"
+    ) {
         set(&mut res.named_in_error, clean_id(&c[1]));
         set(&mut ev.request.tenant, clean_tenant(&c[2]));
     }
     // AADSTS650057: the resource value the request carried.
-    if let Some(c) = re!(r"(?i)Resource value from request:\s*(\S{1,300}?)\.?(?:\s|$)").captures(t)
-    {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "resource value from request:"),
+        r"(?i)Resource value from request:\s*(\S{1,300}?)\.?(?:\s|$)"
+    ) {
         set(&mut res.named_in_error, clean_id(&c[1]));
     }
     // AADSTS50076/50079: `… multi-factor authentication to access 'X'`
-    if let Some(c) = re!(r"(?i)multi-factor authentication to access\s+'([^']{1,300})'").captures(t)
-    {
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "multi-factor authentication to access"),
+        r"(?i)multi-factor authentication to access\s+'([^']{1,300})'"
+    ) {
         set(&mut res.named_in_error, clean_id(&c[1]));
     }
 }

@@ -184,7 +184,43 @@ pub fn scan(t: &str, ev: &mut Evidence, cx: &mut Ctx) {
         cx.phrase = true;
     }
     // Pages and conditions without codes.
-    for m in re!(r"(?im)^.*(?:Need admin approval|needs permission to access resources in your organization that only an admin can grant|Cross-origin token redemption is permitted only|No identity has been assigned to this resource|Identity not found|no response from the IMDS endpoint|IMDS endpoint|169\.254\.169\.254|managed identity endpoint|No managed identity endpoint found|ManagedIdentityCredential authentication unavailable|EnvironmentCredential authentication unavailable|failed to retrieve a token from the included credentials|Please run 'az login'|\b(?:500|502|503|504|429)\b.{0,40}(?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout|Too Many Requests)|temporarily unavailable|temporarily_unavailable|IDX10223|IDX10214|IDX10205|IDX10501|IDX10511|Lifetime validation failed|The token is expired|token has expired|has been blocked by CORS policy).*$").find_iter(t).take(16) {
+    // Only a text holding one of the phrases can match (the pattern is large: skip compiling it).
+    let known = [
+        "Need admin approval",
+        "needs permission to access resources in your organization that only an admin can grant",
+        "Cross-origin token redemption is permitted only",
+        "No identity has been assigned to this resource",
+        "Identity not found",
+        "IMDS endpoint",
+        "169.254.169.254",
+        "managed identity endpoint",
+        "ManagedIdentityCredential authentication unavailable",
+        "EnvironmentCredential authentication unavailable",
+        "failed to retrieve a token from the included credentials",
+        "Please run 'az login'",
+        "Internal Server Error",
+        "Bad Gateway",
+        "Service Unavailable",
+        "Gateway Timeout",
+        "Too Many Requests",
+        "temporarily unavailable",
+        "temporarily_unavailable",
+        "IDX10223",
+        "IDX10214",
+        "IDX10205",
+        "IDX10501",
+        "IDX10511",
+        "Lifetime validation failed",
+        "The token is expired",
+        "token has expired",
+        "has been blocked by CORS policy",
+    ];
+    let phrases = if known.iter().any(|k| util::has_ci(t, k)) {
+        re!(r"(?im)^.*(?:Need admin approval|needs permission to access resources in your organization that only an admin can grant|Cross-origin token redemption is permitted only|No identity has been assigned to this resource|Identity not found|no response from the IMDS endpoint|IMDS endpoint|169\.254\.169\.254|managed identity endpoint|No managed identity endpoint found|ManagedIdentityCredential authentication unavailable|EnvironmentCredential authentication unavailable|failed to retrieve a token from the included credentials|Please run 'az login'|\b(?:500|502|503|504|429)\b.{0,40}(?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout|Too Many Requests)|temporarily unavailable|temporarily_unavailable|IDX10223|IDX10214|IDX10205|IDX10501|IDX10511|Lifetime validation failed|The token is expired|token has expired|has been blocked by CORS policy).*$").find_iter(t).take(16).collect()
+    } else {
+        Vec::new()
+    };
+    for m in phrases {
         cx.phrase = true;
         if super::api::looks_like_json_line(m.as_str()) {
             continue;

@@ -15,10 +15,75 @@ macro_rules! re {
 }
 pub(crate) use re;
 
+/// `re!(pattern).captures(text)`, but only when `gate` (cheap literal checks with [`has_ci`]) holds:
+/// otherwise None, and the pattern is never compiled. The gate must hold for every text the
+/// pattern can match.
+macro_rules! captures_if {
+    ($t:expr, $gate:expr, $s:expr) => {{
+        if $gate {
+            $crate::sources::error_text::util::re!($s).captures($t)
+        } else {
+            None
+        }
+    }};
+}
+pub(crate) use captures_if;
+
+/// The first captures of `re` in `text` whose groups hold at most the given number of characters
+/// (`(group, max)` pairs), searching on from the next start when a match holds more. `re` is a
+/// pattern whose bounded runs are written unbounded (`'([^']+)'` for `'([^']{1,300})'`): a bounded
+/// repetition of a Unicode class compiles to thousands of automaton states. Exact only when each
+/// limited group is a forced run (a class up to a delimiter it excludes), so that a match at a given
+/// start is the one the bounded pattern would find there, if any.
+pub fn captures_within<'t>(
+    re: &Regex,
+    text: &'t str,
+    limits: &[(usize, usize)],
+) -> Option<regex::Captures<'t>> {
+    let mut at = 0;
+    loop {
+        let c = re.captures_at(text, at)?;
+        let fits = limits.iter().all(|&(g, max)| {
+            c.get(g)
+                .is_none_or(|m| m.as_str().chars().nth(max).is_none())
+        });
+        if fits {
+            return Some(c);
+        }
+        let start = c.get(0)?.start();
+        at = start + text[start..].chars().next().map_or(1, char::len_utf8);
+    }
+}
+
 /// Compiles a built-in pattern. The patterns are literals of this crate, so a failure is a bug
 /// caught by the tests, never input-dependent.
 pub fn compile(pattern: &str) -> Regex {
     Regex::new(pattern).expect("built-in regex is valid")
+}
+
+/// Whether `text` may hold `needle` as a case-insensitive regex (`(?i)`) would match it: an ASCII
+/// case-insensitive search, and always true when the text has one of the two non-ASCII letters
+/// Unicode case folding maps onto ASCII (KELVIN SIGN for `k`, LONG S for `s`). `needle` must be a
+/// literal every match of the gated pattern contains. Used to skip compiling and running the large
+/// phrase patterns (bounded repetitions of Unicode classes build big automata) on pastes that
+/// cannot match them; it never changes what a pattern finds.
+pub fn has_ci(text: &str, needle: &str) -> bool {
+    let n = needle.as_bytes();
+    let b = text.as_bytes();
+    if n.is_empty() {
+        return true;
+    }
+    let folds = |ascii: u8, other: char| {
+        needle.bytes().any(|c| c.eq_ignore_ascii_case(&ascii)) && text.contains(other)
+    };
+    if !text.is_ascii() && (folds(b'k', '\u{212A}') || folds(b's', '\u{17F}')) {
+        return true;
+    }
+    let first = n[0].to_ascii_lowercase();
+    b.len() >= n.len()
+        && (0..=b.len() - n.len()).any(|i| {
+            b[i].to_ascii_lowercase() == first && b[i..i + n.len()].eq_ignore_ascii_case(n)
+        })
 }
 
 /// `az login … -p VALUE` (also `--password`, `--secret`): group 1 is everything up to the
@@ -412,6 +477,24 @@ pub fn is_oauth_error(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn has_ci_is_a_superset_of_case_insensitive_matching() {
+        assert!(has_ci(
+            "AADSTS500011: The resource PRINCIPAL named x",
+            "principal named"
+        ));
+        assert!(!has_ci("principal  named", "principal named"));
+        assert!(!has_ci("ab", "abc"));
+        assert!(has_ci("anything", ""));
+        // Unicode case folding maps KELVIN SIGN onto `k` and LONG S onto `s`: the gate lets them
+        // through, as `(?i)` would match them.
+        let kelvin = "\u{212A}eys for app";
+        assert!(compile("(?i)keys for app").is_match(kelvin));
+        assert!(has_ci(kelvin, "keys for app"));
+        assert!(has_ci("\u{17F}ecret", "secret"));
+        assert!(!has_ci("\u{17F}ecret", "other"));
+    }
 
     #[test]
     fn entities_and_escapes() {
