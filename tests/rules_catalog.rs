@@ -61,7 +61,14 @@ fn run_fixture(rules: &RuleSet, path: &Path) -> Result<Vec<String>, String> {
     let now = authcheck::cli::parse_time(side.now.as_deref().unwrap_or(NOW)).unwrap();
     let ev = build_evidence(&text, &name, kind, side.api.as_deref(), None, now)
         .map_err(|e| e.to_string())?;
-    let (findings, _) = rules.evaluate(&ev);
+    let (findings, notes) = rules.evaluate(&ev);
+    // A pattern that does not compile makes its match silently never fire: refuse it here.
+    if let Some(n) = notes
+        .iter()
+        .find(|n| n.message.contains("regular expression"))
+    {
+        return Err(format!("rule {}: {}", n.rule, n.message));
+    }
     Ok(findings.into_iter().map(|f| f.rule).collect())
 }
 

@@ -111,6 +111,8 @@ impl RuleSet {
         let doc = serde_json::to_value(ev).unwrap_or_default();
         let populated = ev.populated();
         let mut ctx = cel::Context::default();
+        // The standard `matches` compiles its pattern on every call; rules call it often.
+        let _ = ctx.add_function("matches", cached_matches);
         for ns in crate::evidence::NAMESPACES {
             let v = doc.get(*ns).cloned().unwrap_or(serde_json::Value::Null);
             let _ = ctx.add_variable(*ns, json_to_cel(&v));
@@ -271,5 +273,65 @@ pub fn json_to_cel(v: &serde_json::Value) -> cel::Value {
                 o.iter().map(|(k, v)| (k.clone(), json_to_cel(v))).collect();
             cel::Value::Map(m.into())
         }
+    }
+}
+
+/// CEL `text.matches(pattern)` / `matches(text, pattern)` with each pattern compiled once per
+/// process (RE2 syntax, as CEL specifies; the `regex` crate implements it).
+fn cached_matches(
+    cel::extractors::This(text): cel::extractors::This<std::sync::Arc<String>>,
+    pattern: std::sync::Arc<String>,
+) -> cel::ResolveResult {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<regex::Regex>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    let re = {
+        let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(pattern.as_str().to_string())
+            .or_insert_with(|| regex::Regex::new(&pattern).ok())
+            .clone()
+    };
+    match re {
+        Some(re) => Ok(cel::Value::Bool(re.is_match(&text))),
+        None => Err(cel::ExecutionError::function_error(
+            "matches",
+            format!("'{pattern}' is not a valid regular expression"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule_set(cond: &str) -> RuleSet {
+        let src = format!(
+            "name = \"t\"\ntitle = \"t\"\nseverity = \"error\"\nconfidence = \"certain\"\nsummary = \"s\"\nwhy = \"w\"\n[[match]]\nwhen = \"{cond}\"\nmessage = \"m\"\n"
+        );
+        let spec = rule::parse("t.toml", &src).expect("test rule parses");
+        RuleSet {
+            rules: vec![Rule::new("t.toml".into(), src, spec)],
+        }
+    }
+
+    #[test]
+    fn matches_uses_the_pattern_and_reports_a_bad_one() {
+        let mut ev = Evidence::new(0);
+        ev.response.messages = vec!["Need Admin Approval".into()];
+        let (f, _) = rule_set("response.messages.exists(m, m.matches('(?i)need admin approval'))")
+            .evaluate(&ev);
+        assert_eq!(f.len(), 1);
+        let (f, _) = rule_set("response.messages.exists(m, m.matches('^approval'))").evaluate(&ev);
+        assert!(f.is_empty());
+        let (f, notes) =
+            rule_set("response.messages.exists(m, m.matches('(unclosed'))").evaluate(&ev);
+        assert!(f.is_empty());
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.message.contains("regular expression")),
+            "{notes:?}"
+        );
     }
 }
