@@ -533,7 +533,6 @@ fn help_snapshots() {
     }
 }
 
-
 #[test]
 fn version_prints_the_package_version() {
     let r = run(&["--version"]);

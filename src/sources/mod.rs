@@ -8,7 +8,6 @@ pub mod credential;
 pub mod dataplane;
 pub mod detect;
 pub mod error_text;
-pub mod workload_oidc;
 pub mod graph;
 pub mod har;
 pub mod http;
@@ -17,6 +16,7 @@ pub mod redact;
 pub mod sdk_log;
 pub mod signin_log;
 pub mod token_endpoint;
+pub mod workload_oidc;
 
 use crate::evidence::Evidence;
 
