@@ -277,19 +277,20 @@ pub fn json_to_cel(v: &serde_json::Value) -> cel::Value {
 }
 
 /// CEL `text.matches(pattern)` / `matches(text, pattern)` with each pattern compiled once per
-/// process (RE2 syntax, as CEL specifies; the `regex` crate implements it).
+/// process (RE2 syntax, as CEL specifies; `regex-lite` implements it without Unicode tables, so
+/// `(?i)` folds ASCII letters only — rule phrases are English).
 fn cached_matches(
     cel::extractors::This(text): cel::extractors::This<std::sync::Arc<String>>,
     pattern: std::sync::Arc<String>,
 ) -> cel::ResolveResult {
     use std::collections::HashMap;
     use std::sync::Mutex;
-    static CACHE: OnceLock<Mutex<HashMap<String, Option<regex::Regex>>>> = OnceLock::new();
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<regex_lite::Regex>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     let re = {
         let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
         map.entry(pattern.as_str().to_string())
-            .or_insert_with(|| regex::Regex::new(&pattern).ok())
+            .or_insert_with(|| regex_lite::Regex::new(&pattern).ok())
             .clone()
     };
     match re {
