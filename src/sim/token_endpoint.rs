@@ -262,15 +262,7 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
             if user.spec.mfa {
                 return Err(e::mfa_required(&resource.app_id));
             }
-            let granted = w.granted_scopes(app, &resource.app_id);
-            let scopes = if target.permissions.is_empty() {
-                granted.clone()
-            } else {
-                target.permissions.clone()
-            };
-            if scopes.is_empty() || scopes.iter().any(|s| !granted.contains(s)) {
-                return Err(e::consent_missing(&app.app_id, &app.display_name));
-            }
+            let scopes = delegated_scopes(w, app, &resource, &target)?;
             issue(
                 sim,
                 req,
@@ -310,15 +302,7 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
             let Some(user) = w.user_by_upn(&entry.upn) else {
                 return Err(e::refresh_token_invalid());
             };
-            let granted = w.granted_scopes(app, &resource.app_id);
-            let scopes = if target.permissions.is_empty() {
-                granted.clone()
-            } else {
-                target.permissions.clone()
-            };
-            if scopes.is_empty() || scopes.iter().any(|s| !granted.contains(s)) {
-                return Err(e::consent_missing(&app.app_id, &app.display_name));
-            }
+            let scopes = delegated_scopes(w, app, &resource, &target)?;
             issue(
                 sim,
                 req,
@@ -548,6 +532,26 @@ fn check_assertion(
         return Err(time_err());
     }
     Ok(())
+}
+
+/// The delegated scopes a user's token gets: those asked for (or, for `.default`, all granted),
+/// each of which must have been consented.
+fn delegated_scopes(
+    w: &World,
+    app: &App,
+    resource: &ResourceRef,
+    target: &Target,
+) -> Result<Vec<String>, AadError> {
+    let granted = w.granted_scopes(app, &resource.app_id);
+    let scopes = if target.permissions.is_empty() {
+        granted.clone()
+    } else {
+        target.permissions.clone()
+    };
+    if scopes.is_empty() || scopes.iter().any(|s| !granted.contains(s)) {
+        return Err(e::consent_missing(&app.app_id, &app.display_name));
+    }
+    Ok(scopes)
 }
 
 #[allow(clippy::too_many_arguments)]
