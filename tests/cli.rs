@@ -7,32 +7,15 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-const NOW: &str = "2026-11-24T12:00:00Z";
+mod cli_common;
+use cli_common::authcheck;
+
 const CONSENT: &str = "fixtures/reports/consent-error.txt";
 const MARKER: &str = "fixtures/reports/marker-error.txt";
 const GARBAGE: &str = "fixtures/reports/garbage.txt";
 const WARNING_RULE: &str = "fixtures/reports/warning-rule";
-
-fn authcheck() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_authcheck"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("AUTHCHECK_NOW", NOW)
-        .env("NO_COLOR", "1")
-        // clap wraps help at the terminal's width; pin it so the snapshots do not depend on it.
-        .env("COLUMNS", "100")
-        // Asked for, and still never shown: bad input is one line, not a trace.
-        .env("RUST_BACKTRACE", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .stdin(Stdio::null());
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("AZURE_") {
-            c.env_remove(k);
-        }
-    }
-    c
-}
 
 #[derive(Debug)]
 struct Run {

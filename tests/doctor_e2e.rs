@@ -7,10 +7,21 @@
 //! for, a documented exit code and no panic. No test asserts a duration; a guard only kills a run
 //! that hangs far past its timeouts.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod sim_common;
+use sim_common::SimProc as Sim;
+
+fn start_sim(scenario: &str) -> Sim {
+    Sim::start(scenario, &[])
+}
+
+fn start_sim_with(scenario: &str, extra: &[&str]) -> Sim {
+    Sim::start(scenario, extra)
+}
 
 fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_authcheck"))
@@ -18,49 +29,6 @@ fn bin() -> PathBuf {
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A running `authcheck sim`, killed when dropped.
-struct Sim {
-    child: Child,
-    info: serde_json::Value,
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_sim(scenario: &str) -> Sim {
-    start_sim_with(scenario, &[])
-}
-
-fn start_sim_with(scenario: &str, extra: &[&str]) -> Sim {
-    let mut child = Command::new(bin())
-        .args(["sim", "--scenario", scenario])
-        .args(extra)
-        .env_clear()
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("authcheck sim starts");
-    let mut line = String::new();
-    let stdout = child.stdout.take().unwrap();
-    let mut reader = BufReader::new(stdout);
-    reader
-        .read_line(&mut line)
-        .expect("the simulator prints its JSON line");
-    // Keep draining stdout so the simulator never blocks on a full pipe.
-    std::thread::spawn(move || {
-        let mut sink = Vec::new();
-        let _ = reader.read_to_end(&mut sink);
-    });
-    let info: serde_json::Value = serde_json::from_str(line.trim())
-        .unwrap_or_else(|e| panic!("sim JSON line for {scenario}: {e}: {line}"));
-    Sim { child, info }
 }
 
 struct Run {

@@ -8,50 +8,21 @@
 //! read too. The password never appears in any output.
 
 use base64::Engine as _;
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+
+mod sim_common;
+use sim_common::SimProc as Sim;
+
+fn start_sim(scenario: &str) -> Sim {
+    Sim::start(scenario, &[])
+}
 
 const PASSWORD: &str = "pfx-Test-Pa55word-7f3a";
 const WRONG: &str = "not-the-Pa55word-91c2";
 
 fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_authcheck"))
-}
-
-/// A running `authcheck sim`, killed when dropped.
-struct Sim {
-    child: Child,
-    info: serde_json::Value,
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_sim(scenario: &str) -> Sim {
-    let mut child = Command::new(bin())
-        .args(["sim", "--scenario", scenario])
-        .env_clear()
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("authcheck sim starts");
-    let mut line = String::new();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    reader
-        .read_line(&mut line)
-        .expect("the simulator prints its JSON line");
-    std::thread::spawn(move || {
-        let mut sink = Vec::new();
-        let _ = reader.read_to_end(&mut sink);
-    });
-    let info = serde_json::from_str(line.trim()).unwrap_or_else(|e| panic!("{e}: {line}"));
-    Sim { child, info }
 }
 
 struct Run {

@@ -4,15 +4,10 @@
 //! must all be gone, the output must stay valid HAR/JSON, and every other field must keep its value.
 
 use serde_json::Value;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-fn authcheck() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_authcheck"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    c
-}
+mod cli_common;
+use cli_common::authcheck;
 
 fn redact_to(input: &str, out: &std::path::Path) -> Output {
     authcheck()

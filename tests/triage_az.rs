@@ -8,29 +8,12 @@
 
 use serde_json::Value;
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
-const NOW: &str = "2026-11-24T12:00:00Z";
+mod cli_common;
+use cli_common::{authcheck, run};
+
 const AZ: &str = "fixtures/az";
-
-fn authcheck() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_authcheck"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("AUTHCHECK_NOW", NOW)
-        .env("NO_COLOR", "1")
-        .env("RUST_BACKTRACE", "1")
-        .stdin(Stdio::null());
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("AZURE_") {
-            c.env_remove(k);
-        }
-    }
-    c
-}
-
-fn run(args: &[&str]) -> Output {
-    authcheck().args(args).output().expect("run authcheck")
-}
 
 fn path(rel: &str) -> String {
     format!("{AZ}/{rel}")

@@ -31,9 +31,13 @@ impl SimProc {
             .expect("authcheck sim starts");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("JSON line");
+        let mut reader = BufReader::new(stdout);
+        reader.read_line(&mut line).expect("JSON line");
+        // Keep draining stdout so the simulator never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut reader, &mut sink);
+        });
         let info: Value = serde_json::from_str(&line)
             .unwrap_or_else(|e| panic!("sim {scenario}: bad JSON line {line:?}: {e}"));
         SimProc {
