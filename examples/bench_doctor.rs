@@ -7,7 +7,7 @@
 //! `cargo run --release --example bench_doctor -- [LATENCY_MS] [SCENARIO…]`
 
 use authcheck::cli::doctor::{self, DoctorWords, MapEnv};
-use authcheck::sim::{self, Scenario, SimOptions};
+use authcheck_sim::{self as sim, Scenario, SimOptions};
 use clap::Parser;
 use std::time::Instant;
 

@@ -3,13 +3,13 @@
 //! well formed, every meaning is authcheck's own sentence, every rule it names exists under `rules/`,
 //! and `authcheck explain` answers for every code in each of its three spellings.
 
-use authcheck::knowledge::aadsts;
+use authcheck_model::knowledge::aadsts;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::Command;
 
 /// The catalog file exactly as the binary embeds it.
-const CATALOG: &str = include_str!("../src/knowledge/aadsts.tsv");
+const CATALOG: &str = include_str!("../crates/model/src/knowledge/aadsts.tsv");
 
 /// Codes that real errors show but the published reference lacks. Each must be in the catalog.
 const EXTRAS: &[i64] = &[

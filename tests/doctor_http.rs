@@ -3,7 +3,7 @@
 //! outlives its timeout; `http://` goes to loopback only. A tiny scripted server on loopback
 //! answers each connection with the next canned response. No test asserts a duration.
 
-use authcheck::sources::http::{Chain, Http, HttpError, Limits, Req};
+use authcheck_live::http::{Chain, Http, HttpError, Limits, Req};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;

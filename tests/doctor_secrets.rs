@@ -18,8 +18,8 @@ fn nothing_secret_in_any_format() {
         "rbac-propagation-pending",
     ] {
         rt.block_on(async {
-            let scenario = authcheck::sim::Scenario::builtin(name).unwrap();
-            let handle = authcheck::sim::start(scenario, Default::default())
+            let scenario = authcheck_sim::Scenario::builtin(name).unwrap();
+            let handle = authcheck_sim::start(scenario, Default::default())
                 .await
                 .unwrap();
             let h = handle.info.clone();

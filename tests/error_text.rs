@@ -3,8 +3,8 @@
 //! and hostile input (huge, deeply nested, unbalanced) neither panics nor hangs.
 
 use authcheck::cli::build_evidence;
-use authcheck::evidence::Evidence;
-use authcheck::sources::error_text::parse;
+use authcheck_model::evidence::Evidence;
+use authcheck_offline::error_text::parse;
 
 /// The instant fixtures are judged at (as in `rules_catalog`).
 const NOW: i64 = 1_795_521_600; // 2026-11-24T12:00:00Z

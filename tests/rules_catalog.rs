@@ -7,8 +7,8 @@
 //! `first = false` (the rule must fire but need not lead). Times are judged at [`NOW`].
 
 use authcheck::cli::build_evidence;
-use authcheck::engine::RuleSet;
-use authcheck::sources::Kind;
+use authcheck_offline::Kind;
+use authcheck_rules::RuleSet;
 use std::path::{Path, PathBuf};
 
 /// The fixed instant every fixture is judged at.
@@ -139,7 +139,7 @@ fn every_rule_fires_on_its_fixtures_and_not_on_its_near_misses() {
 fn every_builtin_rule_passes_the_load_time_checks() {
     // Built-in rules skip these checks at start-up; this is where they are made.
     for r in &RuleSet::builtin().expect("built-in rules load").rules {
-        authcheck::engine::rule::parse(&r.file, &r.source).unwrap_or_else(|e| panic!("{e}"));
+        authcheck_rules::rule::parse(&r.file, &r.source).unwrap_or_else(|e| panic!("{e}"));
     }
 }
 

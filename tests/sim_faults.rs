@@ -197,7 +197,7 @@ async fn unknown_scenario_is_a_usage_error() {
 
 #[tokio::test]
 async fn library_api_starts_and_stops_in_process() {
-    use authcheck::sim::{self, Scenario, SimOptions};
+    use authcheck_sim::{self as sim, Scenario, SimOptions};
     assert!(Scenario::names().contains(&"healthy"));
     for n in Scenario::names() {
         let s = Scenario::builtin(n).unwrap();

@@ -1,10 +1,10 @@
 //! `authcheck decode`: a token's header and claims explained, its signature checked, the token rules run.
 
 use super::{finish, read_input, CliError, ReportArgs};
-use crate::evidence::derive;
-use crate::evidence::Evidence;
 use crate::report::{InputInfo, Report};
-use crate::sources::jwt;
+use authcheck_model::evidence::derive;
+use authcheck_model::evidence::Evidence;
+use authcheck_offline::jwt;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -55,8 +55,8 @@ pub fn run(args: &DecodeArgs, color: bool) -> Result<i32, CliError> {
             .map_err(|e| CliError::Input(format!("{}: {e}", p.display())))?;
     }
     let target = args.api.as_deref().map(|a| {
-        crate::knowledge::apis::by_key(a)
-            .or_else(|| crate::knowledge::apis::by_resource(a))
+        authcheck_model::knowledge::apis::by_key(a)
+            .or_else(|| authcheck_model::knowledge::apis::by_resource(a))
             .ok_or(a)
     });
     derive::derive(&mut ev, target);

@@ -5,7 +5,7 @@
 
 use super::doctor::{self, DoctorWords, MapEnv};
 use super::CliError;
-use crate::sim::{self, Scenario, SimOptions};
+use authcheck_sim::{self as sim, Scenario, SimOptions};
 use clap::{Args, Parser, ValueEnum};
 
 #[derive(Args, Debug)]

@@ -2,8 +2,8 @@
 //! at most one rule file; never loads the rule engine, so it starts as fast as a plain lookup.
 
 use super::{emit, CliError};
-use crate::engine::{rule::RuleSpec, EMBEDDED_RULES};
-use crate::knowledge::aadsts;
+use authcheck_model::knowledge::aadsts;
+use authcheck_rules::{rule::RuleSpec, EMBEDDED_RULES};
 use clap::{Args, ValueEnum};
 use colored::Colorize;
 use serde_json::json;
@@ -164,5 +164,5 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 
 /// A template with every placeholder shown as `<name>` (no evidence to fill it from).
 fn blank(t: &str) -> String {
-    crate::engine::template::fill(t, &serde_json::Value::Null)
+    authcheck_rules::template::fill(t, &serde_json::Value::Null)
 }

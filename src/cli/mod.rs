@@ -2,12 +2,15 @@
 //! above it, 2 usage or input error, 3 the checks could not run.
 
 mod decode;
+#[cfg(feature = "sim")]
 pub mod demo;
 pub mod doctor;
 mod explain;
 mod input;
 mod redact;
 mod rules_cmd;
+#[cfg(feature = "sim")]
+mod sim;
 mod triage;
 
 use crate::report::{self, Format, RenderOptions, Report, Severity};
@@ -71,10 +74,12 @@ pub enum Command {
     /// List the rules, or show one.
     Rules(rules_cmd::RulesArgs),
     /// Run the simulator: Entra, Graph, ARM and data planes on loopback.
-    Sim(crate::sim::SimArgs),
+    #[cfg(feature = "sim")]
+    Sim(sim::SimArgs),
     /// Diagnose live why an app cannot get a token, or gets one an API refuses.
     Doctor(Box<doctor::DoctorArgs>),
     /// Run the doctor against the built-in simulated tenant, every documented failure in turn.
+    #[cfg(feature = "sim")]
     Demo(demo::DemoArgs),
     /// Redact a HAR, JSON export or log so it can be attached to a ticket: secrets, cookies,
     /// codes and token signatures removed, tokens shown as their claims.
@@ -122,7 +127,7 @@ impl ReportArgs {
     }
 
     /// The rule set: built-in plus `--rules` folders.
-    pub fn rule_set(&self) -> Result<crate::engine::RuleSet, CliError> {
+    pub fn rule_set(&self) -> Result<authcheck_rules::RuleSet, CliError> {
         load_rules(&self.rules_dirs)
     }
 
@@ -141,8 +146,8 @@ impl ReportArgs {
 }
 
 /// The built-in rules plus those of each folder.
-pub fn load_rules(dirs: &[PathBuf]) -> Result<crate::engine::RuleSet, CliError> {
-    let mut rs = crate::engine::RuleSet::builtin()
+pub fn load_rules(dirs: &[PathBuf]) -> Result<authcheck_rules::RuleSet, CliError> {
+    let mut rs = authcheck_rules::RuleSet::builtin()
         .map_err(|e| CliError::Input(format!("built-in rule {e}")))?;
     for d in dirs {
         rs.load_dir(d)
@@ -243,8 +248,10 @@ pub fn main() -> i32 {
         Command::Decode(a) => decode::run(&a, color),
         Command::Explain(a) => explain::run(&a, color),
         Command::Rules(a) => rules_cmd::run(&a, color),
-        Command::Sim(a) => crate::sim::run(&a),
+        #[cfg(feature = "sim")]
+        Command::Sim(a) => sim::run(&a),
         Command::Doctor(a) => doctor::run(&a, color),
+        #[cfg(feature = "sim")]
         Command::Demo(a) => demo::run(&a, color),
         Command::Redact(a) => redact::run(&a),
     };

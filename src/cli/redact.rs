@@ -1,7 +1,7 @@
 //! `authcheck redact IN -o OUT`: a HAR, a JSON export or a log made safe to attach to a ticket.
 
 use super::CliError;
-use crate::sources::redact::{self, Shape};
+use authcheck_offline::redact::{self, Shape};
 use clap::Args;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 
 use super::explain::ExplainFormat;
 use super::{emit, load_rules, CliError};
-use crate::evidence::fields::FIELDS;
+use authcheck_model::evidence::fields::FIELDS;
 use clap::Args;
 use colored::Colorize;
 use serde_json::json;

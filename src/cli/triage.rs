@@ -1,9 +1,9 @@
 //! `authcheck triage`: diagnose whatever the customer pasted or attached.
 
 use super::{finish, read_input, CliError, ReportArgs};
-use crate::evidence::{derive, Evidence};
 use crate::report::{Check, CheckStatus, EvidenceRef, InputInfo, Report};
-use crate::sources::{self, Kind, ReadNote};
+use authcheck_model::evidence::{derive, Evidence};
+use authcheck_offline::{self as sources, Kind, ReadNote};
 use clap::Args;
 use std::io::{BufReader, Read};
 use std::path::PathBuf;
@@ -95,7 +95,8 @@ fn rbac_context(args: &TriageArgs) -> sources::az_export::RbacContext {
         scope: args.scope_arm.clone(),
         roles: args.roles.clone(),
         api: args.api.as_deref().and_then(|a| {
-            crate::knowledge::apis::by_key(a).or_else(|| crate::knowledge::apis::by_resource(a))
+            authcheck_model::knowledge::apis::by_key(a)
+                .or_else(|| authcheck_model::knowledge::apis::by_resource(a))
         }),
     }
 }
@@ -379,8 +380,8 @@ fn new_evidence(name: &str, now: i64) -> Evidence {
 /// The target API (`--api`) and the derived facts.
 fn finish_evidence(ev: &mut Evidence, api: Option<&str>) {
     let target = api.map(|a| {
-        crate::knowledge::apis::by_key(a)
-            .or_else(|| crate::knowledge::apis::by_resource(a))
+        authcheck_model::knowledge::apis::by_key(a)
+            .or_else(|| authcheck_model::knowledge::apis::by_resource(a))
             .ok_or(a)
     });
     derive::derive(ev, target);

@@ -130,7 +130,7 @@ pub async fn client_token(sim: &SimProc) -> (u16, Value) {
     let client = sim.env("AZURE_CLIENT_ID").unwrap_or_default();
     let v2 = sim.arg("--endpoint-version").as_deref() != Some("v1");
     let api = sim.arg("--api").unwrap_or_default();
-    let resource = authcheck::knowledge::apis::by_key(&api)
+    let resource = authcheck_model::knowledge::apis::by_key(&api)
         .map(|a| a.resource_uri.trim_end_matches('/').to_string())
         .unwrap_or_default();
     let scope = sim

@@ -1,0 +1,354 @@
+//! The call to the target API with the issued token (`--call URL`), and what its answer says: the
+//! status, the service's error code and message, the `WWW-Authenticate` challenge, ARM's denied
+//! action and scope. For Purview, which API family and collection the URL names.
+//!
+//! The token goes only to a host of the API the user named (or to loopback, for the simulator).
+
+use super::http::{self, Chain, Http, HttpError, Req};
+use authcheck_model::evidence::Evidence;
+use authcheck_model::knowledge::apis::{self, Api};
+
+/// Whether the token for `api` may be sent to `url`.
+pub fn host_allowed(
+    url: &str,
+    api: Option<&Api>,
+    resource_uri: Option<&str>,
+) -> Result<(), String> {
+    let u = http::check_url(url).map_err(|e| e.to_string())?;
+    let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
+    if http::is_loopback(&host) {
+        return Ok(());
+    }
+    let of_api = api.is_some_and(|a| {
+        a.hosts
+            .iter()
+            .any(|s| host == *s || host.ends_with(&format!(".{s}")))
+    });
+    let of_uri = resource_uri
+        .map(|r| http::host_of(r).to_ascii_lowercase())
+        .is_some_and(|h| host == h || host.ends_with(&format!(".{h}")));
+    if of_api || of_uri {
+        Ok(())
+    } else {
+        Err(format!(
+            "--call {host}: not a host of {}; the token is sent only to the API it is for",
+            api.map(|a| a.display_name)
+                .or(resource_uri)
+                .unwrap_or("the target API")
+        ))
+    }
+}
+
+/// How the call ended, for the check line.
+pub enum CallOutcome {
+    Answered { status: u16 },
+    Failed(HttpError),
+}
+
+/// Calls `url` with the token and records the answer in `api_call` (and Purview facts in `dataplane`).
+pub async fn call(
+    http: &Http,
+    url: &str,
+    token: &str,
+    chain: Chain,
+    ev: &mut Evidence,
+) -> (CallOutcome, Chain) {
+    let req = Req::get(url, "dataplane.call").bearer(token);
+    let (reply, chain) = http.send(&req, chain).await;
+    let a = &mut ev.api_call;
+    a.method = Some("GET".into());
+    // The URL without its query: a query may carry names the user did not mean to publish.
+    a.url = Some(url.split('?').next().unwrap_or(url).to_string());
+    let reply = match reply {
+        Ok(r) => r,
+        Err(e) => return (CallOutcome::Failed(e), chain),
+    };
+    a.made = true;
+    a.status = Some(reply.status as i64);
+    a.request_id = reply
+        .header("x-ms-request-id")
+        .or(reply.header("request-id"))
+        .map(str::to_string);
+    a.retry_after = reply.retry_after().map(|s| s as i64);
+    if let Some(h) = reply.header("www-authenticate") {
+        a.challenge = Some(authcheck_offline::challenge::parse(h));
+    }
+    if !reply.is_success() {
+        if let Some(j) = reply.json() {
+            let (code, message) = http::service_error(&j);
+            a.code = code;
+            a.message = message;
+            let mut inner = Vec::new();
+            let mut cur = j
+                .pointer("/error/innererror")
+                .or_else(|| j.pointer("/error/innerError"));
+            while let Some(i) = cur {
+                if let Some(c) = i.get("code").and_then(|c| c.as_str()) {
+                    inner.push(c.to_string());
+                }
+                cur = i.get("innererror").or_else(|| i.get("innerError"));
+            }
+            a.inner_codes = inner;
+            if let Some(m) = a.message.clone() {
+                read_arm_denial(&m, a);
+            }
+        } else {
+            a.message = Some(http::describe_non_json(&reply));
+        }
+    }
+    ev.note_source("api_call", "dataplane");
+    (
+        CallOutcome::Answered {
+            status: reply.status,
+        },
+        chain,
+    )
+}
+
+/// ARM's AuthorizationFailed message names the client, the object id, the action and the scope.
+fn read_arm_denial(m: &str, a: &mut authcheck_model::evidence::ApiCall) {
+    let quoted = |after: &str| -> Option<String> {
+        let i = m.find(after)? + after.len();
+        let rest = &m[i..];
+        let s = rest.find('\'')? + 1;
+        let e = rest[s..].find('\'')? + s;
+        Some(rest[s..e].to_string())
+    };
+    if a.action.is_none() {
+        a.action = quoted("perform action");
+    }
+    if a.scope.is_none() {
+        a.scope = quoted("over scope");
+    }
+    if a.client_id.is_none() {
+        a.client_id = quoted("client id");
+    }
+    if a.principal_id.is_none() {
+        a.principal_id = quoted("object id");
+    }
+}
+
+/// Records what the `--call` URL says about the Purview call.
+pub fn fill_purview(url: &str, collection: Option<&str>, account: Option<&str>, ev: &mut Evidence) {
+    let (host, path) = reqwest::Url::parse(url)
+        .map(|u| {
+            (
+                u.host_str().unwrap_or_default().to_string(),
+                u.path().to_string(),
+            )
+        })
+        .unwrap_or_default();
+    let d = &mut ev.dataplane;
+    d.service = Some("purview".into());
+    d.operation = apis::purview_operation(&host, &path).map(str::to_string);
+    d.collection = collection
+        .map(str::to_string)
+        .or_else(|| account.map(str::to_string));
+    d.environment = account.map(str::to_string);
+    ev.note_source("dataplane", "dataplane");
+}
+
+/// Purview's built-in collection roles as metadata-policy attribute rules name them.
+const PURVIEW_ROLES: &[(&str, &str)] = &[
+    ("collection-administrator", "Collection Admin"),
+    ("data-source-administrator", "Data Source Administrator"),
+    ("data-curator", "Data Curator"),
+    ("purview-reader", "Data Reader"),
+    ("data-share-contributor", "Data Share Contributor"),
+    ("policy-author", "Policy Author"),
+];
+
+/// The collection roles `principal` holds on `collection` (and, inherited, on its parents), from
+/// Purview's metadata policies (`GET /policystore/metadataPolicies`): each policy belongs to a
+/// collection and lists attribute rules `purviewmetadatarole_builtin_{role}:{collection}` whose
+/// `principal.microsoft.id` condition names the members.
+///
+/// `collection` None means the root collection (the policy without a parent). None comes back
+/// when no policy covers the collection: the roles are then unknown, not absent.
+pub fn purview_roles_from_policies(
+    policies: &serde_json::Value,
+    principal: &str,
+    collection: Option<&str>,
+) -> Option<Vec<String>> {
+    let items = policies
+        .get("values")
+        .or_else(|| policies.get("value"))
+        .and_then(|v| v.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let name_of = |p: &serde_json::Value| {
+        p.pointer("/properties/collection/referenceName")
+            .and_then(|v| v.as_str())
+            .map(str::to_ascii_lowercase)
+    };
+    let parent_of = |c: &str| {
+        items
+            .iter()
+            .find(|p| name_of(p).as_deref() == Some(c))
+            .and_then(|p| p.pointer("/properties/parentCollectionName"))
+            .and_then(|v| v.as_str())
+            .map(str::to_ascii_lowercase)
+    };
+    let collection = match collection {
+        Some(c) => c.to_ascii_lowercase(),
+        None => items
+            .iter()
+            .find(|p| p.pointer("/properties/parentCollectionName").is_none())
+            .and_then(name_of)?,
+    };
+    // The collection and its parents, nearest first (bounded against cycles).
+    let mut chain = vec![collection];
+    while chain.len() < 32 {
+        match parent_of(chain.last().unwrap()) {
+            Some(p) if !chain.contains(&p) => chain.push(p),
+            _ => break,
+        }
+    }
+    let mut held = Vec::new();
+    let mut covered = false;
+    for p in &items {
+        if !name_of(p).is_some_and(|n| chain.contains(&n)) {
+            continue;
+        }
+        covered = true;
+        let rules = p
+            .pointer("/properties/attributeRules")
+            .and_then(|v| v.as_array());
+        for r in rules.into_iter().flatten() {
+            let id = r.get("id").and_then(|v| v.as_str()).unwrap_or_default();
+            let Some(role) = id
+                .strip_prefix("purviewmetadatarole_builtin_")
+                .and_then(|x| x.split(':').next())
+            else {
+                continue;
+            };
+            let member = r
+                .get("dnfCondition")
+                .and_then(|d| d.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|conj| conj.as_array())
+                .flatten()
+                .filter(|c| {
+                    c.get("attributeName").and_then(|v| v.as_str())
+                        == Some("principal.microsoft.id")
+                })
+                .filter_map(|c| c.get("attributeValueIncludedIn").and_then(|v| v.as_array()))
+                .flatten()
+                .any(|v| {
+                    v.as_str()
+                        .is_some_and(|v| v.eq_ignore_ascii_case(principal))
+                });
+            if member {
+                let name = PURVIEW_ROLES
+                    .iter()
+                    .find(|(k, _)| *k == role)
+                    .map(|(_, n)| n.to_string())
+                    .unwrap_or_else(|| role.to_string());
+                if !held.contains(&name) {
+                    held.push(name);
+                }
+            }
+        }
+    }
+    covered.then_some(held)
+}
+
+/// Reads the principal's collection roles from the Purview account at `base`.
+pub async fn read_purview_roles(
+    http: &Http,
+    base: &str,
+    token: &str,
+    principal: &str,
+    collection: Option<&str>,
+    chain: Chain,
+) -> (Result<Option<Vec<String>>, http::ReadError>, Chain) {
+    let url = format!(
+        "{}/policystore/metadataPolicies?api-version=2021-07-01",
+        base.trim_end_matches('/')
+    );
+    let (r, chain) = http
+        .get_json(&url, token, "dataplane.purview_roles", chain)
+        .await;
+    (
+        r.map(|v| purview_roles_from_policies(&v, principal, collection)),
+        chain,
+    )
+}
+
+/// Records what the Power Platform API's answer says of the app's standing in the environment.
+/// `ApplicationUserNotFound` says the app is a management application with no application user
+/// there. `AppOnlyTokenNotSupported` says only that the API refused an app-only token: it is
+/// recorded as the call's code and nothing more is concluded from it.
+pub fn fill_powerplatform(environment: Option<&str>, ev: &mut Evidence) {
+    let code = ev.api_call.code.clone();
+    let status = ev.api_call.status;
+    let d = &mut ev.dataplane;
+    d.service = Some("powerplatform".into());
+    d.environment = environment.map(str::to_string);
+    match code.as_deref() {
+        Some("ApplicationUserNotFound") => {
+            d.management_app_registered = Some(true);
+            d.application_user = Some(false);
+        }
+        _ if status.is_some_and(|s| (200..300).contains(&s)) => {
+            d.application_user = Some(true);
+        }
+        _ => {}
+    }
+    ev.note_source("dataplane", "dataplane");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_only_to_its_api() {
+        let purview = authcheck_model::knowledge::apis::by_key("purview");
+        assert!(host_allowed("https://acct.purview.azure.com/catalog/api", purview, None).is_ok());
+        assert!(host_allowed("https://evil.example.com/x", purview, None).is_err());
+        assert!(host_allowed("http://127.0.0.1:9/x", purview, None).is_ok());
+        assert!(host_allowed("http://acct.purview.azure.com/x", purview, None).is_err());
+    }
+
+    #[test]
+    fn purview_roles_with_inheritance() {
+        let doc = serde_json::json!({"values": [
+            {"properties": {"collection": {"referenceName": "root"},
+              "attributeRules": [
+                {"id": "purviewmetadatarole_builtin_collection-administrator:root",
+                 "dnfCondition": [[{"attributeName": "principal.microsoft.id", "attributeValueIncludedIn": ["OID-1"]},
+                                   {"attributeName": "derived.purview.role", "attributeValueIncludes": "x"}]]},
+                {"id": "purviewmetadatarole_builtin_data-curator:root",
+                 "dnfCondition": [[{"attributeName": "principal.microsoft.id", "attributeValueIncludedIn": ["other"]}]]}
+              ]}},
+            {"properties": {"collection": {"referenceName": "sales"}, "parentCollectionName": "root",
+              "attributeRules": [
+                {"id": "purviewmetadatarole_builtin_purview-reader:sales",
+                 "dnfCondition": [[{"attributeName": "principal.microsoft.id", "attributeValueIncludedIn": ["oid-1"]}]]}
+              ]}},
+            {"properties": {"collection": {"referenceName": "hr"}, "parentCollectionName": "root",
+              "attributeRules": [
+                {"id": "purviewmetadatarole_builtin_data-curator:hr",
+                 "dnfCondition": [[{"attributeName": "principal.microsoft.id", "attributeValueIncludedIn": ["oid-1"]}]]}
+              ]}}
+        ]});
+        assert_eq!(
+            purview_roles_from_policies(&doc, "oid-1", Some("Sales")).unwrap(),
+            vec!["Collection Admin", "Data Reader"]
+        );
+        assert_eq!(
+            purview_roles_from_policies(&doc, "oid-2", Some("sales")),
+            Some(Vec::new())
+        );
+        assert_eq!(
+            purview_roles_from_policies(&doc, "oid-1", None).unwrap(),
+            vec!["Collection Admin"]
+        );
+        assert_eq!(
+            purview_roles_from_policies(&serde_json::json!({"values": []}), "oid-1", None),
+            None
+        );
+    }
+}

@@ -1,0 +1,186 @@
+//! The report model: findings, checks and a summary — what every stage after the rules produces and
+//! every renderer consumes. Renderers (in the binary) know nothing of where the evidence came from.
+
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA: &str = "authcheck.report/v1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Possible,
+    Likely,
+    Certain,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Possible => "possible",
+            Confidence::Likely => "likely",
+            Confidence::Certain => "certain",
+        }
+    }
+}
+
+/// One fact that made a rule fire.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceRef {
+    /// Which source produced it (`token-endpoint`, `pasted-text`, `jwt`, `graph`, `arm`, …).
+    pub source: String,
+    /// Its path in the evidence document (`response.codes`).
+    pub path: String,
+    pub value: serde_json::Value,
+}
+
+/// One step of a fix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FixStep {
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub command: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub portal: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub title: String,
+    pub message: String,
+    pub evidence: Vec<EvidenceRef>,
+    pub fix: Vec<FixStep>,
+    pub docs: Vec<String>,
+    /// The ranking score (higher first); not part of the contract.
+    #[serde(skip)]
+    pub score: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    Ok,
+    Failed,
+    Skipped,
+}
+
+/// One probe or read and how it ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub name: String,
+    pub status: CheckStatus,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+/// What was read, for the reader of a report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InputInfo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+/// A token claim explained, for `decode`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimLine {
+    pub claim: String,
+    pub value: serde_json::Value,
+    pub meaning: String,
+}
+
+/// The decoded token part of a `decode` report. Never the signature, never the raw token.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TokenView {
+    pub header: Vec<ClaimLine>,
+    pub claims: Vec<ClaimLine>,
+    pub signature: String,
+    pub signature_detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema: String,
+    pub tool: Tool,
+    pub command: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub input: Option<InputInfo>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub token: Option<TokenView>,
+    pub findings: Vec<Finding>,
+    pub checks: Vec<Check>,
+    pub summary: Summary,
+    /// The whole evidence document, when asked for (`--show-evidence`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub evidence: Option<serde_json::Value>,
+}
+
+impl Report {
+    pub fn new(command: &str) -> Self {
+        Report {
+            schema: SCHEMA.to_string(),
+            tool: Tool {
+                name: "authcheck".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            command: command.to_string(),
+            input: None,
+            token: None,
+            findings: Vec::new(),
+            checks: Vec::new(),
+            summary: Summary::default(),
+            evidence: None,
+        }
+    }
+
+    /// Recounts the summary from the findings.
+    pub fn tally(&mut self) {
+        let mut s = Summary::default();
+        for f in &self.findings {
+            match f.severity {
+                Severity::Error => s.errors += 1,
+                Severity::Warning => s.warnings += 1,
+                Severity::Info => s.infos += 1,
+            }
+        }
+        self.summary = s;
+    }
+
+    /// The most severe finding's severity.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}

@@ -1,0 +1,860 @@
+//! Redaction: makes a HAR, a JSON export or a log safe to attach to a ticket. Secrets, passwords,
+//! client assertions, cookies, `Authorization` values, authorization codes and refresh tokens are
+//! replaced by `[redacted]`; a JWT is replaced by its main claims without the signature
+//! (`[redacted JWT: aud=…, appid=…, exp=…]`). Everything else keeps its value, and JSON stays
+//! valid JSON. HAR and JSON are streamed (each element of the top-level arrays is read, redacted and
+//! written, then dropped); logs are redacted line by line. The same text redaction is used by the
+//! HAR source for the URLs it keeps.
+
+use super::error_text::util::{re, read_line_lossy, url_decode, AZ_LOGIN_SECRET};
+use super::jwt;
+use regex::{Captures, Regex};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fmt;
+use std::io::{BufRead, Write};
+
+/// The marker that replaces a secret.
+pub const REDACTED: &str = "[redacted]";
+
+/// Query, form and `key=value` parameters whose value is a secret.
+const SECRET_PARAMS: &str = r"(?i)(^|[?&#;\s\x22'(,])(client_secret|password|passwd|pwd|client_assertion|assertion|refresh_token|access_token|id_token|code|code_verifier|device_code|sig|subject_token|actor_token|samlresponse|secret)=([^&\s\x22'#<>]*)";
+
+/// JSON (and Python dict) keys whose value is a secret.
+const SECRET_KEYS: &str = "client_secret|clientsecret|secret|secrettext|secret_text|password|passwd|client_assertion|clientassertion|assertion|refresh_token|refreshtoken|access_token|accesstoken|id_token|idtoken|code_verifier|device_code|subject_token|actor_token|samlresponse";
+
+/// Headers whose whole value is a secret (besides `Authorization` and cookies).
+const SECRET_HEADERS: &[&str] = &[
+    "x-api-key",
+    "api-key",
+    "ocp-apim-subscription-key",
+    "x-functions-key",
+    "x-ms-token-aad-access-token",
+    "x-ms-token-aad-id-token",
+    "x-ms-token-aad-refresh-token",
+    "x-ms-client-secret",
+    "x-csrf-token",
+    "x-xsrf-token",
+];
+
+/// How many values of each kind were replaced.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Stats {
+    pub tokens: u64,
+    pub secrets: u64,
+    pub cookies: u64,
+    pub headers: u64,
+    /// HAR entries, JSON elements or log lines read.
+    pub items: u64,
+    /// Log lines that were not UTF-8 (read with replacement characters).
+    pub not_utf8_lines: u64,
+}
+
+impl Stats {
+    pub fn total(&self) -> u64 {
+        self.tokens + self.secrets + self.cookies + self.headers
+    }
+}
+
+fn is_secret_key(k: &str) -> bool {
+    let l = k.to_ascii_lowercase();
+    SECRET_KEYS.split('|').any(|s| s == l)
+}
+
+/// `[redacted JWT: aud=…, appid=…, …, exp=…]`, or None when `raw` is not a readable JWT.
+pub fn jwt_summary(raw: &str) -> Option<String> {
+    let d = jwt::decode(raw).ok()?;
+    let mut parts = Vec::new();
+    for k in [
+        "aud",
+        "iss",
+        "appid",
+        "azp",
+        "app_displayname",
+        "idtyp",
+        "oid",
+        "tid",
+        "upn",
+        "preferred_username",
+        "scp",
+        "roles",
+        "nbf",
+        "exp",
+    ] {
+        let Some(v) = d.claims.get(k) else { continue };
+        let text = match v {
+            Value::String(s) => s.clone(),
+            Value::Array(a) => a
+                .iter()
+                .map(|x| {
+                    x.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| x.to_string())
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+            Value::Number(n) if k == "exp" || k == "nbf" => n
+                .as_i64()
+                .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                .unwrap_or_else(|| n.to_string()),
+            other => other.to_string(),
+        };
+        let text: String = text.chars().take(200).collect();
+        parts.push(format!("{k}={text}"));
+    }
+    Some(format!("[redacted JWT: {}]", parts.join(", ")))
+}
+
+fn redact_token(raw: &str, stats: &mut Stats) -> String {
+    stats.tokens += 1;
+    jwt_summary(raw).unwrap_or_else(|| "[redacted token]".into())
+}
+
+/// A secret value: a JWT becomes its claims, anything else `[redacted]` (an empty value stays empty).
+fn redact_secret(value: &str, stats: &mut Stats) -> String {
+    if value.is_empty() || value.starts_with("[redacted") {
+        return value.to_string();
+    }
+    if jwt::looks_like_jwt(value.trim()) {
+        return redact_token(value.trim(), stats);
+    }
+    stats.secrets += 1;
+    REDACTED.into()
+}
+
+/// Redacts secrets inside free text: query and form parameters, JSON or dict fields, JWTs,
+/// `Bearer`/`Basic` values, cookie headers, `az login -p`. Returns the text borrowed when nothing
+/// was found.
+pub fn redact_text(s: &str) -> Cow<'_, str> {
+    let mut stats = Stats::default();
+    redact_text_counted(s, &mut stats)
+}
+
+fn quick_reject(s: &str) -> bool {
+    // Every pattern below needs one of these; most strings (HTML, scripts, names) have none.
+    !(s.contains('=')
+        || s.contains(':')
+        || s.contains("eyJ")
+        || s.contains(" -p ")
+        || s.contains("--password")
+        || s.contains("--secret"))
+}
+
+/// Applies `re` with `f` to `out` when it matches (the text stays borrowed while nothing does).
+fn replace_in(out: &mut Cow<'_, str>, re: &Regex, f: impl FnMut(&Captures) -> String) {
+    if re.is_match(out) {
+        let r = re.replace_all(out, f).into_owned();
+        *out = Cow::Owned(r);
+    }
+}
+
+fn redact_text_counted<'a>(s: &'a str, stats: &mut Stats) -> Cow<'a, str> {
+    if s.len() < 8 || quick_reject(s) {
+        return Cow::Borrowed(s);
+    }
+    let mut out: Cow<'a, str> = Cow::Borrowed(s);
+    // Parameters (`client_secret=…&code=…`), with a JWT value shown as its claims.
+    replace_in(&mut out, re!(SECRET_PARAMS), |c| {
+        // `error?code=7000215` is an error code, not an authorization code.
+        if c[2].eq_ignore_ascii_case("code") && c[3].bytes().all(|b| b.is_ascii_digit()) {
+            return c[0].to_string();
+        }
+        let v = url_decode(&c[3]);
+        format!("{}{}={}", &c[1], &c[2], redact_secret(&v, stats))
+    });
+    // JSON fields, escaped JSON inside a string, Python dicts.
+    let json_field = re!(&format!(
+        r#"(?i)"({SECRET_KEYS})"(\s*:\s*)"((?:[^"\\]|\\.)*)""#
+    ));
+    let escaped_field = re!(&format!(
+        r#"(?i)\\"({SECRET_KEYS})\\"(\s*:\s*)\\"((?:[^"\\]|\\[^"])*)\\""#
+    ));
+    let dict_field = re!(&format!(
+        r#"(?i)'({SECRET_KEYS})'(\s*:\s*)'((?:[^'\\]|\\.)*)'"#
+    ));
+    for (p, q) in [
+        (json_field, "\""),
+        (escaped_field, "\\\""),
+        (dict_field, "'"),
+    ] {
+        replace_in(&mut out, p, |c| {
+            format!(
+                "{q}{}{q}{}{q}{}{q}",
+                &c[1],
+                &c[2],
+                redact_secret(&c[3], stats)
+            )
+        });
+    }
+    // Any JWT left (a bearer token in a header line, a token in prose).
+    replace_in(
+        &mut out,
+        re!(r"eyJ[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*){1,4}"),
+        |c| {
+            let m = &c[0];
+            if m.matches('.').count() >= 2 {
+                redact_token(m, stats)
+            } else {
+                m.to_string()
+            }
+        },
+    );
+    // Opaque credentials after an auth scheme.
+    let scheme = re!(
+        r"(?i)\b(Bearer|Basic|PoP|SharedKey|SharedAccessSignature|Negotiate|NTLM)(\s+)([A-Za-z0-9._~+/=:%&-]{8,})"
+    );
+    replace_in(&mut out, scheme, |c| {
+        let v = &c[3];
+        // `Bearer authorization_uri=…` is a challenge, not a credential.
+        if v.contains('=')
+            && !v.ends_with('=')
+            && !c[1].eq_ignore_ascii_case("sharedaccesssignature")
+        {
+            return c[0].to_string();
+        }
+        stats.secrets += 1;
+        format!("{}{}{REDACTED}", &c[1], &c[2])
+    });
+    // Cookie headers as logs print them.
+    let cookie =
+        re!(r#"(?im)((?:^|[\s'"{,])['"]?(?:set-)?cookie['"]?\s*[:=]\s*)(['"]?)([^\r\n'"]+)"#);
+    replace_in(&mut out, cookie, |c| {
+        if c[3].starts_with("[redacted") {
+            return c[0].to_string();
+        }
+        stats.cookies += 1;
+        format!("{}{}{REDACTED}", &c[1], &c[2])
+    });
+    replace_in(&mut out, re!(AZ_LOGIN_SECRET), |c| {
+        stats.secrets += 1;
+        format!("{}{REDACTED}", &c[1])
+    });
+    out
+}
+
+/// `a=1; b=2` → `a=[redacted]; b=[redacted]` (a `Cookie` header).
+fn redact_cookie_header(v: &str, stats: &mut Stats) -> String {
+    v.split(';')
+        .map(|part| match part.split_once('=') {
+            Some((n, val)) if !val.trim().is_empty() => {
+                stats.cookies += 1;
+                format!("{n}={REDACTED}")
+            }
+            _ => part.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// `id=abc; Path=/; Secure` → `id=[redacted]; Path=/; Secure` (a `Set-Cookie` header; Firefox
+/// joins several with newlines).
+fn redact_set_cookie(v: &str, stats: &mut Stats) -> String {
+    v.split('\n')
+        .map(|line| {
+            let (first, rest) = match line.find(';') {
+                Some(i) => (&line[..i], &line[i..]),
+                None => (line, ""),
+            };
+            match first.split_once('=') {
+                Some((n, val)) if !val.trim().is_empty() => {
+                    stats.cookies += 1;
+                    format!("{n}={REDACTED}{rest}")
+                }
+                _ => line.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn redact_header_value(name: &str, value: &str, stats: &mut Stats) -> Option<String> {
+    let n = name.to_ascii_lowercase();
+    match n.as_str() {
+        "cookie" => Some(redact_cookie_header(value, stats)),
+        "set-cookie" => Some(redact_set_cookie(value, stats)),
+        "authorization" | "proxy-authorization" => {
+            stats.headers += 1;
+            let v = value.trim();
+            Some(match v.split_once(' ') {
+                Some((scheme, cred)) if jwt::looks_like_jwt(cred.trim()) => {
+                    stats.headers -= 1;
+                    format!("{scheme} {}", redact_token(cred.trim(), stats))
+                }
+                Some((scheme, _)) => format!("{scheme} {REDACTED}"),
+                None => REDACTED.into(),
+            })
+        }
+        _ if SECRET_HEADERS.contains(&n.as_str()) => {
+            stats.headers += 1;
+            Some(REDACTED.into())
+        }
+        _ => None,
+    }
+}
+
+/// A request or response body: JSON is redacted field by field, base64 is decoded first, anything
+/// else (forms, pages) as text.
+fn redact_body(text: &str, base64: bool, stats: &mut Stats) -> Option<String> {
+    if base64 {
+        use base64::Engine as _;
+        let engine = base64::engine::general_purpose::STANDARD;
+        let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let decoded = engine.decode(clean).ok()?;
+        let inner = String::from_utf8(decoded).ok()?;
+        let red = redact_body(&inner, false, stats)?;
+        return Some(engine.encode(red.as_bytes()));
+    }
+    let t = text.trim_start();
+    if t.starts_with('{') || t.starts_with('[') {
+        if let Ok(mut v) = serde_json::from_str::<Value>(text) {
+            let before = stats.total();
+            redact_value(None, &mut v, stats);
+            if stats.total() == before {
+                return None;
+            }
+            return serde_json::to_string(&v).ok();
+        }
+    }
+    match redact_text_counted(text, stats) {
+        Cow::Borrowed(_) => None,
+        Cow::Owned(s) => Some(s),
+    }
+}
+
+/// Redacts a JSON value in place. `key` is the field that holds it: it decides how HAR parts
+/// (`headers`, `cookies`, `queryString`, `params`, body `text`) are read.
+pub fn redact_value(key: Option<&str>, v: &mut Value, stats: &mut Stats) {
+    match v {
+        Value::String(s) => {
+            if key.is_some_and(is_secret_key) {
+                let r = redact_secret(s, stats);
+                *s = r;
+            } else if let Cow::Owned(r) = redact_text_counted(s, stats) {
+                *s = r;
+            }
+        }
+        Value::Array(items) => {
+            let pair_kind = match key {
+                Some("headers") => Some("header"),
+                Some("cookies") => Some("cookie"),
+                Some("queryString") | Some("params") => Some("param"),
+                _ => None,
+            };
+            for it in items.iter_mut() {
+                match (pair_kind, it) {
+                    (Some(kind), Value::Object(m)) => redact_pair(kind, m, stats),
+                    (_, other) => redact_value(key, other, stats),
+                }
+            }
+        }
+        Value::Object(m) => redact_object(m, stats),
+        _ => {}
+    }
+}
+
+fn redact_object(m: &mut Map<String, Value>, stats: &mut Stats) {
+    let base64 = m.get("encoding").and_then(Value::as_str) == Some("base64");
+    let is_body = m.contains_key("mimeType") || m.contains_key("encoding");
+    for (k, child) in m.iter_mut() {
+        if k == "text" && is_body {
+            if let Value::String(s) = child {
+                if let Some(r) = redact_body(s, base64, stats) {
+                    *s = r;
+                }
+                continue;
+            }
+        }
+        redact_value(Some(k.as_str()), child, stats);
+    }
+}
+
+/// A HAR `{name, value}` pair (header, cookie, query or form parameter).
+fn redact_pair(kind: &str, m: &mut Map<String, Value>, stats: &mut Stats) {
+    let name = m
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let Some(Value::String(value)) = m.get_mut("value") else {
+        // Odd shapes: redact what is there.
+        for (k, c) in m.iter_mut() {
+            redact_value(Some(k.as_str()), c, stats);
+        }
+        return;
+    };
+    let replaced = match kind {
+        "cookie" => {
+            if value.is_empty() {
+                None
+            } else {
+                stats.cookies += 1;
+                Some(REDACTED.to_string())
+            }
+        }
+        "header" => redact_header_value(&name, value, stats),
+        _ => {
+            let l = name.to_ascii_lowercase();
+            if is_secret_key(&l) || matches!(l.as_str(), "code" | "sig" | "pwd") {
+                Some(redact_secret(&url_decode(value), stats))
+            } else {
+                None
+            }
+        }
+    };
+    let replaced = replaced.or_else(|| match redact_text_counted(value, stats) {
+        Cow::Owned(r) => Some(r),
+        Cow::Borrowed(_) => None,
+    });
+    if let Some(r) = replaced {
+        *value = r;
+    }
+    // Other fields of the pair (`comment`, cookie `path`/`domain`) are kept as they are.
+}
+
+/// What [`redact_stream`] read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Har,
+    Json,
+    Text,
+}
+
+/// Why redaction stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RedactError {
+    /// The input is not what it claimed to be, or ends early. The message never holds input text.
+    #[error("{0}")]
+    Input(String),
+    #[error("cannot write the output: {0}")]
+    Write(std::io::Error),
+}
+
+/// Redacts `reader` into `writer`: HAR and JSON streamed element by element, text line by line.
+pub fn redact_stream(
+    reader: &mut dyn BufRead,
+    writer: &mut dyn Write,
+) -> Result<(Shape, Stats), RedactError> {
+    let head = reader
+        .fill_buf()
+        .map_err(|e| RedactError::Input(format!("cannot read: {e}")))?;
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    let shape = match first {
+        Some(b'{') | Some(b'[') => {
+            if super::detect::detect_head(head) == Some(super::Kind::Har) {
+                Shape::Har
+            } else {
+                Shape::Json
+            }
+        }
+        _ => Shape::Text,
+    };
+    let mut stats = Stats::default();
+    match shape {
+        Shape::Har => redact_har(reader, writer, &mut stats)?,
+        Shape::Json => {
+            // Skip a byte order mark, which JSON does not allow.
+            if reader
+                .fill_buf()
+                .map(|b| b.starts_with(b"\xEF\xBB\xBF"))
+                .unwrap_or(false)
+            {
+                reader.consume(3);
+            }
+            let mut w = JsonWriter {
+                out: writer,
+                io_error: None,
+            };
+            let result = {
+                let mut de = serde_json::Deserializer::from_reader(&mut *reader);
+                let r = Node {
+                    w: &mut w,
+                    stats: &mut stats,
+                    depth: 0,
+                    key: None,
+                }
+                .deserialize(&mut de);
+                r.and_then(|_| de.end())
+            };
+            if let Some(e) = w.io_error.take() {
+                return Err(RedactError::Write(e));
+            }
+            if let Err(e) = result {
+                let what = if e.is_eof() {
+                    format!("the file is truncated (after {} elements); the output is incomplete and not valid JSON", stats.items)
+                } else {
+                    format!(
+                        "not valid JSON at line {} column {}; the output is incomplete",
+                        e.line(),
+                        e.column()
+                    )
+                };
+                return Err(RedactError::Input(what));
+            }
+            w.out.write_all(b"\n").map_err(RedactError::Write)?;
+        }
+        Shape::Text => redact_lines(reader, writer, &mut stats)?,
+    }
+    writer.flush().map_err(RedactError::Write)?;
+    Ok((shape, stats))
+}
+
+/// A HAR, walked entry by entry: the bytes outside the entries and every entry with nothing to
+/// redact are written back exactly as read; in an entry with secrets only those strings change
+/// (or, when a string cannot be found as written, the entry is written again as JSON).
+fn redact_har(
+    reader: &mut dyn BufRead,
+    writer: &mut dyn Write,
+    stats: &mut Stats,
+) -> Result<(), RedactError> {
+    let mut sink = HarRedactor {
+        out: writer,
+        stats,
+        pending: Vec::new(),
+        index: 0,
+        error: None,
+    };
+    let walked = super::har_walk::walk(reader, &mut sink);
+    if let Some(e) = sink.error.take() {
+        return Err(e);
+    }
+    match walked {
+        Ok(()) => {}
+        Err(super::har_walk::Stop::Eof) => {
+            return Err(RedactError::Input(format!(
+                "the file is truncated after entry #{}",
+                sink.index.saturating_sub(1)
+            )))
+        }
+        Err(super::har_walk::Stop::NotHar(why)) => {
+            return Err(RedactError::Input(format!("not a HAR file: {why}")))
+        }
+        Err(super::har_walk::Stop::Io(e)) => {
+            return Err(RedactError::Input(format!("cannot read: {e}")))
+        }
+    }
+    sink.flush()
+}
+
+struct HarRedactor<'w, 's> {
+    out: &'w mut dyn Write,
+    stats: &'s mut Stats,
+    /// Bytes outside the entries, redacted as text when the next entry (or the end) comes.
+    pending: Vec<u8>,
+    index: usize,
+    error: Option<RedactError>,
+}
+
+impl HarRedactor<'_, '_> {
+    fn flush(&mut self) -> Result<(), RedactError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let bytes = std::mem::take(&mut self.pending);
+        match std::str::from_utf8(&bytes) {
+            Ok(t) => {
+                let red = redact_text_counted(t, self.stats);
+                self.out.write_all(red.as_bytes())
+            }
+            Err(_) => self.out.write_all(&bytes),
+        }
+        .map_err(RedactError::Write)
+    }
+
+    fn entry(&mut self, bytes: &[u8]) -> Result<(), RedactError> {
+        self.flush()?;
+        let index = self.index;
+        self.index += 1;
+        self.stats.items += 1;
+        let mut v: Value = serde_json::from_slice(bytes).map_err(|e| {
+            RedactError::Input(format!(
+                "entry #{index} is not valid JSON ({}, counted within the entry); it cannot be redacted safely",
+                e
+            ))
+        })?;
+        let before = self.stats.total();
+        match &mut v {
+            Value::Object(m) => redact_object(m, self.stats),
+            other => redact_value(None, other, self.stats),
+        }
+        if self.stats.total() == before {
+            return self.out.write_all(bytes).map_err(RedactError::Write);
+        }
+        // Replace only the strings that changed, in the bytes as written.
+        let original: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+        let mut pairs = Vec::new();
+        changed_strings(&original, &v, &mut pairs);
+        let mut text = String::from_utf8_lossy(bytes).into_owned();
+        let mut all_found = true;
+        for (old, new) in &pairs {
+            let (Ok(o), Ok(n)) = (serde_json::to_string(old), serde_json::to_string(new)) else {
+                all_found = false;
+                break;
+            };
+            if !text.contains(&o) {
+                all_found = false;
+                break;
+            }
+            text = text.replace(&o, &n);
+        }
+        let patched_ok = all_found
+            && serde_json::from_str::<Value>(&text)
+                .map(|p| p == v)
+                .unwrap_or(false);
+        if patched_ok {
+            return self
+                .out
+                .write_all(text.as_bytes())
+                .map_err(RedactError::Write);
+        }
+        let pretty =
+            serde_json::to_string_pretty(&v).map_err(|e| RedactError::Input(e.to_string()))?;
+        let indented = pretty.replace('\n', "\n      ");
+        self.out
+            .write_all(indented.as_bytes())
+            .map_err(RedactError::Write)
+    }
+}
+
+impl super::har_walk::HarSink for HarRedactor<'_, '_> {
+    fn entry_bytes(&mut self, bytes: &[u8]) {
+        if self.error.is_some() {
+            return;
+        }
+        if let Err(e) = self.entry(bytes) {
+            self.error = Some(e);
+        }
+    }
+    fn verbatim(&mut self, bytes: &[u8]) {
+        self.pending.extend_from_slice(bytes);
+        // Between entries there are only separators; a long run (pages) is flushed at a line end.
+        if self.pending.len() > 1 << 20 {
+            if let Some(nl) = self.pending.iter().rposition(|b| *b == b'\n') {
+                let rest = self.pending.split_off(nl + 1);
+                if let Err(e) = self.flush() {
+                    self.error.get_or_insert(e);
+                }
+                self.pending = rest;
+            }
+        }
+    }
+}
+
+/// The string leaves that differ between two values of the same shape.
+fn changed_strings(a: &Value, b: &Value, out: &mut Vec<(String, String)>) {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) if x != y => out.push((x.clone(), y.clone())),
+        (Value::Array(x), Value::Array(y)) => {
+            for (p, q) in x.iter().zip(y) {
+                changed_strings(p, q, out);
+            }
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            for ((_, p), (_, q)) in x.iter().zip(y) {
+                changed_strings(p, q, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Redacts a log line by line (PEM private keys as whole blocks).
+fn redact_lines(
+    reader: &mut dyn BufRead,
+    writer: &mut dyn Write,
+    stats: &mut Stats,
+) -> Result<(), RedactError> {
+    let mut buf = Vec::new();
+    let mut in_key = false;
+    while let Some(line) = read_line_lossy(reader, &mut buf, &mut stats.not_utf8_lines)
+        .map_err(|e| RedactError::Input(format!("cannot read: {e}")))?
+    {
+        stats.items += 1;
+        if line.contains("-----BEGIN") && line.contains("PRIVATE KEY-----") {
+            in_key = true;
+            stats.secrets += 1;
+            writer
+                .write_all(b"[redacted private key]\n")
+                .map_err(RedactError::Write)?;
+            if line.contains("-----END") {
+                in_key = false;
+            }
+            continue;
+        }
+        if in_key {
+            if line.contains("-----END") {
+                in_key = false;
+            }
+            continue;
+        }
+        let red = redact_text_counted(&line, stats);
+        writer
+            .write_all(red.as_bytes())
+            .map_err(RedactError::Write)?;
+    }
+    Ok(())
+}
+
+/// Writes JSON with two-space indentation, one nesting level at a time.
+struct JsonWriter<'w> {
+    out: &'w mut dyn Write,
+    io_error: Option<std::io::Error>,
+}
+
+impl JsonWriter<'_> {
+    fn write<E: de::Error>(&mut self, b: &[u8]) -> Result<(), E> {
+        if let Err(e) = self.out.write_all(b) {
+            self.io_error = Some(e);
+            return Err(E::custom("write failed"));
+        }
+        Ok(())
+    }
+    /// A whole value, pretty-printed and indented to `depth`.
+    fn value<E: de::Error>(&mut self, v: &Value, depth: usize) -> Result<(), E> {
+        let pretty = serde_json::to_string_pretty(v).map_err(E::custom)?;
+        let pad = "  ".repeat(depth);
+        let mut first = true;
+        for line in pretty.split('\n') {
+            if !first {
+                self.write(b"\n")?;
+                self.write(pad.as_bytes())?;
+            }
+            first = false;
+            self.write(line.as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
+/// One node of the document: objects at depth 0–1 and arrays at depth 0–2 are streamed; anything
+/// below is read whole, redacted and written.
+struct Node<'a, 'w> {
+    w: &'a mut JsonWriter<'w>,
+    stats: &'a mut Stats,
+    depth: usize,
+    key: Option<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for Node<'_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        if self.depth <= 2 {
+            d.deserialize_any(self)
+        } else {
+            let mut v = Value::deserialize(d)?;
+            redact_value(self.key.as_deref(), &mut v, self.stats);
+            self.w.value(&v, self.depth)
+        }
+    }
+}
+
+use serde::Deserialize as _;
+
+impl<'de> Visitor<'de> for Node<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let pad = "  ".repeat(self.depth + 1);
+        self.w.write(b"{")?;
+        let mut n = 0;
+        while let Some(k) = map.next_key::<String>()? {
+            self.w.write(if n == 0 { b"\n" } else { b",\n" })?;
+            n += 1;
+            self.w.write(pad.as_bytes())?;
+            let key_json = serde_json::to_string(&k).map_err(de::Error::custom)?;
+            self.w.write(key_json.as_bytes())?;
+            self.w.write(b": ")?;
+            if self.depth < 2 {
+                map.next_value_seed(Node {
+                    w: &mut *self.w,
+                    stats: &mut *self.stats,
+                    depth: self.depth + 1,
+                    key: Some(k),
+                })?;
+            } else {
+                let mut v: Value = map.next_value()?;
+                redact_value(Some(&k), &mut v, self.stats);
+                self.w.value(&v, self.depth + 1)?;
+            }
+        }
+        if n > 0 {
+            self.w.write(b"\n")?;
+            self.w.write("  ".repeat(self.depth).as_bytes())?;
+        }
+        self.w.write(b"}")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let pad = "  ".repeat(self.depth + 1);
+        self.w.write(b"[")?;
+        let mut n = 0;
+        while let Some(mut v) = seq.next_element::<Value>()? {
+            self.stats.items += 1;
+            self.w.write(if n == 0 { b"\n" } else { b",\n" })?;
+            n += 1;
+            self.w.write(pad.as_bytes())?;
+            match &mut v {
+                Value::Object(m) => redact_object(m, self.stats),
+                other => redact_value(self.key.as_deref(), other, self.stats),
+            }
+            self.w.value(&v, self.depth + 1)?;
+        }
+        if n > 0 {
+            self.w.write(b"\n")?;
+            self.w.write("  ".repeat(self.depth).as_bytes())?;
+        }
+        self.w.write(b"]")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        let mut val = Value::String(v.to_string());
+        redact_value(self.key.as_deref(), &mut val, self.stats);
+        self.w.value(&val, self.depth)
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<(), E> {
+        let mut val = Value::String(v);
+        redact_value(self.key.as_deref(), &mut val, self.stats);
+        self.w.value(&val, self.depth)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.w.value(&Value::Bool(v), self.depth)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.w.value(&Value::from(v), self.depth)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.w.value(&Value::from(v), self.depth)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.w.value(&Value::from(v), self.depth)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.w.value(&Value::Null, self.depth)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        self.w.value(&Value::Null, self.depth)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_and_fields() {
+        let t = "grant_type=client_credentials&client_secret=Abc~123.xyz&code=0.AAA-code&scope=x";
+        let r = redact_text(t);
+        assert!(!r.contains("Abc~123") && !r.contains("0.AAA-code"), "{r}");
+        assert!(r.contains("grant_type=client_credentials") && r.contains("scope=x"));
+        let j = r#"{"error_code":"x","refresh_token":"0.ARrefresh","code":"AuthorizationFailed"}"#;
+        let r = redact_text(j);
+        assert!(
+            !r.contains("0.ARrefresh") && r.contains("AuthorizationFailed"),
+            "{r}"
+        );
+        let c = "'Set-Cookie': 'fpc=AbcCookie; expires=x'";
+        assert!(!redact_text(c).contains("AbcCookie"));
+    }
+}

@@ -1,0 +1,310 @@
+//! Azure Resource Manager: role assignments at a scope (filtered by principal, with the ones
+//! inherited from the subscription and resource group), role definitions, the subscription and the
+//! Log Analytics workspace, and ARM's 401/403 bodies. Authorization honours the tenant's
+//! propagation delay: an assignment younger than it is listed but not yet in force.
+
+use super::aad_error::iso;
+use super::http::{Reply, Req};
+use super::tokens::{self, TokenProblem};
+use super::world::{role_by_id, role_by_name, World, BUILTIN_ROLES};
+use super::Sim;
+use authcheck_model::knowledge::apis;
+use serde_json::{json, Value};
+
+fn arm_error(status: u16, code: &str, message: &str) -> Reply {
+    Reply::json(
+        status,
+        &json!({"error": {"code": code, "message": message}}),
+    )
+    .header("x-ms-request-id", uuid::Uuid::new_v4().to_string())
+    .header(
+        "x-ms-failure-cause",
+        if status == 403 { "gateway" } else { "" }.to_string(),
+    )
+}
+
+/// The 401 ARM answers for a token problem, with its `WWW-Authenticate` challenge.
+pub fn unauthorized(sim: &Sim, p: &TokenProblem, now: i64) -> Reply {
+    let arm = apis::by_key("arm").expect("arm is a known API");
+    let (code, msg) = match p {
+        TokenProblem::Missing => (
+            "AuthenticationFailed",
+            "Authentication failed. The 'Authorization' header is missing.".to_string(),
+        ),
+        TokenProblem::Malformed => (
+            "InvalidAuthenticationToken",
+            "The access token is invalid.".to_string(),
+        ),
+        TokenProblem::BadSignature | TokenProblem::UnknownKey { .. } => (
+            "InvalidAuthenticationToken",
+            "The access token has an invalid signature.".to_string(),
+        ),
+        TokenProblem::WrongIssuer { iss } => (
+            "InvalidAuthenticationTokenTenant",
+            format!("The access token is from the wrong issuer '{iss}'. It must match the tenant 'https://sts.windows.net/{}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/{}' to get the token.", sim.world.tenant_id, sim.world.tenant_id),
+        ),
+        TokenProblem::Expired { exp } => (
+            "ExpiredAuthenticationToken",
+            format!(
+                "The access token expiry UTC time '{}' is earlier than current UTC time '{}'.",
+                us_time(*exp),
+                us_time(now)
+            ),
+        ),
+        TokenProblem::NotYetValid { .. } => (
+            "InvalidAuthenticationToken",
+            "The access token is not yet valid.".to_string(),
+        ),
+        TokenProblem::WrongAudience { aud } => (
+            "InvalidAuthenticationTokenAudience",
+            format!(
+                "The access token has been obtained for wrong audience or resource '{aud}'. It should exactly match with one of the allowed audiences {}.",
+                arm.audiences
+                    .iter()
+                    .filter(|a| a.starts_with("https://"))
+                    .map(|a| format!("'{a}'"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        ),
+    };
+    let auth = sim.info.authority.trim_end_matches('/');
+    arm_error(401, code, &msg).header(
+        "WWW-Authenticate",
+        format!(
+            "Bearer authorization_uri=\"{auth}/\", error=\"invalid_token\", error_description=\"{}\"",
+            msg.replace('"', "'")
+        ),
+    )
+}
+
+/// `11/24/2026 12:00:00 PM`: the form ARM writes times in its token errors.
+fn us_time(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .unwrap_or_default()
+        .format("%-m/%-d/%Y %-I:%M:%S %p")
+        .to_string()
+}
+
+fn role_assignment_json(w: &World, r: &super::world::RoleAssignment) -> Value {
+    let sub = &w.scenario.azure.subscription_id;
+    json!({
+        "properties": {
+            "roleDefinitionId": format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{}", r.role_id),
+            "principalId": r.principal_id,
+            "principalType": r.principal_type,
+            "scope": r.scope,
+            "condition": null,
+            "conditionVersion": null,
+            "createdOn": iso(r.created),
+            "updatedOn": iso(r.created),
+            "createdBy": "2f4b8a3c-1d5e-4f6a-8b7c-9d0e1f2a3b4c",
+            "updatedBy": "2f4b8a3c-1d5e-4f6a-8b7c-9d0e1f2a3b4c",
+            "delegatedManagedIdentityResourceId": null,
+            "description": null,
+        },
+        "id": format!("{}/providers/Microsoft.Authorization/roleAssignments/{}", r.scope, r.id),
+        "type": "Microsoft.Authorization/roleAssignments",
+        "name": r.id,
+    })
+}
+
+fn role_definition_json(sub: &str, (name, id, actions): &(&str, &str, &[&str])) -> Value {
+    json!({
+        "properties": {
+            "roleName": name,
+            "type": "BuiltInRole",
+            "description": format!("Built-in role {name}."),
+            "assignableScopes": ["/"],
+            "permissions": [{"actions": actions, "notActions": [], "dataActions": [], "notDataActions": []}],
+            "createdOn": "2015-02-02T21:55:09.8806423Z",
+            "updatedOn": "2024-01-01T00:00:00.0000000Z",
+            "createdBy": null,
+            "updatedBy": null,
+        },
+        "id": format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{id}"),
+        "type": "Microsoft.Authorization/roleDefinitions",
+        "name": id,
+    })
+}
+
+/// True when the principal holds, in force at `now`, a role whose actions cover `action` at `scope`.
+pub fn authorized(w: &World, principal: &str, scope: &str, action: &str, now: i64) -> bool {
+    w.effective_roles(principal, scope, now)
+        .into_iter()
+        .filter(|(_, in_force)| *in_force)
+        .any(|(r, _)| {
+            role_by_id(&r.role_id)
+                .is_some_and(|(_, _, acts)| acts.iter().any(|a| action_matches(a, action)))
+        })
+}
+
+fn action_matches(pattern: &str, action: &str) -> bool {
+    let (p, a) = (pattern.to_ascii_lowercase(), action.to_ascii_lowercase());
+    if p == "*" {
+        return true;
+    }
+    if p == "*/read" {
+        return a.ends_with("/read");
+    }
+    match p.strip_suffix('*') {
+        Some(prefix) => a.starts_with(prefix),
+        None => p == a,
+    }
+}
+
+/// The 403 for a missing permission.
+pub fn forbidden(client: &str, oid: &str, action: &str, scope: &str) -> Reply {
+    arm_error(
+        403,
+        "AuthorizationFailed",
+        &format!("The client '{client}' with object id '{oid}' does not have authorization to perform action '{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials."),
+    )
+}
+
+/// Handles a request under the ARM base; `path` starts after the base.
+pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
+    let w = &sim.world;
+    let arm = apis::by_key("arm").expect("arm is a known API");
+    let claims = match tokens::check_bearer(w, &sim.info.authority, req, &|aud| {
+        arm.audiences.contains(&aud)
+    }) {
+        Ok(c) => c,
+        Err(p) => return unauthorized(sim, &p, req.now),
+    };
+    if !req.query.contains_key("api-version") {
+        return arm_error(
+            400,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        );
+    }
+    if req.method != "GET" {
+        return arm_error(405, "MethodNotAllowed", "The simulator's ARM is read-only.");
+    }
+    let (client, oid) = tokens::caller(&claims);
+    let az = &w.scenario.azure;
+    let sub = &az.subscription_id;
+    let path = path.trim_end_matches('/');
+    let lower = path.to_ascii_lowercase();
+    if !lower.starts_with(&format!("/subscriptions/{}", sub.to_ascii_lowercase())) {
+        if lower.starts_with("/subscriptions/") {
+            let other = path.split('/').nth(2).unwrap_or("");
+            return arm_error(
+                404,
+                "SubscriptionNotFound",
+                &format!("The subscription '{other}' could not be found."),
+            );
+        }
+        return arm_error(
+            404,
+            "NoRegisteredProviderFound",
+            "No registered resource provider found for this path.",
+        );
+    }
+    const RA: &str = "/providers/microsoft.authorization/roleassignments";
+    const RD: &str = "/providers/microsoft.authorization/roledefinitions";
+    if let Some(idx) = lower.find(RA) {
+        let scope = &path[..idx];
+        let action = "Microsoft.Authorization/roleAssignments/read";
+        if !authorized(w, &oid, scope, action, req.now) {
+            return forbidden(&client, &oid, action, scope);
+        }
+        let filter = req.query.get("$filter").map(String::as_str).unwrap_or("");
+        let at_scope = filter.contains("atScope()");
+        // `principalId eq '…'` and `assignedTo('…')` both name the principal.
+        let principal = filter
+            .split("principalId eq '")
+            .nth(1)
+            .or_else(|| filter.split("assignedTo('").nth(1))
+            .and_then(|r| r.split('\'').next())
+            .map(str::to_ascii_lowercase);
+        let s = scope.to_ascii_lowercase();
+        let items: Vec<Value> = w
+            .role_assignments
+            .iter()
+            .filter(|r| {
+                let rs = r.scope.to_ascii_lowercase();
+                let above_or_at = s == rs || s.starts_with(&format!("{rs}/"));
+                let below = rs.starts_with(&format!("{s}/"));
+                above_or_at || (!at_scope && below)
+            })
+            .filter(|r| {
+                principal
+                    .as_ref()
+                    .is_none_or(|p| r.principal_id.to_ascii_lowercase() == *p)
+            })
+            .map(|r| role_assignment_json(w, r))
+            .collect();
+        return Reply::json(200, &json!({ "value": items }));
+    }
+    if let Some(idx) = lower.find(RD) {
+        let rest = &path[idx + RD.len()..];
+        let id = rest.trim_start_matches('/');
+        if !id.is_empty() {
+            return match role_by_id(id) {
+                Some(r) => Reply::json(200, &role_definition_json(sub, r)),
+                None => arm_error(
+                    404,
+                    "RoleDefinitionDoesNotExist",
+                    "The specified role definition with ID does not exist.",
+                ),
+            };
+        }
+        let filter = req.query.get("$filter").map(String::as_str).unwrap_or("");
+        let name = filter
+            .split("roleName eq '")
+            .nth(1)
+            .and_then(|r| r.split('\'').next());
+        let items: Vec<Value> = match name {
+            Some(n) => role_by_name(n)
+                .into_iter()
+                .map(|r| role_definition_json(sub, r))
+                .collect(),
+            None => BUILTIN_ROLES
+                .iter()
+                .map(|r| role_definition_json(sub, r))
+                .collect(),
+        };
+        return Reply::json(200, &json!({ "value": items }));
+    }
+    // Plain resources: the subscription, the resource group, the workspace.
+    let rg = format!("/subscriptions/{sub}/resourceGroups/{}", az.resource_group);
+    let known: Vec<(String, Value)> = vec![
+        (
+            format!("/subscriptions/{sub}"),
+            json!({"id": format!("/subscriptions/{sub}"), "subscriptionId": sub, "tenantId": w.tenant_id, "displayName": "Contoso Analytics", "state": "Enabled"}),
+        ),
+        (
+            rg.clone(),
+            json!({"id": rg, "name": az.resource_group, "type": "Microsoft.Resources/resourceGroups", "location": "westeurope", "properties": {"provisioningState": "Succeeded"}}),
+        ),
+        (
+            w.workspace_resource_id.clone(),
+            json!({"id": w.workspace_resource_id, "name": az.workspace_name, "type": "Microsoft.OperationalInsights/workspaces", "location": "westeurope", "properties": {"customerId": az.workspace_id, "provisioningState": "Succeeded", "sku": {"name": "PerGB2018"}}}),
+        ),
+    ];
+    match known
+        .into_iter()
+        .find(|(id, _)| id.eq_ignore_ascii_case(path))
+    {
+        Some((id, v)) => {
+            let action = if id == w.workspace_resource_id {
+                "Microsoft.OperationalInsights/workspaces/read"
+            } else if id.contains("/resourceGroups/") {
+                "Microsoft.Resources/subscriptions/resourceGroups/read"
+            } else {
+                "Microsoft.Resources/subscriptions/read"
+            };
+            if !authorized(w, &oid, &id, action, req.now) {
+                return forbidden(&client, &oid, action, &id);
+            }
+            Reply::json(200, &v)
+        }
+        None => arm_error(
+            404,
+            "ResourceNotFound",
+            &format!("The Resource '{path}' was not found."),
+        ),
+    }
+}
