@@ -308,28 +308,12 @@ fn load_any(env: &dyn Env, src: &Sources) -> Result<Credential, CredentialError>
 
 /// Reads a line from the terminal with echo off. None when stdin is not a terminal.
 fn prompt_hidden(label: &str) -> Option<String> {
-    use std::io::{BufRead, IsTerminal, Write};
+    use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() {
         return None;
     }
-    eprint!("{label}");
-    let _ = std::io::stderr().flush();
-    let stty = |arg: &str| {
-        std::process::Command::new("stty")
-            .arg(arg)
-            .stdin(std::process::Stdio::inherit())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    let hidden = stty("-echo");
-    let mut line = String::new();
-    let read = std::io::stdin().lock().read_line(&mut line);
-    if hidden {
-        stty("echo");
-    }
-    eprintln!();
-    read.ok()?;
-    let v = line.trim_end_matches(['\r', '\n']).to_string();
+    let v = rpassword::prompt_password(label).ok()?;
+    let v = v.trim_end_matches(['\r', '\n']).to_string();
     (!v.is_empty()).then_some(v)
 }
 
@@ -492,7 +476,7 @@ fn read_pfx(bytes: &[u8], password: Option<&str>) -> Result<(KeyDer, Vec<Vec<u8>
         .iter()
         .find(|k| {
             rsa_public_key(&KeyDer::Pkcs8(k.key.as_der().to_vec()))
-                .is_ok_and(|pk| certs.iter().any(|c| contains(c, &pk)))
+                .is_ok_and(|pk| certs.iter().any(|c| cert_has_key(c, &pk)))
         })
         .or(archive.keys.first())
         .ok_or("holds no private key (a PFX exported without its key: export it again with the private key)")?;
@@ -603,51 +587,17 @@ fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     v
 }
 
-/// The next DER element of `b`: its tag, its content and what follows it.
-fn der_next(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = b.split_first()?;
-    let (&l0, rest) = rest.split_first()?;
-    let (len, rest) = if l0 < 0x80 {
-        (l0 as usize, rest)
-    } else {
-        let n = (l0 & 0x7f) as usize;
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n].iter().fold(0usize, |a, &x| a << 8 | x as usize);
-        (len, &rest[n..])
-    };
-    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
-}
-
 /// The certificate's `notAfter` (Unix seconds).
 fn cert_not_after(der: &[u8]) -> Option<i64> {
-    let (_, cert, _) = der_next(der)?;
-    let (_, tbs, _) = der_next(cert)?;
-    let mut rest = tbs;
-    let (mut tag, _, mut next) = der_next(rest)?;
-    if tag == 0xa0 {
-        rest = next;
-        (tag, _, next) = der_next(rest)?;
-    }
-    let _ = tag; // serial
-    let (_, _, next) = der_next(next)?; // signature algorithm
-    let (_, _, next) = der_next(next)?; // issuer
-    let (_, validity, _) = der_next(next)?;
-    let (_, _, after) = der_next(validity)?;
-    let (tag, time, _) = der_next(after)?;
-    let time = std::str::from_utf8(time).ok()?;
-    let full = match tag {
-        0x17 if time.len() >= 2 => {
-            let yy: i32 = time[..2].parse().ok()?;
-            format!("{}{time}", if yy < 50 { "20" } else { "19" })
-        }
-        0x18 => time.to_string(),
-        _ => return None,
-    };
-    chrono::NaiveDateTime::parse_from_str(full.trim_end_matches('Z'), "%Y%m%d%H%M%S")
-        .ok()
-        .map(|t| t.and_utc().timestamp())
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    Some(cert.validity().not_after.timestamp())
+}
+
+/// Whether `cert` (DER) carries the RSA public key `public` (PKCS#1 `RSAPublicKey` DER, the
+/// content of the certificate's subjectPublicKey bit string).
+fn cert_has_key(cert: &[u8], public: &[u8]) -> bool {
+    x509_parser::parse_x509_certificate(cert)
+        .is_ok_and(|(_, c)| c.public_key().subject_public_key.data.as_ref() == public)
 }
 
 /// The RSA public key (PKCS#1 `RSAPublicKey` DER) of a private key.
@@ -677,7 +627,7 @@ fn pem_text(label: &str, der: &[u8]) -> String {
 /// The signing key and the certificate that matches it (the leaf), the rest as its chain.
 fn certificate_key(key: KeyDer, mut certs: Vec<Vec<u8>>) -> Result<CertificateKey, String> {
     let public = rsa_public_key(&key)?;
-    let Some(leaf) = certs.iter().position(|c| contains(c, &public)) else {
+    let Some(leaf) = certs.iter().position(|c| cert_has_key(c, &public)) else {
         let tp: String = sha1::Sha1::digest(&certs[0])
             .iter()
             .map(|b| format!("{b:02X}"))
@@ -925,6 +875,24 @@ mod tests {
         let mut ks = KeyStore::new();
         ks.add_entry("client", KeyStoreEntry::PrivateKeyChain(chain));
         ks.writer(pw).write().unwrap()
+    }
+
+    /// The next DER element of `b`: its tag, its content and what follows it (enough DER for the
+    /// tests to look inside the archives they build).
+    fn der_next(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+        let (&tag, rest) = b.split_first()?;
+        let (&l0, rest) = rest.split_first()?;
+        let (len, rest) = if l0 < 0x80 {
+            (l0 as usize, rest)
+        } else {
+            let n = (l0 & 0x7f) as usize;
+            if n == 0 || n > 4 || rest.len() < n {
+                return None;
+            }
+            let len = rest[..n].iter().fold(0usize, |a, &x| a << 8 | x as usize);
+            (len, &rest[n..])
+        };
+        (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
     }
 
     /// The `EncryptedPrivateKeyInfo` of a PFX's shrouded key bag.

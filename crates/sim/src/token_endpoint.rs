@@ -50,9 +50,7 @@ pub fn error_reply(err: &AadError, trace: &str, corr: &str, now: i64, authority:
         .header("Pragma", "no-cache")
 }
 
-fn is_guid(s: &str) -> bool {
-    uuid::Uuid::parse_str(s).is_ok() && s.len() == 36
-}
+use authcheck_model::evidence::derive::is_guid;
 
 fn looks_like_domain(s: &str) -> bool {
     s.contains('.')

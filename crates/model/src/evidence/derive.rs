@@ -30,13 +30,10 @@ pub fn derive(ev: &mut Evidence, target: Option<Result<&'static Api, &str>>) {
     }
 }
 
-fn is_guid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
+/// True for a GUID written exactly in its 8-4-4-4-12 form (no braces, no `urn:uuid:`), the only form
+/// Entra's ids take in requests and tokens.
+pub fn is_guid(s: &str) -> bool {
+    s.len() == 36 && uuid::Uuid::try_parse(s).is_ok()
 }
 
 /// True for a GUID in its usual 8-4-4-4-12 form.

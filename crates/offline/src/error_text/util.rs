@@ -280,7 +280,7 @@ pub fn after(s: &str, i: usize, n: usize) -> &str {
     s.get(i..end).unwrap_or("")
 }
 
-/// True for a GUID in its 8-4-4-4-12 form.
+/// True for a GUID in its 8-4-4-4-12 form, blanks around it ignored.
 pub fn is_guid(s: &str) -> bool {
     authcheck_model::evidence::derive::looks_like_guid(s)
 }
@@ -422,28 +422,10 @@ pub fn url_decode(s: &str) -> String {
     if !s.contains('%') && !s.contains('+') {
         return s.to_string();
     }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-                match (hex(b[i + 1]), hex(b[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h * 16 + l);
-                        i += 3;
-                        continue;
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    let spaced = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// OAuth 2.0 `error` values Entra returns (RFC 6749 and OpenID Connect).
