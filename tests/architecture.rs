@@ -15,10 +15,20 @@ fn cargo() -> Command {
 /// Each workspace member and the workspace members among its normal dependencies.
 fn members() -> BTreeMap<String, BTreeSet<String>> {
     let out = cargo()
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .output()
         .expect("cargo metadata runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
     let packages = meta["packages"].as_array().unwrap();
     let names: BTreeSet<String> = packages
@@ -47,7 +57,10 @@ fn each_crate_depends_only_on_earlier_stages() {
         ("authcheck-model", &[][..]),
         ("authcheck-rules", &["authcheck-model"][..]),
         ("authcheck-offline", &["authcheck-model"][..]),
-        ("authcheck-live", &["authcheck-model", "authcheck-offline"][..]),
+        (
+            "authcheck-live",
+            &["authcheck-model", "authcheck-offline"][..],
+        ),
         ("authcheck-sim", &["authcheck-model"][..]),
         (
             "authcheck",
@@ -95,7 +108,11 @@ fn offline_and_model_pull_in_no_runtime_or_http_client() {
             ])
             .output()
             .expect("cargo tree runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let tree = String::from_utf8_lossy(&out.stdout);
         for banned in ["tokio ", "reqwest ", "hyper ", "axum "] {
             assert!(

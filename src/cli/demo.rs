@@ -49,7 +49,9 @@ pub async fn run_scenario(name: &str) -> Result<Verdict, CliError> {
     let scenario = Scenario::builtin(name).map_err(|e| CliError::Input(e.to_string()))?;
     let handle = sim::start(scenario, SimOptions::default())
         .await
-        .map_err(|e| CliError::Unavailable(format!("the simulator did not start: {e}")))?;
+        .map_err(|e| {
+            CliError::Unavailable(format!("the simulator did not start: {}", e.one_line()))
+        })?;
     let info = handle.info.clone();
     let mut words = info.doctor_args.clone();
     words.extend(["--no-prompt".to_string(), "--no-progress".to_string()]);

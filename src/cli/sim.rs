@@ -60,7 +60,9 @@ pub fn run(args: &SimArgs) -> Result<i32, CliError> {
             log: args.log.clone(),
             state_dir: args.state_dir.clone(),
         };
-        let handle = start(scenario, opts).await.map_err(CliError::Unavailable)?;
+        let handle = start(scenario, opts)
+            .await
+            .map_err(|e| CliError::Unavailable(e.one_line()))?;
         let line = serde_json::to_string(&handle.info)
             .map_err(|e| CliError::Unavailable(format!("info: {e}")))?;
         super::emit(&line);

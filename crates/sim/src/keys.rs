@@ -2,6 +2,7 @@
 //! the app certificates a scenario registers, the external issuer of federated tokens, and the
 //! thumbprints Entra compares (`x5t` = base64url SHA-1 of the DER, `x5t#S256` = SHA-256).
 
+use crate::SimError;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
@@ -35,14 +36,14 @@ impl std::fmt::Debug for CertKey {
 impl CertKey {
     /// A fresh 2048-bit RSA key and a certificate for `cn` valid from `not_before` to `not_after`
     /// (Unix seconds).
-    pub fn generate(cn: &str, not_before: i64, not_after: i64) -> Result<CertKey, String> {
+    pub fn generate(cn: &str, not_before: i64, not_after: i64) -> Result<CertKey, SimError> {
         use aws_lc_rs::encoding::AsDer;
         use aws_lc_rs::signature::KeyPair as _;
         let rsa = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
-            .map_err(|_| "RSA key generation failed".to_string())?;
+            .map_err(|e| SimError::crypto("RSA key")(Box::new(e)))?;
         let pkcs8 = rsa
             .as_der()
-            .map_err(|_| "RSA key encoding failed".to_string())?
+            .map_err(|e| SimError::crypto("RSA key's encoding")(Box::new(e)))?
             .as_ref()
             .to_vec();
         let pk = rsa.public_key();
@@ -53,9 +54,9 @@ impl CertKey {
             &rustls_pki_types_der(&pkcs8),
             &rcgen::PKCS_RSA_SHA256,
         )
-        .map_err(|e| format!("certificate key: {e}"))?;
+        .map_err(|e| SimError::crypto("certificate key")(Box::new(e)))?;
         let mut params = rcgen::CertificateParams::new(Vec::<String>::new())
-            .map_err(|e| format!("certificate: {e}"))?;
+            .map_err(|e| SimError::crypto("certificate")(Box::new(e)))?;
         params
             .distinguished_name
             .push(rcgen::DnType::CommonName, cn.to_string());
@@ -65,10 +66,10 @@ impl CertKey {
         params.not_after = rcgen::date_time_ymd(y, m, d);
         let cert = params
             .self_signed(&kp)
-            .map_err(|e| format!("certificate: {e}"))?;
+            .map_err(|e| SimError::crypto("certificate")(Box::new(e)))?;
         let cert_der = cert.der().to_vec();
         let encoding = EncodingKey::from_rsa_pem(key_pem.as_bytes())
-            .map_err(|e| format!("signing key: {e}"))?;
+            .map_err(|e| SimError::crypto("signing key")(Box::new(e)))?;
         Ok(CertKey {
             cert_pem: cert.pem(),
             x5t: x5t(&cert_der),

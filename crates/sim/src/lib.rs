@@ -8,9 +8,9 @@
 //! # Library use
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), String> {
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use authcheck_sim::{self as sim, Scenario, SimOptions};
-//! let scenario = Scenario::builtin("client-secret-invalid").map_err(|e| e.to_string())?;
+//! let scenario = Scenario::builtin("client-secret-invalid")?;
 //! let handle = sim::start(scenario, SimOptions::default()).await?;
 //! println!("{}", handle.info.authority);          // http://127.0.0.1:PORT
 //! let _env = &handle.info.env;                     // AZURE_TENANT_ID, AZURE_CLIENT_ID, …
@@ -41,6 +41,7 @@ mod aad_error;
 mod arm;
 mod authorize;
 mod dataplane;
+mod error;
 mod graph;
 mod http;
 mod imds;
@@ -52,6 +53,7 @@ mod token_endpoint;
 mod tokens;
 mod world;
 
+pub use error::SimError;
 pub use scenario::{Scenario, ScenarioError};
 
 use serde::Serialize;
@@ -236,20 +238,24 @@ impl SimHandle {
 }
 
 /// Starts a simulator for `scenario` on 127.0.0.1. Must be called inside a Tokio runtime.
-pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, String> {
+pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, SimError> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
         .await
-        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", opts.port))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| format!("listener: {e}"))?;
+        .map_err(|source| SimError::Listen {
+            port: opts.port,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| SimError::Listen {
+        port: opts.port,
+        source,
+    })?;
     let scheme = if opts.tls { "https" } else { "http" };
     let base = format!("{scheme}://127.0.0.1:{}", addr.port());
     let t0 = chrono::Utc::now().timestamp();
     // Key generation is CPU work; keep it off the async threads.
     let world = tokio::task::spawn_blocking(move || World::build(scenario, t0))
         .await
-        .map_err(|e| format!("scenario set-up: {e}"))??;
+        .map_err(SimError::Setup)??;
     let state_dir = match &opts.state_dir {
         Some(d) => d.clone(),
         None => std::env::temp_dir().join(format!(
@@ -259,10 +265,16 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, St
         )),
     };
     // The folder is made on first use: most scenarios without TLS write nothing.
-    let write = |name: &str, text: &str| -> Result<String, String> {
-        std::fs::create_dir_all(&state_dir).map_err(|e| format!("{}: {e}", state_dir.display()))?;
+    let write = |name: &str, text: &str| -> Result<String, SimError> {
+        std::fs::create_dir_all(&state_dir).map_err(|source| SimError::Write {
+            path: state_dir.clone(),
+            source,
+        })?;
         let p = state_dir.join(name);
-        std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+        std::fs::write(&p, text).map_err(|source| SimError::Write {
+            path: p.clone(),
+            source,
+        })?;
         Ok(p.display().to_string())
     };
     let tls = if opts.tls { Some(tls::make()?) } else { None };
@@ -326,7 +338,10 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, St
                 .create(true)
                 .append(true)
                 .open(p)
-                .map_err(|e| format!("--log {}: {e}", p.display()))?,
+                .map_err(|source| SimError::Write {
+                    path: p.clone(),
+                    source,
+                })?,
         )),
         None => None,
     };
@@ -358,22 +373,25 @@ fn operator_tokens(
     w: &World,
     authority: &str,
     op: &scenario::OperatorSpec,
-) -> Result<Vec<(&'static str, String)>, String> {
+) -> Result<Vec<(&'static str, String)>, SimError> {
     let app = w
         .app_by_name(&op.app)
-        .ok_or_else(|| format!("operator.app `{}` names no app", op.app))?;
+        .ok_or_else(|| SimError::Scenario(format!("operator.app `{}` names no app", op.app)))?;
     let now = chrono::Utc::now().timestamp();
     let mut out = Vec::new();
     for (var, key) in [
         ("AUTHCHECK_ARM_TOKEN", "arm"),
         ("AUTHCHECK_GRAPH_TOKEN", "graph"),
     ] {
-        let api = authcheck_model::knowledge::apis::by_key(key).ok_or(format!("no API {key}"))?;
+        let api = authcheck_model::knowledge::apis::by_key(key)
+            .ok_or_else(|| SimError::Scenario(format!("no API {key}")))?;
         // As a client asks for `{resource}/.default`.
         let asked = api.resource_uri.trim_end_matches('/').to_string();
-        let resource = w
-            .resource(&asked)
-            .ok_or_else(|| format!("operator: the tenant has no service principal for {asked}"))?;
+        let resource = w.resource(&asked).ok_or_else(|| {
+            SimError::Scenario(format!(
+                "operator: the tenant has no service principal for {asked}"
+            ))
+        })?;
         let g = tokens::Grant {
             app,
             resource: &resource,

@@ -4,6 +4,7 @@
 
 use super::keys::CertKey;
 use super::scenario::*;
+use crate::SimError;
 use authcheck_model::knowledge::apis;
 use std::collections::HashMap;
 
@@ -211,7 +212,7 @@ impl std::fmt::Debug for World {
 
 impl World {
     /// Resolves a scenario at `t0` (Unix seconds), generating its keys.
-    pub fn build(scenario: Scenario, t0: i64) -> Result<World, String> {
+    pub fn build(scenario: Scenario, t0: i64) -> Result<World, SimError> {
         let rel = |s: &str| t0 + parse_relative(s).unwrap_or(0);
         let year = 365 * 86_400;
         let signing = CertKey::generate("accounts.authcheck-sim.local", t0 - year, t0 + year)?;
@@ -338,13 +339,17 @@ impl World {
         let mut role_assignments = vec![];
         for (i, r) in scenario.role_assignments.iter().enumerate() {
             let (pid, ptype) = principal(&r.principal).ok_or_else(|| {
-                format!(
+                SimError::Scenario(format!(
                     "role assignment {i}: principal `{}` is no app or user",
                     r.principal
-                )
+                ))
             })?;
-            let (rname, rid, _) = role_by_name(&r.role)
-                .ok_or_else(|| format!("role assignment {i}: role `{}` is not built in", r.role))?;
+            let (rname, rid, _) = role_by_name(&r.role).ok_or_else(|| {
+                SimError::Scenario(format!(
+                    "role assignment {i}: role `{}` is not built in",
+                    r.role
+                ))
+            })?;
             let scope = match r.scope.as_str() {
                 "subscription" => sub_scope.clone(),
                 "resource-group" => rg_scope.clone(),
@@ -364,10 +369,10 @@ impl World {
         let mut collection_roles = vec![];
         for (i, r) in scenario.purview.roles.iter().enumerate() {
             let (pid, _) = principal(&r.principal).ok_or_else(|| {
-                format!(
+                SimError::Scenario(format!(
                     "purview role {i}: principal `{}` is no app or user",
                     r.principal
-                )
+                ))
             })?;
             collection_roles.push(CollectionRole {
                 principal_id: pid,
