@@ -4,8 +4,8 @@
 //!
 //! The token goes only to a host of the API the user named (or to loopback, for the simulator).
 
-use super::http::{self, Chain, Http, HttpError, Req};
-use authcheck_model::evidence::Evidence;
+use super::http::{self, Chain, Http, HttpError, Reply, Req};
+use authcheck_model::evidence::{ApiCall, Evidence};
 use authcheck_model::knowledge::apis::{self, Api};
 
 /// Whether the token for `api` may be sent to `url`.
@@ -39,29 +39,28 @@ pub fn host_allowed(
     }
 }
 
-/// How the call ended, for the check line.
-pub enum CallOutcome {
-    Answered { status: u16 },
-    Failed(HttpError),
-}
-
-/// Calls `url` with the token and records the answer in `api_call` (and Purview facts in `dataplane`).
+/// Calls `url` with the token (GET) and keeps the answer as it came, or why none came.
 pub async fn call(
     http: &Http,
     url: &str,
     token: &str,
     chain: Chain,
-    ev: &mut Evidence,
-) -> (CallOutcome, Chain) {
+) -> (Result<Reply, HttpError>, Chain) {
     let req = Req::get(url, "dataplane.call").bearer(token);
-    let (reply, chain) = http.send(&req, chain).await;
-    let a = &mut ev.api_call;
-    a.method = Some("GET".into());
-    // The URL without its query: a query may carry names the user did not mean to publish.
-    a.url = Some(url.split('?').next().unwrap_or(url).to_string());
-    let reply = match reply {
-        Ok(r) => r,
-        Err(e) => return (CallOutcome::Failed(e), chain),
+    http.send(&req, chain).await
+}
+
+/// What the API's answer to the call of `url` says, as `api_call` facts: the status, the service's
+/// error code and message, the `WWW-Authenticate` challenge, ARM's denied action and scope.
+pub fn api_call_of(url: &str, answer: &Result<Reply, HttpError>) -> ApiCall {
+    let mut a = ApiCall {
+        method: Some("GET".into()),
+        // The URL without its query: a query may carry names the user did not mean to publish.
+        url: Some(url.split('?').next().unwrap_or(url).to_string()),
+        ..ApiCall::default()
+    };
+    let Ok(reply) = answer else {
+        return a;
     };
     a.made = true;
     a.status = Some(reply.status as i64);
@@ -90,23 +89,17 @@ pub async fn call(
             }
             a.inner_codes = inner;
             if let Some(m) = a.message.clone() {
-                read_arm_denial(&m, a);
+                read_arm_denial(&m, &mut a);
             }
         } else {
-            a.message = Some(http::describe_non_json(&reply));
+            a.message = Some(http::describe_non_json(reply));
         }
     }
-    ev.note_source("api_call", "dataplane");
-    (
-        CallOutcome::Answered {
-            status: reply.status,
-        },
-        chain,
-    )
+    a
 }
 
 /// ARM's AuthorizationFailed message names the client, the object id, the action and the scope.
-fn read_arm_denial(m: &str, a: &mut authcheck_model::evidence::ApiCall) {
+fn read_arm_denial(m: &str, a: &mut ApiCall) {
     let quoted = |after: &str| -> Option<String> {
         let i = m.find(after)? + after.len();
         let rest = &m[i..];

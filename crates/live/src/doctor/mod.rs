@@ -6,15 +6,23 @@
 //! Settings come from flags, then the environment (`AZURE_*`), then `--config FILE`. No option takes
 //! a secret as its value.
 
+mod assemble;
+mod chains;
 mod config;
 mod diagnose;
+mod expect;
 mod plan;
 mod progress;
 
+pub use assemble::{assemble, credential_check, Assembled, Facts};
+pub use chains::{
+    arm_chain, dataplane_chain, graph_chain, tenant_chain, token_chain, user_request,
+    ArmChainFacts, ArmRead, CallRecord, DataPlaneFacts, GraphChainFacts, TenantFacts, TokenFacts,
+};
 pub use config::{Config, Expectations, ExpectedRole};
 pub use diagnose::{diagnose, Diagnosis};
 pub use plan::Plan;
-pub use progress::{Tracker, CHECK_ORDER};
+pub use progress::{Recorder, Tracker, CHECK_ORDER};
 
 use crate::credential::{self, Env};
 use crate::token_endpoint::Endpoint;

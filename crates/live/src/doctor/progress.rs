@@ -145,6 +145,38 @@ impl Tracker {
     }
 }
 
+/// What one chain reports: each line goes to the live display at once and is kept, so the chain's
+/// facts carry the check lines its sources decided and assembly can list them without a tracker.
+pub struct Recorder<'a> {
+    live: &'a dyn Track,
+    kept: Arc<Tracker>,
+}
+
+impl<'a> Recorder<'a> {
+    pub fn new(live: &'a dyn Track) -> Self {
+        Recorder {
+            live,
+            kept: Tracker::new(false),
+        }
+    }
+
+    /// The lines kept so far; a check that never ended counts as failed.
+    pub fn checks(&self) -> Vec<Check> {
+        self.kept.checks()
+    }
+}
+
+impl Track for Recorder<'_> {
+    fn start(&self, name: &str) {
+        self.live.start(name);
+        self.kept.start(name);
+    }
+    fn done(&self, name: &str, status: CheckStatus, detail: String) {
+        self.live.done(name, status, detail.clone());
+        self.kept.done(name, status, detail);
+    }
+}
+
 impl Track for Tracker {
     fn start(&self, name: &str) {
         self.upsert(name, None, String::new());

@@ -1,0 +1,161 @@
+//! The data-plane chain, after the token: the call to the target API with the token, and at the
+//! same time, for Purview, the principal's collection roles from the account's metadata policies.
+
+use crate::credential::Secret;
+use crate::dataplane;
+use crate::doctor::plan::Plan;
+use crate::doctor::progress::Recorder;
+use crate::http::{Chain, Http, HttpError, Reply, Track};
+use authcheck_model::report::{Check, CheckStatus};
+
+/// The call made with the token: the URL and the answer as it came (or why none came).
+#[derive(Debug, Clone)]
+pub struct CallRecord {
+    pub url: String,
+    pub answer: Result<Reply, HttpError>,
+}
+
+/// What the data-plane chain learned.
+#[derive(Debug, Clone, Default)]
+pub struct DataPlaneFacts {
+    pub call: Option<CallRecord>,
+    /// The principal's Purview collection roles at the collection or above, when read.
+    pub purview_roles: Option<Vec<String>>,
+    pub checks: Vec<Check>,
+}
+
+/// The data-plane reads with the user's token; `principal` is the token's object id.
+pub async fn dataplane_chain(
+    http: &Http,
+    plan: &Plan,
+    token: Option<&Secret>,
+    principal: Option<&str>,
+    live: &dyn Track,
+    start: Chain,
+) -> (DataPlaneFacts, Chain) {
+    let track = Recorder::new(live);
+    let roles = purview_roles(http, plan, token, principal, &track, start);
+    let call = call_api(http, plan, token, &track, start);
+    let ((purview_roles, c_roles), (call, c_call)) = tokio::join!(roles, call);
+    let facts = DataPlaneFacts {
+        call,
+        purview_roles,
+        checks: track.checks(),
+    };
+    (facts, c_call.max(c_roles))
+}
+
+async fn purview_roles(
+    http: &Http,
+    plan: &Plan,
+    token: Option<&Secret>,
+    principal: Option<&str>,
+    track: &dyn Track,
+    c: Chain,
+) -> (Option<Vec<String>>, Chain) {
+    let (Some(base), Some(t), Some(p)) = (&plan.purview_base, token, principal) else {
+        track.done(
+            "dataplane.purview_roles",
+            CheckStatus::Skipped,
+            if plan.purview_base.is_some() {
+                "no token to read them with".into()
+            } else {
+                "not a Purview call".into()
+            },
+        );
+        return (None, c);
+    };
+    let collection = plan.collection.clone().or(plan.purview_account.clone());
+    let shown = collection
+        .clone()
+        .unwrap_or_else(|| "the root collection".into());
+    track.start("dataplane.purview_roles");
+    let (r, c2) =
+        dataplane::read_purview_roles(http, base, t.expose(), p, collection.as_deref(), c).await;
+    match r {
+        Ok(Some(roles)) => {
+            track.done(
+                "dataplane.purview_roles",
+                CheckStatus::Ok,
+                if roles.is_empty() {
+                    format!("no collection role on {shown} or above")
+                } else {
+                    format!("{} on {shown}", roles.join(", "))
+                },
+            );
+            (Some(roles), c2)
+        }
+        Ok(None) => {
+            track.done(
+                "dataplane.purview_roles",
+                CheckStatus::Skipped,
+                format!("the account returned no metadata policy for {shown}"),
+            );
+            (None, c2)
+        }
+        Err(e) => {
+            let (s, d) = match e.status() {
+                Some(401 | 403) => (
+                    CheckStatus::Skipped,
+                    "reading collection roles needs Collection Admin; the identity has not"
+                        .to_string(),
+                ),
+                _ => (CheckStatus::Failed, e.short()),
+            };
+            track.done("dataplane.purview_roles", s, d);
+            (None, c2)
+        }
+    }
+}
+
+/// The call with the token (`--call`, or the API's harmless default read).
+async fn call_api(
+    http: &Http,
+    plan: &Plan,
+    token: Option<&Secret>,
+    track: &dyn Track,
+    c: Chain,
+) -> (Option<CallRecord>, Chain) {
+    match (&plan.call, token) {
+        (Some(url), Some(t)) => {
+            track.start("dataplane.call");
+            let (answer, c2) = dataplane::call(http, url, t.expose(), c).await;
+            match &answer {
+                Ok(reply) => {
+                    let code = dataplane::api_call_of(url, &answer).code;
+                    track.done(
+                        "dataplane.call",
+                        CheckStatus::Ok,
+                        format!(
+                            "HTTP {}{}",
+                            reply.status,
+                            code.map(|c| format!(" {c}")).unwrap_or_default()
+                        ),
+                    )
+                }
+                Err(e) => track.done("dataplane.call", CheckStatus::Failed, e.short()),
+            }
+            let record = CallRecord {
+                url: url.clone(),
+                answer,
+            };
+            (Some(record), c2)
+        }
+        (Some(_), None) => {
+            track.done(
+                "dataplane.call",
+                CheckStatus::Skipped,
+                "no token to call with".into(),
+            );
+            (None, c)
+        }
+        (None, _) => {
+            track.done(
+                "dataplane.call",
+                CheckStatus::Skipped,
+                "no --call URL given".into(),
+            );
+            (None, c)
+        }
+    }
+}
