@@ -25,6 +25,7 @@ pub struct CertKey {
     pub n: String,
     pub e: String,
     encoding: EncodingKey,
+    decoding: DecodingKey,
 }
 
 impl std::fmt::Debug for CertKey {
@@ -70,6 +71,8 @@ impl CertKey {
         let cert_der = cert.der().to_vec();
         let encoding = EncodingKey::from_rsa_pem(key_pem.as_bytes())
             .map_err(|e| SimError::crypto("signing key")(Box::new(e)))?;
+        let decoding = DecodingKey::from_rsa_components(&n, &e)
+            .map_err(|e| SimError::crypto("verification key")(Box::new(e)))?;
         Ok(CertKey {
             cert_pem: cert.pem(),
             x5t: x5t(&cert_der),
@@ -80,6 +83,7 @@ impl CertKey {
             n,
             e,
             encoding,
+            decoding,
         })
     }
 
@@ -162,8 +166,7 @@ impl CertKey {
 
     /// The public key, for verifying what this key signed.
     pub fn decoding_key(&self) -> DecodingKey {
-        DecodingKey::from_rsa_components(&self.n, &self.e)
-            .unwrap_or_else(|_| DecodingKey::from_secret(b"unusable"))
+        self.decoding.clone()
     }
 }
 
