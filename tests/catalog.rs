@@ -1,4 +1,4 @@
-//! The AADSTS catalog (`src/knowledge/aadsts.tsv`): it holds every code of Microsoft's published
+//! The AADSTS catalog (`crates/model/src/knowledge/aadsts.tsv`): it holds every code of Microsoft's published
 //! reference with the published short name, plus the common codes the reference lacks; every row is
 //! well formed, every meaning is authcheck's own sentence, every rule it names exists under `rules/`,
 //! and `authcheck explain` answers for every code in each of its three spellings.
