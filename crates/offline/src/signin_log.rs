@@ -18,8 +18,6 @@ use std::io::BufRead;
 const MAX_GROUPS: usize = 100_000;
 /// Groups copied into the evidence.
 const TOP_GROUPS: usize = 20;
-/// A CSV field longer than this is cut (no sign-in field comes close).
-const MAX_FIELD: usize = 64 * 1024;
 
 /// Reads a sign-in export (CSV or JSON, told from the first byte) into `ev`.
 pub fn read(reader: &mut dyn BufRead, ev: &mut Evidence) -> Result<Vec<ReadNote>, SourceError> {
@@ -389,117 +387,175 @@ impl Columns {
     }
 }
 
-/// A CSV reader over a stream: quoted fields with embedded separators, newlines and doubled quotes.
-struct Csv<'a> {
+/// A CSV reader over a stream, on `csv-core`'s state machine: quoted fields with embedded
+/// separators, newlines and doubled quotes. A record is kept up to `MAX_RECORD` bytes and
+/// `MAX_FIELDS` fields (the rest is read and dropped, the fields past the cut come back cut or
+/// empty), so memory stays bounded on an export whose quote never closes — the one thing the `csv`
+/// crate's growing records cannot promise; `examples/bench_csv.rs` measures both.
+pub struct Csv<'a> {
     r: &'a mut dyn BufRead,
-    sep: u8,
+    core: csv_core::Reader,
     line: u64,
     eof_in_quotes: bool,
     not_utf8: u64,
+    done: bool,
 }
 
-impl Csv<'_> {
-    /// The next record into `out`; the line it started on, or None at the end.
-    fn next(&mut self, out: &mut Vec<String>) -> std::io::Result<Option<u64>> {
-        out.clear();
-        let mut field: Vec<u8> = Vec::new();
-        let mut in_quotes = false;
-        let mut quote_seen = false;
-        let mut any = false;
-        let Csv {
+const MAX_RECORD: usize = 1 << 20;
+const MAX_FIELDS: usize = 1024;
+
+/// One CSV record: its fields' bytes end to end, and where each ends. Reused from record to
+/// record, so reading allocates nothing once the buffers have grown.
+#[derive(Debug)]
+pub struct Record {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    nbytes: usize,
+    nends: usize,
+}
+
+impl Default for Record {
+    fn default() -> Self {
+        Record {
+            bytes: vec![0; 4096],
+            ends: vec![0; 64],
+            nbytes: 0,
+            nends: 0,
+        }
+    }
+}
+
+impl Record {
+    pub fn len(&self) -> usize {
+        self.nends
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nends == 0
+    }
+
+    fn bytes_of(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+
+    /// Field `i` as text: UTF-8, or Latin-1 / Windows-1252 (each byte a character) when it is not;
+    /// empty when the record has no such field.
+    pub fn get(&self, i: Option<usize>) -> std::borrow::Cow<'_, str> {
+        let Some(i) = i.filter(|i| *i < self.nends) else {
+            return "".into();
+        };
+        let b = self.bytes_of(i);
+        match std::str::from_utf8(b) {
+            Ok(s) => s.into(),
+            Err(_) => b.iter().map(|&c| c as char).collect::<String>().into(),
+        }
+    }
+
+    /// How many fields are not UTF-8 (the whole record is checked first: almost always it is).
+    fn not_utf8(&self) -> u64 {
+        if std::str::from_utf8(&self.bytes[..self.nbytes]).is_ok() {
+            return 0;
+        }
+        (0..self.nends)
+            .filter(|&i| std::str::from_utf8(self.bytes_of(i)).is_err())
+            .count() as u64
+    }
+}
+
+impl<'a> Csv<'a> {
+    /// A reader of records separated by `sep` (`,`, `;` or a tab).
+    pub fn new(r: &'a mut dyn BufRead, sep: u8) -> Self {
+        Csv {
             r,
-            sep,
-            line,
-            eof_in_quotes,
-            not_utf8,
-        } = self;
-        let sep = *sep;
-        let start = *line + 1;
+            core: csv_core::ReaderBuilder::new().delimiter(sep).build(),
+            line: 0,
+            eof_in_quotes: false,
+            not_utf8: 0,
+            done: false,
+        }
+    }
+
+    /// The next record into `rec`; the line it started on, or None at the end.
+    pub fn next(&mut self, rec: &mut Record) -> std::io::Result<Option<u64>> {
+        use csv_core::ReadRecordResult as R;
+        rec.nbytes = 0;
+        rec.nends = 0;
+        if self.done {
+            return Ok(None);
+        }
+        let start = self.core.line();
+        let (mut outlen, mut endlen) = (0usize, 0usize);
+        // Past the caps, output goes here and is dropped.
+        let mut spill = [0u8; 4096];
+        let mut spill_ends = [0usize; 64];
+        // The parity of the quotes this record consumed: odd when the input ends means it ended
+        // inside a quoted field.
+        let mut odd_quotes = false;
         loop {
-            let buf = r.fill_buf()?;
-            if buf.is_empty() {
-                if !any {
+            let input = self.r.fill_buf()?;
+            let out: &mut [u8] = if outlen < rec.bytes.len() {
+                &mut rec.bytes[outlen..]
+            } else {
+                &mut spill
+            };
+            let ends: &mut [usize] = if endlen < rec.ends.len() {
+                &mut rec.ends[endlen..]
+            } else {
+                &mut spill_ends
+            };
+            let (res, nin, nout, nend) = self.core.read_record(input, out, ends);
+            if memchr_odd(&input[..nin]) {
+                odd_quotes = !odd_quotes;
+            }
+            self.r.consume(nin);
+            if outlen < rec.bytes.len() {
+                outlen += nout;
+            }
+            if endlen < rec.ends.len() {
+                endlen += nend;
+            }
+            match res {
+                R::InputEmpty => {}
+                R::OutputFull => {
+                    if rec.bytes.len() < MAX_RECORD {
+                        let n = (rec.bytes.len() * 2).min(MAX_RECORD);
+                        rec.bytes.resize(n, 0);
+                    }
+                }
+                R::OutputEndsFull => {
+                    if rec.ends.len() < MAX_FIELDS {
+                        let n = (rec.ends.len() * 2).min(MAX_FIELDS);
+                        rec.ends.resize(n, 0);
+                    }
+                }
+                R::Record => {
+                    rec.nbytes = outlen;
+                    rec.nends = endlen;
+                    // Fields that ended past the cut end at it.
+                    for e in &mut rec.ends[..endlen] {
+                        *e = (*e).min(outlen);
+                    }
+                    self.not_utf8 += rec.not_utf8();
+                    self.line = self.core.line();
+                    if odd_quotes && self.r.fill_buf()?.is_empty() {
+                        self.eof_in_quotes = true;
+                    }
+                    return Ok(Some(start));
+                }
+                R::End => {
+                    self.done = true;
+                    self.line = self.core.line();
                     return Ok(None);
                 }
-                if in_quotes {
-                    *eof_in_quotes = true;
-                }
-                push_field(not_utf8, out, &mut field);
-                *line += 1;
-                return Ok(Some(start));
-            }
-            let mut used = 0;
-            let mut done = false;
-            for &b in buf {
-                used += 1;
-                any = true;
-                if in_quotes {
-                    if b == b'"' {
-                        in_quotes = false;
-                        quote_seen = true;
-                    } else {
-                        if b == b'\n' {
-                            *line += 1;
-                        }
-                        if field.len() < MAX_FIELD {
-                            field.push(b);
-                        }
-                    }
-                    continue;
-                }
-                match b {
-                    b'"' => {
-                        if quote_seen {
-                            // `""` inside a quoted field: a literal quote.
-                            if field.len() < MAX_FIELD {
-                                field.push(b'"');
-                            }
-                        }
-                        in_quotes = true;
-                        quote_seen = false;
-                    }
-                    b'\n' => {
-                        if field.last() == Some(&b'\r') {
-                            field.pop();
-                        }
-                        push_field(not_utf8, out, &mut field);
-                        *line += 1;
-                        done = true;
-                        break;
-                    }
-                    _ if b == sep => {
-                        push_field(not_utf8, out, &mut field);
-                        quote_seen = false;
-                    }
-                    _ => {
-                        quote_seen = false;
-                        if field.len() < MAX_FIELD {
-                            field.push(b);
-                        }
-                    }
-                }
-            }
-            r.consume(used);
-            if done {
-                return Ok(Some(start));
             }
         }
     }
 }
 
-fn push_field(not_utf8: &mut u64, out: &mut Vec<String>, field: &mut Vec<u8>) {
-    {
-        let bytes = std::mem::take(field);
-        let s = match String::from_utf8(bytes) {
-            Ok(s) => s,
-            Err(e) => {
-                *not_utf8 += 1;
-                // Latin-1 / Windows-1252 exports: each byte is a character.
-                e.into_bytes().iter().map(|&b| b as char).collect()
-            }
-        };
-        out.push(s);
-    }
+/// Whether `b` holds an odd number of `"`.
+fn memchr_odd(b: &[u8]) -> bool {
+    b.iter().filter(|&&c| c == b'"').count() % 2 == 1
 }
 
 fn read_csv(
@@ -518,21 +574,18 @@ fn read_csv(
         .into_iter()
         .max_by_key(|c| count(*c))
         .unwrap_or(b',');
-    let mut csv = Csv {
-        r: reader,
-        sep,
-        line: 0,
-        eof_in_quotes: false,
-        not_utf8: 0,
-    };
-    let mut rec = Vec::new();
+    let mut csv = Csv::new(reader, sep);
+    let mut rec = Record::default();
     let io = |e: std::io::Error| SourceError::Other(format!("cannot read: {e}"));
     if csv.next(&mut rec).map_err(io)?.is_none() {
         return Err(SourceError::Other("is empty".into()));
     }
-    let cols = Columns::from_header(&rec);
+    let header: Vec<String> = (0..rec.len())
+        .map(|i| rec.get(Some(i)).into_owned())
+        .collect();
+    let cols = Columns::from_header(&header);
     if cols.date.is_none() || (cols.code.is_none() && cols.status.is_none()) {
-        let shown: Vec<String> = rec
+        let shown: Vec<String> = header
             .iter()
             .take(6)
             .map(|c| c.chars().take(40).collect())
@@ -545,38 +598,38 @@ fn read_csv(
     let width = rec.len();
     let mut ragged = 0u64;
     let mut bad_time = 0u64;
-    fn get(rec: &[String], i: Option<usize>) -> &str {
-        i.and_then(|i| rec.get(i)).map(String::as_str).unwrap_or("")
-    }
     while let Some(_line) = csv.next(&mut rec).map_err(io)? {
-        if rec.len() == 1 && rec[0].trim().is_empty() {
+        if rec.len() == 1 && rec.get(Some(0)).trim().is_empty() {
             continue; // a blank line
         }
         if rec.len() != width {
             ragged += 1;
         }
-        let code_s = get(&rec, cols.code).trim();
+        let get = |i: Option<usize>| rec.get(i);
+        let code_s = get(cols.code);
+        let code_s = code_s.trim();
         let code = code_s.parse::<i64>().ok();
-        let status = get(&rec, cols.status).trim().to_ascii_lowercase();
+        let status = get(cols.status).trim().to_ascii_lowercase();
         let failed = match code {
             Some(c) => c != 0,
             None => status == "failure" || status == "interrupted",
         };
-        let at = parse_time(get(&rec, cols.date));
-        if at.is_none() && !get(&rec, cols.date).trim().is_empty() {
+        let date = get(cols.date);
+        let at = parse_time(&date);
+        if at.is_none() && !date.trim().is_empty() {
             bad_time += 1;
         }
         acc.row(Row {
             at,
             code,
             failed,
-            app_id: opt(get(&rec, cols.app_id)),
-            app_name: opt(get(&rec, cols.app)),
-            resource: opt(get(&rec, cols.resource)),
-            resource_id: opt(get(&rec, cols.resource_id)),
-            ca: ca_value(get(&rec, cols.ca)),
-            reason: opt(get(&rec, cols.reason)),
-            credential_type: opt(get(&rec, cols.credential_type)),
+            app_id: opt(&get(cols.app_id)),
+            app_name: opt(&get(cols.app)),
+            resource: opt(&get(cols.resource)),
+            resource_id: opt(&get(cols.resource_id)),
+            ca: ca_value(&get(cols.ca)),
+            reason: opt(&get(cols.reason)),
+            credential_type: opt(&get(cols.credential_type)),
         });
     }
     if csv.eof_in_quotes {
