@@ -10,7 +10,7 @@
 //! which API is noted for the reader. Entries are numbered as in `log.entries` (0-based, as `jq`
 //! counts), and the chosen entry is named in `input.sources`, so findings cite it.
 
-use super::har_walk::{walk, HarSink, Stop};
+use super::har_walk::{walk, HarSink, Stop, WalkedEntry};
 use super::{error_text, jwt, redact, ReadNote, SourceError};
 use authcheck_model::evidence::Evidence;
 use serde_json::Value;
@@ -145,6 +145,8 @@ struct State {
     tokens: Vec<TokenSeen>,
     skipped: usize,
     first_skipped: Option<(usize, String)>,
+    /// An entry with its bodies left out, reused from one entry to the next.
+    slim: Vec<u8>,
 }
 
 fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
@@ -256,9 +258,24 @@ fn token_hash(raw: &str) -> [u8; 8] {
     out
 }
 
+/// Whether the string whose contents are at `contents` is the value of a `"text"` key (a
+/// request or response body).
+fn is_text_value(bytes: &[u8], contents: &std::ops::Range<usize>) -> bool {
+    let before = bytes[..contents.start.saturating_sub(1)].trim_ascii_end();
+    let Some(before) = before.strip_suffix(b":") else {
+        return false;
+    };
+    let before = before.trim_ascii_end();
+    // `"text"`, and not the end of a longer key with an escaped quote (`"a\"text"`).
+    before.ends_with(b"\"text\"") && !before[..before.len() - 6].ends_with(b"\\")
+}
+
 impl HarSink for State {
     fn entry_bytes(&mut self, bytes: &[u8]) {
         State::entry_bytes(self, bytes)
+    }
+    fn entry(&mut self, e: &WalkedEntry<'_>) {
+        State::walked_entry(self, e)
     }
     fn creator_bytes(&mut self, bytes: &[u8]) {
         State::creator_bytes(self, bytes)
@@ -272,6 +289,43 @@ impl HarSink for State {
 }
 
 impl State {
+    /// One element of `log.entries`, its bodies left unparsed unless it is an exchange whose
+    /// body is read (token endpoint, authorize, 401/403): most of a HAR's bytes are bodies of
+    /// page loads and API calls that only need their URL, status and headers looked at.
+    ///
+    /// A body left out is checked to be UTF-8 and free of control bytes, as the JSON parser
+    /// would, but its escapes are not checked: an entry whose only fault is a bad escape inside a
+    /// body that is not needed is read, not skipped.
+    fn walked_entry(&mut self, e: &WalkedEntry<'_>) {
+        let bodies = || e.long_strings.iter().filter(|r| is_text_value(e.bytes, r));
+        if e.control_in_string
+            || bodies().next().is_none()
+            || (e.non_ascii && bodies().any(|r| std::str::from_utf8(&e.bytes[r.clone()]).is_err()))
+        {
+            return self.entry_bytes(e.bytes);
+        }
+        let mut slim = std::mem::take(&mut self.slim);
+        slim.clear();
+        let mut from = 0;
+        for r in bodies() {
+            slim.extend_from_slice(&e.bytes[from..r.start]);
+            from = r.end;
+        }
+        slim.extend_from_slice(&e.bytes[from..]);
+        let parsed = serde_json::from_slice::<Value>(&slim);
+        self.slim = slim;
+        // An entry that does not parse is parsed again whole, so the reason names its real place.
+        let Ok(v) = parsed else {
+            return self.entry_bytes(e.bytes);
+        };
+        let url = s(&v, &["request", "url"]).unwrap_or("");
+        let status = num(&v, &["response", "status"]).unwrap_or(0);
+        if is_token_url(url) || is_authorize_url(url) || matches!(status, 401 | 403) {
+            return self.entry_bytes(e.bytes);
+        }
+        self.entry(v);
+    }
+
     /// One element of `log.entries`, as bytes.
     fn entry_bytes(&mut self, bytes: &[u8]) {
         match serde_json::from_slice::<Value>(bytes) {
