@@ -10,11 +10,12 @@
 //! which API is noted for the reader. Entries are numbered as in `log.entries` (0-based, as `jq`
 //! counts), and the chosen entry is named in `input.sources`, so findings cite it.
 
-use super::har_walk::{walk, HarSink, Stop};
+use super::har_walk::{walk, HarSink, Stop, WalkedEntry};
 use super::{error_text, jwt, redact, ReadNote, SourceError};
 use authcheck_model::evidence::Evidence;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::io::BufRead;
 
 /// Bodies longer than this are not kept for the error parser (error bodies are small).
@@ -145,6 +146,8 @@ struct State {
     tokens: Vec<TokenSeen>,
     skipped: usize,
     first_skipped: Option<(usize, String)>,
+    /// An entry with its bodies left out, reused from one entry to the next.
+    slim: Vec<u8>,
 }
 
 fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
@@ -160,9 +163,57 @@ fn num(v: &Value, path: &[&str]) -> Option<i64> {
     for p in path {
         cur = cur.get(*p)?;
     }
-    cur.as_i64()
-        .or_else(|| cur.as_f64().map(|f| f as i64))
-        .or_else(|| cur.as_str().and_then(|x| x.trim().parse().ok()))
+    as_i64(cur)
+}
+
+/// A number as HAR writers put it: an integer, a float or a string of digits.
+fn as_i64(v: &Value) -> Option<i64> {
+    v.as_i64()
+        .or_else(|| v.as_f64().map(|f| f as i64))
+        .or_else(|| v.as_str().and_then(|x| x.trim().parse().ok()))
+}
+
+/// The JWT an `Authorization: Bearer …` header carries.
+fn bearer_of(authorization: Option<&str>) -> Option<String> {
+    let a = authorization?.trim();
+    let t = a
+        .strip_prefix("Bearer ")
+        .or_else(|| a.strip_prefix("bearer "))?;
+    Some(t.trim().to_string()).filter(|t| jwt::looks_like_jwt(t))
+}
+
+/// What is looked at first in an entry: strings are borrowed when they have no escapes, and
+/// everything not named here (bodies, timings, cookies) is skipped by the parser unread.
+#[derive(serde::Deserialize)]
+struct Peek<'a> {
+    #[serde(borrow, default)]
+    request: PeekRequest<'a>,
+    #[serde(default)]
+    response: PeekResponse,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct PeekRequest<'a> {
+    #[serde(borrow, default)]
+    method: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    url: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    headers: Vec<PeekHeader<'a>>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct PeekResponse {
+    #[serde(default)]
+    status: Option<Value>,
+}
+
+#[derive(serde::Deserialize)]
+struct PeekHeader<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    value: Option<Cow<'a, str>>,
 }
 
 /// `name`/`value` pairs (headers, query, params), tolerant of odd shapes.
@@ -256,9 +307,24 @@ fn token_hash(raw: &str) -> [u8; 8] {
     out
 }
 
+/// Whether the string whose contents are at `contents` is the value of a `"text"` key (a
+/// request or response body).
+fn is_text_value(bytes: &[u8], contents: &std::ops::Range<usize>) -> bool {
+    let before = bytes[..contents.start.saturating_sub(1)].trim_ascii_end();
+    let Some(before) = before.strip_suffix(b":") else {
+        return false;
+    };
+    let before = before.trim_ascii_end();
+    // `"text"`, and not the end of a longer key with an escaped quote (`"a\"text"`).
+    before.ends_with(b"\"text\"") && !before[..before.len() - 6].ends_with(b"\\")
+}
+
 impl HarSink for State {
     fn entry_bytes(&mut self, bytes: &[u8]) {
         State::entry_bytes(self, bytes)
+    }
+    fn entry(&mut self, e: &WalkedEntry<'_>) {
+        State::walked_entry(self, e)
     }
     fn creator_bytes(&mut self, bytes: &[u8]) {
         State::creator_bytes(self, bytes)
@@ -272,6 +338,63 @@ impl HarSink for State {
 }
 
 impl State {
+    /// One element of `log.entries`, looked at without its bodies first: most of a HAR's bytes
+    /// are bodies of page loads and API calls that only need their URL, status and bearer token
+    /// looked at. Token-endpoint and authorize exchanges and 401/403 answers, whose bodies are
+    /// read, and entries of an unexpected shape are parsed again whole.
+    ///
+    /// An entry that is not UTF-8 is parsed whole, so it is skipped with the parser's reason as
+    /// before; but a body left out is not checked for bad escapes or control bytes: an entry
+    /// whose only fault is there is read, not skipped.
+    fn walked_entry(&mut self, e: &WalkedEntry<'_>) {
+        if e.non_ascii && simdutf8::basic::from_utf8(e.bytes).is_err() {
+            return self.entry_bytes(e.bytes);
+        }
+        let mut slim = std::mem::take(&mut self.slim);
+        slim.clear();
+        let mut from = 0;
+        for r in e.long_strings.iter().filter(|r| is_text_value(e.bytes, r)) {
+            slim.extend_from_slice(&e.bytes[from..r.start]);
+            from = r.end;
+        }
+        let peeked = if from == 0 {
+            self.peeked_entry(e.bytes)
+        } else {
+            slim.extend_from_slice(&e.bytes[from..]);
+            self.peeked_entry(&slim)
+        };
+        self.slim = slim;
+        if !peeked {
+            self.entry_bytes(e.bytes);
+        }
+    }
+
+    /// Reads an entry that is neither a token-endpoint nor an authorize exchange nor refused:
+    /// only its bearer token matters. False when it is one of those, or not of the usual shape.
+    fn peeked_entry(&mut self, bytes: &[u8]) -> bool {
+        let Ok(p) = serde_json::from_slice::<Peek>(bytes) else {
+            return false;
+        };
+        let url = p.request.url.as_deref().unwrap_or("");
+        let status = p.response.status.as_ref().and_then(as_i64).unwrap_or(0);
+        if is_token_url(url) || is_authorize_url(url) || matches!(status, 401 | 403) {
+            return false;
+        }
+        let index = self.entries;
+        self.entries += 1;
+        let authorization = p
+            .request
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case("authorization"))
+            .and_then(|h| h.value.as_deref());
+        if let Some(b) = bearer_of(authorization) {
+            let method = p.request.method.as_deref().unwrap_or("GET");
+            self.note_use(&b, index, &method.to_ascii_uppercase(), url, status);
+        }
+        true
+    }
+
     /// One element of `log.entries`, as bytes.
     fn entry_bytes(&mut self, bytes: &[u8]) {
         match serde_json::from_slice::<Value>(bytes) {
@@ -378,17 +501,9 @@ impl State {
             return;
         }
         // Any other call: a bearer token it carried, and its answer when refused.
-        let bearer = header(&req_headers, "authorization")
-            .and_then(|a| {
-                a.trim()
-                    .strip_prefix("Bearer ")
-                    .or_else(|| a.trim().strip_prefix("bearer "))
-            })
-            .map(|t| t.trim().to_string())
-            .filter(|t| jwt::looks_like_jwt(t));
+        let bearer = bearer_of(header(&req_headers, "authorization"));
         if let Some(b) = &bearer {
-            let used = format!("#{index} {method} {} → {status}", host_of(&url));
-            self.remember_token(b, None, Some(used));
+            self.note_use(b, index, &method, &url, status);
         }
         let challenges: Vec<String> = resp_headers
             .iter()
@@ -429,6 +544,12 @@ impl State {
                 });
             }
         }
+    }
+
+    /// A bearer token sent to an API, remembered with where it went.
+    fn note_use(&mut self, bearer: &str, index: usize, method: &str, url: &str, status: i64) {
+        let used = format!("#{index} {method} {} → {status}", host_of(url));
+        self.remember_token(bearer, None, Some(used));
     }
 
     fn remember_token(&mut self, raw: &str, issued: Option<usize>, used: Option<String>) {
