@@ -1,0 +1,105 @@
+//! A rule as the engine holds it: the built-in rules as statics generated at build time, rules
+//! from `--rules DIR` converted from their parsed TOML. Text is borrowed from the binary for the
+//! former and owned for the latter.
+
+use crate::rule::RuleSpec;
+use authcheck_model::report::{Confidence, Severity};
+use std::borrow::Cow;
+
+/// Text that is either in the binary or loaded at run time.
+pub type Text = Cow<'static, str>;
+
+/// A rule: what `rules/<name>.toml` says, with each condition's inputs worked out.
+#[derive(Debug, Clone)]
+pub struct RuleDef {
+    pub name: Text,
+    pub title: Text,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub priority: i64,
+    pub category: Option<Text>,
+    pub summary: Text,
+    pub why: Text,
+    pub codes: Cow<'static, [i64]>,
+    pub matches: Cow<'static, [MatchDef]>,
+    pub fix: Cow<'static, [FixDef]>,
+    pub docs: Cow<'static, [Text]>,
+}
+
+/// One `[[match]]`.
+#[derive(Debug, Clone)]
+pub struct MatchDef {
+    pub id: Option<Text>,
+    /// The CEL condition as written.
+    pub when: Text,
+    pub confidence: Option<Confidence>,
+    pub severity: Option<Severity>,
+    pub boost: i64,
+    pub message: Text,
+    pub evidence: Cow<'static, [Text]>,
+    /// The evidence paths the condition reads.
+    pub reads: Cow<'static, [Text]>,
+    /// The condition does not hold on an evidence document where every path in `reads` has its
+    /// empty value, so it need not run then (decided at build time for the built-in rules).
+    pub idle_without_reads: bool,
+}
+
+/// One `[[fix]]` step.
+#[derive(Debug, Clone)]
+pub struct FixDef {
+    pub text: Text,
+    pub portal: Option<Text>,
+    pub command: Option<Text>,
+    pub when: Option<Text>,
+}
+
+impl RuleDef {
+    /// A rule loaded at run time. `reads` holds each match's read paths, in order.
+    pub fn from_spec(spec: RuleSpec, reads: Vec<Vec<String>>) -> RuleDef {
+        let owned = |s: String| -> Text { Cow::Owned(s) };
+        let matches: Vec<MatchDef> = spec
+            .matches
+            .into_iter()
+            .zip(reads.into_iter().chain(std::iter::repeat_with(Vec::new)))
+            .map(|(m, reads)| MatchDef {
+                id: m.id.map(|i| owned(i.into_inner())),
+                when: owned(m.when.into_inner()),
+                confidence: m.confidence,
+                severity: m.severity,
+                boost: m.boost,
+                message: owned(m.message.into_inner()),
+                evidence: m
+                    .evidence
+                    .into_iter()
+                    .map(|e| owned(e.into_inner()))
+                    .collect(),
+                reads: reads.into_iter().map(owned).collect(),
+                idle_without_reads: false,
+            })
+            .collect();
+        let fix: Vec<FixDef> = spec
+            .fix
+            .into_iter()
+            .map(|f| FixDef {
+                text: owned(f.text.into_inner()),
+                portal: f.portal.map(|p| owned(p.into_inner())),
+                command: f.command.map(|c| owned(c.into_inner())),
+                when: f.when.map(|w| owned(w.into_inner())),
+            })
+            .collect();
+        RuleDef {
+            name: owned(spec.name),
+            title: owned(spec.title),
+            severity: spec.severity,
+            confidence: spec.confidence,
+            priority: spec.priority,
+            category: spec.category.map(owned),
+            summary: owned(spec.summary),
+            why: owned(spec.why),
+            codes: spec.codes.into(),
+            matches: matches.into(),
+            fix: fix.into(),
+            docs: spec.docs.into_iter().map(owned).collect(),
+        }
+    }
+}
