@@ -11,6 +11,9 @@ mod analysis;
 #[path = "src/context.rs"]
 mod context;
 #[allow(dead_code)]
+#[path = "src/def.rs"]
+mod def;
+#[allow(dead_code)]
 #[path = "src/rule.rs"]
 mod rule;
 #[allow(dead_code)]
@@ -27,7 +30,7 @@ use std::{env, fs};
 fn main() {
     let out = env::var("OUT_DIR").unwrap();
     println!("cargo:rerun-if-changed=../../rules");
-    for f in ["analysis", "context", "rule", "template"] {
+    for f in ["analysis", "context", "def", "rule", "template"] {
         println!("cargo:rerun-if-changed=src/{f}.rs");
     }
 
@@ -72,15 +75,30 @@ fn main() {
             let _ = writeln!(fns, "fn {name}() -> IdedExpr {{ {} }}", emit(expr));
             match_fns.push(name);
             let reads = analysis::read_paths(expr);
+            let defaults: Vec<Option<(usize, def::Empty)>> = reads
+                .iter()
+                .map(|p| {
+                    let (depth, v) = context::reach(&empty, p);
+                    def::Empty::of(v).map(|e| (depth, e))
+                })
+                .collect();
             // Not true over the empty document: then it is not true over any document that
             // agrees with the empty one on everything the condition reads.
-            let idle = !matches!(
-                cel::Value::resolve(expr, &empty_ctx),
-                Ok(cel::Value::Bool(true)) | Err(_)
-            );
+            let idle = defaults.iter().all(Option::is_some)
+                && !matches!(
+                    cel::Value::resolve(expr, &empty_ctx),
+                    Ok(cel::Value::Bool(true)) | Err(_)
+                );
+            let defaults: Vec<String> = defaults
+                .iter()
+                .map(|d| match d {
+                    Some((depth, e)) => format!("({depth}, Empty::{e:?})"),
+                    None => "(0, Empty::Null)".into(),
+                })
+                .collect();
             let _ = write!(
                 matches,
-                "MatchDef {{ id: {}, when: Borrowed({:?}), confidence: {}, severity: {}, boost: {}, message: Borrowed({:?}), evidence: Borrowed(&[{}]), reads: Borrowed(&[{}]), idle_without_reads: {idle} }},\n",
+                "MatchDef {{ id: {}, when: Borrowed({:?}), confidence: {}, severity: {}, boost: {}, message: Borrowed({:?}), evidence: Borrowed(&[{}]), reads: Borrowed(&[{}]), read_defaults: Borrowed(&[{}]), idle_without_reads: {idle} }},\n",
                 opt_text(m.id.as_ref().map(|i| i.get_ref().as_str())),
                 m.when.get_ref(),
                 opt_debug("Confidence", m.confidence),
@@ -89,6 +107,7 @@ fn main() {
                 m.message.get_ref(),
                 texts(m.evidence.iter().map(|e| e.get_ref().as_str())),
                 texts(reads.iter().map(String::as_str)),
+                defaults.join(", "),
             );
         }
         let mut fix_fns = Vec::new();
@@ -117,9 +136,15 @@ fn main() {
             match_fns.join(", "),
             fix_fns.join(", ")
         );
+        let namespaces = analysis::namespaces(
+            checked
+                .conditions
+                .iter()
+                .chain(checked.fix_conditions.iter().flatten()),
+        );
         let _ = writeln!(
             defs,
-            "RuleDef {{ name: Borrowed({:?}), title: Borrowed({:?}), severity: Severity::{:?}, confidence: Confidence::{:?}, priority: {}, category: {}, summary: Borrowed({:?}), why: Borrowed({:?}), codes: Borrowed(&{:?}), matches: Borrowed(&[\n{matches}]), fix: Borrowed(&[\n{fixes}]), docs: Borrowed(&[{}]) }},",
+            "RuleDef {{ name: Borrowed({:?}), title: Borrowed({:?}), severity: Severity::{:?}, confidence: Confidence::{:?}, priority: {}, category: {}, summary: Borrowed({:?}), why: Borrowed({:?}), codes: Borrowed(&{:?}), matches: Borrowed(&[\n{matches}]), fix: Borrowed(&[\n{fixes}]), docs: Borrowed(&[{}]), namespaces: Borrowed(&[{}]) }},",
             spec.name,
             spec.title,
             spec.severity,
@@ -130,6 +155,7 @@ fn main() {
             spec.why,
             spec.codes,
             texts(spec.docs.iter().map(String::as_str)),
+            texts(namespaces.iter().map(String::as_str)),
         );
     }
     defs.push_str("];\n");

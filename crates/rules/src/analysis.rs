@@ -41,6 +41,20 @@ pub fn read_paths(expr: &IdedExpr) -> Vec<String> {
     out
 }
 
+/// The namespaces (`request`, `token`) of the conditions' read paths, in first-seen order.
+pub fn namespaces<'e>(conditions: impl IntoIterator<Item = &'e IdedExpr>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in conditions {
+        for p in read_paths(c) {
+            let ns = p.split('.').next().unwrap_or("").to_string();
+            if !out.contains(&ns) {
+                out.push(ns);
+            }
+        }
+    }
+    out
+}
+
 /// The comparisons (`==`, `!=`, `in [...]`) of a fixed-vocabulary field with a string literal
 /// outside its vocabulary.
 pub fn vocab_mismatches(expr: &IdedExpr) -> Vec<VocabMismatch> {

@@ -6,12 +6,23 @@ use std::sync::OnceLock;
 
 /// A context whose variables are the namespaces of `doc` (the evidence as JSON).
 pub fn for_document(doc: &serde_json::Value) -> cel::Context<'static, 'static> {
+    for_namespaces(doc, |_| true)
+}
+
+/// A context with only the namespaces `wanted` picks as variables: converting a namespace to CEL
+/// values costs, and a run reads few of them.
+pub fn for_namespaces(
+    doc: &serde_json::Value,
+    wanted: impl Fn(&str) -> bool,
+) -> cel::Context<'static, 'static> {
     let mut ctx = cel::Context::default();
     // The standard `matches` compiles its pattern on every call; rules call it often.
     let _ = ctx.add_function("matches", cached_matches);
     for ns in authcheck_model::evidence::NAMESPACES {
-        let v = doc.get(*ns).unwrap_or(&serde_json::Value::Null);
-        let _ = ctx.add_variable(*ns, json_to_cel(v));
+        if wanted(ns) {
+            let v = doc.get(*ns).unwrap_or(&serde_json::Value::Null);
+            let _ = ctx.add_variable(*ns, json_to_cel(v));
+        }
     }
     ctx
 }

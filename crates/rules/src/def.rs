@@ -24,6 +24,9 @@ pub struct RuleDef {
     pub matches: Cow<'static, [MatchDef]>,
     pub fix: Cow<'static, [FixDef]>,
     pub docs: Cow<'static, [Text]>,
+    /// The evidence namespaces any of the rule's conditions (matches and fixes) reads: the
+    /// variables its evaluation needs.
+    pub namespaces: Cow<'static, [Text]>,
 }
 
 /// One `[[match]]`.
@@ -39,9 +42,39 @@ pub struct MatchDef {
     pub evidence: Cow<'static, [Text]>,
     /// The evidence paths the condition reads.
     pub reads: Cow<'static, [Text]>,
-    /// The condition does not hold on an evidence document where every path in `reads` has its
-    /// empty value, so it need not run then (decided at build time for the built-in rules).
+    /// What each of `reads` reaches in the empty evidence document (see [`crate::context::reach`]).
+    pub read_defaults: Cow<'static, [(usize, Empty)]>,
+    /// The condition does not hold on an evidence document where every path in `reads` reaches
+    /// what it reaches in the empty document, so it need not run then (decided at build time for
+    /// the built-in rules).
     pub idle_without_reads: bool,
+}
+
+/// An empty JSON value: what the fields of `Evidence::default()` serialize to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Empty {
+    Null,
+    False,
+    Zero,
+    Text,
+    List,
+    Object,
+}
+
+impl Empty {
+    /// The kind of empty value `v` is, if it is one.
+    pub fn of(v: &serde_json::Value) -> Option<Empty> {
+        use serde_json::Value as J;
+        match v {
+            J::Null => Some(Empty::Null),
+            J::Bool(false) => Some(Empty::False),
+            J::Number(n) if n.as_i64() == Some(0) => Some(Empty::Zero),
+            J::String(s) if s.is_empty() => Some(Empty::Text),
+            J::Array(a) if a.is_empty() => Some(Empty::List),
+            J::Object(o) if o.is_empty() => Some(Empty::Object),
+            _ => None,
+        }
+    }
 }
 
 /// One `[[fix]]` step.
@@ -54,8 +87,9 @@ pub struct FixDef {
 }
 
 impl RuleDef {
-    /// A rule loaded at run time. `reads` holds each match's read paths, in order.
-    pub fn from_spec(spec: RuleSpec, reads: Vec<Vec<String>>) -> RuleDef {
+    /// A rule loaded at run time. `reads` holds each match's read paths, in order; `namespaces`
+    /// those every condition reads.
+    pub fn from_spec(spec: RuleSpec, reads: Vec<Vec<String>>, namespaces: Vec<String>) -> RuleDef {
         let owned = |s: String| -> Text { Cow::Owned(s) };
         let matches: Vec<MatchDef> = spec
             .matches
@@ -74,6 +108,7 @@ impl RuleDef {
                     .map(|e| owned(e.into_inner()))
                     .collect(),
                 reads: reads.into_iter().map(owned).collect(),
+                read_defaults: Cow::Borrowed(&[]),
                 idle_without_reads: false,
             })
             .collect();
@@ -100,6 +135,7 @@ impl RuleDef {
             matches: matches.into(),
             fix: fix.into(),
             docs: spec.docs.into_iter().map(owned).collect(),
+            namespaces: namespaces.into_iter().map(owned).collect(),
         }
     }
 }

@@ -11,7 +11,7 @@ pub mod template;
 use authcheck_model::evidence::Evidence;
 use authcheck_model::report::{Confidence, EvidenceRef, Finding, FixStep, Severity};
 use cel::IdedExpr;
-pub use def::{FixDef, MatchDef, RuleDef};
+pub use def::{Empty, FixDef, MatchDef, RuleDef};
 pub use rule::{RuleError, RuleSpec};
 use std::borrow::Cow;
 use std::path::Path;
@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 /// there): `BUILTIN_RULES`, each rule's file name and text, and the parsed conditions.
 mod builtin {
     #![allow(clippy::all)]
-    use super::def::{FixDef, MatchDef, RuleDef};
+    use super::def::{Empty, FixDef, MatchDef, RuleDef};
     use authcheck_model::report::{Confidence, Severity};
     use cel::common::ast::*;
     use cel::common::types::*;
@@ -143,7 +143,13 @@ impl RuleSet {
                 .iter()
                 .map(analysis::read_paths)
                 .collect();
-            let def = RuleDef::from_spec(checked.spec, reads);
+            let namespaces = analysis::namespaces(
+                checked
+                    .conditions
+                    .iter()
+                    .chain(checked.fix_conditions.iter().flatten()),
+            );
+            let def = RuleDef::from_spec(checked.spec, reads, namespaces);
             let r = Rule {
                 compiled: checked.conditions.into_iter().map(OnceLock::from).collect(),
                 fix_compiled: checked
@@ -173,38 +179,33 @@ impl RuleSet {
     pub fn evaluate(&self, ev: &Evidence) -> (Vec<Finding>, Vec<EvalNote>) {
         let doc = serde_json::to_value(ev).unwrap_or_default();
         let populated = ev.populated();
-        // Built only when some condition has to run.
+        // Which conditions can hold on this evidence, decided before any CEL value is built.
+        let runs: Vec<Vec<bool>> = self
+            .rules
+            .iter()
+            .map(|rule| {
+                rule.def
+                    .matches
+                    .iter()
+                    .map(|m| can_hold(m, &populated, &doc))
+                    .collect()
+            })
+            .collect();
+        // The variables are the namespaces that the rules which may fire read.
+        let mut wanted: Vec<&str> = Vec::new();
+        for (rule, runs) in self.rules.iter().zip(&runs) {
+            if runs.iter().any(|r| *r) {
+                wanted.extend(rule.def.namespaces.iter().map(|n| &**n));
+            }
+        }
         let ctx: OnceLock<cel::Context> = OnceLock::new();
-        let ctx = || ctx.get_or_init(|| context::for_document(&doc));
-        let empty: OnceLock<serde_json::Value> = OnceLock::new();
-        let empty =
-            || empty.get_or_init(|| serde_json::to_value(Evidence::default()).unwrap_or_default());
+        let ctx = || ctx.get_or_init(|| context::for_namespaces(&doc, |ns| wanted.contains(&ns)));
         let mut findings = Vec::new();
         let mut notes = Vec::new();
-        for rule in &self.rules {
+        for (rule, runs) in self.rules.iter().zip(&runs) {
             let mut best: Option<Finding> = None;
             for (i, m) in rule.def.matches.iter().enumerate() {
-                // Skip a condition whose namespaces hold nothing: it cannot be about this input.
-                let used = &m.reads;
-                let needs_data = !used.is_empty()
-                    && used.iter().all(|p| {
-                        let ns = p.split('.').next().unwrap_or("");
-                        ns != "input" && ns != "env"
-                    });
-                if needs_data
-                    && !used
-                        .iter()
-                        .any(|p| populated.contains(&p.split('.').next().unwrap_or("")))
-                {
-                    continue;
-                }
-                // Skip a condition known (from the build) not to hold while all it reads is
-                // empty, when all it reads is empty here.
-                if m.idle_without_reads
-                    && used
-                        .iter()
-                        .all(|p| context::reach(&doc, p) == context::reach(empty(), p))
-                {
+                if !runs[i] {
                     continue;
                 }
                 match cel::Value::resolve(rule.condition(i), ctx()) {
@@ -295,6 +296,29 @@ impl Rule {
         }
         Ok(())
     }
+}
+
+/// Whether a match's condition has to run: not when none of the namespaces it reads holds
+/// anything (it cannot be about this input), nor when it is known from the build not to hold
+/// while all it reads is empty and all it reads is empty here.
+fn can_hold(m: &MatchDef, populated: &[&str], doc: &serde_json::Value) -> bool {
+    fn ns(path: &str) -> &str {
+        path.split('.').next().unwrap_or("")
+    }
+    let used = &m.reads;
+    let needs_data = !used.is_empty() && used.iter().all(|p| ns(p) != "input" && ns(p) != "env");
+    if needs_data && !used.iter().any(|p| populated.contains(&ns(p))) {
+        return false;
+    }
+    !(m.idle_without_reads
+        && used.len() == m.read_defaults.len()
+        && used
+            .iter()
+            .zip(m.read_defaults.iter())
+            .all(|(p, (depth, empty))| {
+                let (d, v) = context::reach(doc, p);
+                d == *depth && Empty::of(v) == Some(*empty)
+            }))
 }
 
 /// Confidence outranks everything; then how root-cause-like the rule is; then severity.
