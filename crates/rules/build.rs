@@ -75,6 +75,7 @@ fn main() {
             let _ = writeln!(fns, "fn {name}() -> IdedExpr {{ {} }}", emit(expr));
             match_fns.push(name);
             let reads = analysis::read_paths(expr);
+            let (mask, needs_data) = analysis::namespace_mask(&reads);
             let defaults: Vec<Option<(usize, def::Empty)>> = reads
                 .iter()
                 .map(|p| {
@@ -96,9 +97,9 @@ fn main() {
                     None => "(0, Empty::Null)".into(),
                 })
                 .collect();
-            let _ = write!(
+            let _ = writeln!(
                 matches,
-                "MatchDef {{ id: {}, when: Borrowed({:?}), confidence: {}, severity: {}, boost: {}, message: Borrowed({:?}), evidence: Borrowed(&[{}]), reads: Borrowed(&[{}]), read_defaults: Borrowed(&[{}]), idle_without_reads: {idle} }},\n",
+                "MatchDef {{ id: {}, when: Borrowed({:?}), confidence: {}, severity: {}, boost: {}, message: Borrowed({:?}), evidence: Borrowed(&[{}]), reads: Borrowed(&[{}]), read_namespaces: {mask:#x}, needs_data: {needs_data}, read_defaults: Borrowed(&[{}]), idle_without_reads: {idle} }},",
                 opt_text(m.id.as_ref().map(|i| i.get_ref().as_str())),
                 m.when.get_ref(),
                 opt_debug("Confidence", m.confidence),
@@ -121,9 +122,9 @@ fn main() {
                 }
                 None => fix_fns.push("None".into()),
             }
-            let _ = write!(
+            let _ = writeln!(
                 fixes,
-                "FixDef {{ text: Borrowed({:?}), portal: {}, command: {}, when: {} }},\n",
+                "FixDef {{ text: Borrowed({:?}), portal: {}, command: {}, when: {} }},",
                 f.text.get_ref(),
                 opt_text(f.portal.as_ref().map(|p| p.get_ref().as_str())),
                 opt_text(f.command.as_ref().map(|p| p.get_ref().as_str())),

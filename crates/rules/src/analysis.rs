@@ -41,6 +41,29 @@ pub fn read_paths(expr: &IdedExpr) -> Vec<String> {
     out
 }
 
+/// The bit of a namespace in a [`NAMESPACES`]-ordered mask (0 for a name that is none).
+pub fn namespace_bit(ns: &str) -> u32 {
+    NAMESPACES
+        .iter()
+        .position(|n| *n == ns)
+        .map_or(0, |i| 1 << i)
+}
+
+/// The mask of the namespaces `paths` start with, and whether a condition reading them needs
+/// data: it reads something, and nothing of `input` or `env` (which every run has).
+pub fn namespace_mask<S: AsRef<str>>(paths: &[S]) -> (u32, bool) {
+    let mut mask = 0;
+    let mut needs_data = !paths.is_empty();
+    for p in paths {
+        let ns = p.as_ref().split('.').next().unwrap_or("");
+        mask |= namespace_bit(ns);
+        if ns == "input" || ns == "env" {
+            needs_data = false;
+        }
+    }
+    (mask, needs_data)
+}
+
 /// The namespaces (`request`, `token`) of the conditions' read paths, in first-seen order.
 pub fn namespaces<'e>(conditions: impl IntoIterator<Item = &'e IdedExpr>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();

@@ -42,6 +42,11 @@ pub struct MatchDef {
     pub evidence: Cow<'static, [Text]>,
     /// The evidence paths the condition reads.
     pub reads: Cow<'static, [Text]>,
+    /// The namespaces of `reads`, as bits in `NAMESPACES` order.
+    pub read_namespaces: u32,
+    /// `reads` is not empty and names neither `input` nor `env`: the condition is about data a
+    /// source found, and cannot hold when none of its namespaces holds anything.
+    pub needs_data: bool,
     /// What each of `reads` reaches in the empty evidence document (see [`crate::context::reach`]).
     pub read_defaults: Cow<'static, [(usize, Empty)]>,
     /// The condition does not hold on an evidence document where every path in `reads` reaches
@@ -95,21 +100,26 @@ impl RuleDef {
             .matches
             .into_iter()
             .zip(reads.into_iter().chain(std::iter::repeat_with(Vec::new)))
-            .map(|(m, reads)| MatchDef {
-                id: m.id.map(|i| owned(i.into_inner())),
-                when: owned(m.when.into_inner()),
-                confidence: m.confidence,
-                severity: m.severity,
-                boost: m.boost,
-                message: owned(m.message.into_inner()),
-                evidence: m
-                    .evidence
-                    .into_iter()
-                    .map(|e| owned(e.into_inner()))
-                    .collect(),
-                reads: reads.into_iter().map(owned).collect(),
-                read_defaults: Cow::Borrowed(&[]),
-                idle_without_reads: false,
+            .map(|(m, reads)| {
+                let (read_namespaces, needs_data) = crate::analysis::namespace_mask(&reads);
+                MatchDef {
+                    id: m.id.map(|i| owned(i.into_inner())),
+                    when: owned(m.when.into_inner()),
+                    confidence: m.confidence,
+                    severity: m.severity,
+                    boost: m.boost,
+                    message: owned(m.message.into_inner()),
+                    evidence: m
+                        .evidence
+                        .into_iter()
+                        .map(|e| owned(e.into_inner()))
+                        .collect(),
+                    reads: reads.into_iter().map(owned).collect(),
+                    read_namespaces,
+                    needs_data,
+                    read_defaults: Cow::Borrowed(&[]),
+                    idle_without_reads: false,
+                }
             })
             .collect();
         let fix: Vec<FixDef> = spec

@@ -178,7 +178,10 @@ impl RuleSet {
     /// Runs every rule that can apply and returns the findings, best first.
     pub fn evaluate(&self, ev: &Evidence) -> (Vec<Finding>, Vec<EvalNote>) {
         let doc = serde_json::to_value(ev).unwrap_or_default();
-        let populated = ev.populated();
+        let populated = ev
+            .populated()
+            .iter()
+            .fold(0, |mask, ns| mask | analysis::namespace_bit(ns));
         // Which conditions can hold on this evidence, decided before any CEL value is built.
         let runs: Vec<Vec<bool>> = self
             .rules
@@ -187,7 +190,7 @@ impl RuleSet {
                 rule.def
                     .matches
                     .iter()
-                    .map(|m| can_hold(m, &populated, &doc))
+                    .map(|m| can_hold(m, populated, &doc))
                     .collect()
             })
             .collect();
@@ -301,15 +304,11 @@ impl Rule {
 /// Whether a match's condition has to run: not when none of the namespaces it reads holds
 /// anything (it cannot be about this input), nor when it is known from the build not to hold
 /// while all it reads is empty and all it reads is empty here.
-fn can_hold(m: &MatchDef, populated: &[&str], doc: &serde_json::Value) -> bool {
-    fn ns(path: &str) -> &str {
-        path.split('.').next().unwrap_or("")
-    }
-    let used = &m.reads;
-    let needs_data = !used.is_empty() && used.iter().all(|p| ns(p) != "input" && ns(p) != "env");
-    if needs_data && !used.iter().any(|p| populated.contains(&ns(p))) {
+fn can_hold(m: &MatchDef, populated: u32, doc: &serde_json::Value) -> bool {
+    if m.needs_data && m.read_namespaces & populated == 0 {
         return false;
     }
+    let used = &m.reads;
     !(m.idle_without_reads
         && used.len() == m.read_defaults.len()
         && used
