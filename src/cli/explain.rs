@@ -1,9 +1,10 @@
 //! `authcheck explain`: what an AADSTS code or a rule means and how to fix it. Reads the catalog and
-//! at most one rule file; never loads the rule engine, so it starts as fast as a plain lookup.
+//! the built-in rule table (statics made at build time); never loads the rule engine or parses a
+//! condition, so it starts as fast as a plain lookup.
 
 use super::{emit, CliError};
 use authcheck_model::knowledge::aadsts;
-use authcheck_rules::{rule::RuleSpec, EMBEDDED_RULES};
+use authcheck_rules::RuleDef;
 use clap::{Args, ValueEnum};
 use colored::Colorize;
 use serde_json::json;
@@ -23,13 +24,9 @@ pub enum ExplainFormat {
     Json,
 }
 
-/// The built-in rule of this name, parsed without compiling its conditions.
-pub fn builtin_rule(name: &str) -> Option<RuleSpec> {
-    let file = format!("{name}.toml");
-    EMBEDDED_RULES
-        .iter()
-        .find(|(f, _)| *f == file)
-        .and_then(|(_, src)| toml::from_str(src).ok())
+/// The built-in rule of this name.
+pub fn builtin_rule(name: &str) -> Option<&'static RuleDef> {
+    authcheck_rules::builtin_rule(name)
 }
 
 pub fn run(args: &ExplainArgs, _color: bool) -> Result<i32, CliError> {
@@ -48,7 +45,7 @@ pub fn run(args: &ExplainArgs, _color: bool) -> Result<i32, CliError> {
                     "code": format!("AADSTS{}", entry.code),
                     "name": entry.name,
                     "meaning": entry.meaning,
-                    "rule": rule.as_ref().map(rule_json),
+                    "rule": rule.map(rule_json),
                 }))
                 .unwrap_or_default(),
             ),
@@ -59,7 +56,7 @@ pub fn run(args: &ExplainArgs, _color: bool) -> Result<i32, CliError> {
                     entry.name,
                     entry.meaning
                 );
-                match &rule {
+                match rule {
                     Some(r) => {
                         out.push('\n');
                         out.push_str(&rule_text(r));
@@ -78,14 +75,14 @@ pub fn run(args: &ExplainArgs, _color: bool) -> Result<i32, CliError> {
     })?;
     match args.format {
         ExplainFormat::Json => {
-            emit(&serde_json::to_string_pretty(&rule_json(&rule)).unwrap_or_default())
+            emit(&serde_json::to_string_pretty(&rule_json(rule)).unwrap_or_default())
         }
-        ExplainFormat::Text => emit(&rule_text(&rule)),
+        ExplainFormat::Text => emit(&rule_text(rule)),
     }
     Ok(0)
 }
 
-fn rule_json(r: &RuleSpec) -> serde_json::Value {
+fn rule_json(r: &RuleDef) -> serde_json::Value {
     json!({
         "rule": r.name,
         "title": r.title,
@@ -95,16 +92,16 @@ fn rule_json(r: &RuleSpec) -> serde_json::Value {
         "why": r.why.trim(),
         "codes": r.codes.iter().map(|c| format!("AADSTS{c}")).collect::<Vec<_>>(),
         "fix": r.fix.iter().map(|f| json!({
-            "text": f.text.get_ref(),
-            "portal": f.portal.as_ref().map(|p| p.get_ref()),
-            "command": f.command.as_ref().map(|p| p.get_ref()),
+            "text": f.text,
+            "portal": f.portal,
+            "command": f.command,
         })).collect::<Vec<_>>(),
         "docs": r.docs,
     })
 }
 
 /// A rule's page: what it catches, why it matters, how to fix it (templates left unfilled).
-pub fn rule_text(r: &RuleSpec) -> String {
+pub fn rule_text(r: &RuleDef) -> String {
     let mut out = format!(
         "{} {}\n  {}\n\n",
         r.name.bold(),
@@ -122,16 +119,16 @@ pub fn rule_text(r: &RuleSpec) -> String {
     if !r.fix.is_empty() {
         out.push_str("\n  fix:\n");
         for (i, f) in r.fix.iter().enumerate() {
-            out.push_str(&format!("    {}. {}\n", i + 1, blank(f.text.get_ref())));
+            out.push_str(&format!("    {}. {}\n", i + 1, blank(&f.text)));
             if let Some(p) = &f.portal {
-                out.push_str(&format!("       portal: {}\n", blank(p.get_ref())));
+                out.push_str(&format!("       portal: {}\n", blank(p)));
             }
             if let Some(c) = &f.command {
-                out.push_str(&format!("       $ {}\n", blank(c.get_ref())));
+                out.push_str(&format!("       $ {}\n", blank(c)));
             }
         }
     }
-    for d in &r.docs {
+    for d in r.docs.iter() {
         out.push_str(&format!("  docs: {d}\n"));
     }
     out

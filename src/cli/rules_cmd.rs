@@ -3,6 +3,7 @@
 use super::explain::ExplainFormat;
 use super::{emit, load_rules, CliError};
 use authcheck_model::evidence::fields::FIELDS;
+use authcheck_model::evidence::vocab;
 use clap::Args;
 use colored::Colorize;
 use serde_json::json;
@@ -15,7 +16,8 @@ pub struct RulesArgs {
     /// Print the rule file as written.
     #[arg(long, requires = "name")]
     pub source: bool,
-    /// List every evidence field a rule condition can read, with its meaning.
+    /// List every evidence field a rule condition can read, with its meaning
+    // (and, for a field of fixed vocabulary, the values it can hold).
     #[arg(long, conflicts_with = "name")]
     pub fields: bool,
     /// Output format.
@@ -32,13 +34,24 @@ pub fn run(args: &RulesArgs, _color: bool) -> Result<i32, CliError> {
         if json_out {
             let rows: Vec<_> = FIELDS
                 .iter()
-                .map(|(p, t, d)| json!({"path": p, "type": t, "doc": d}))
+                .map(|(p, t, d)| match vocab::allowed(p) {
+                    Some(values) => json!({"path": p, "type": t, "doc": d, "values": values}),
+                    None => json!({"path": p, "type": t, "doc": d}),
+                })
                 .collect();
             emit(&serde_json::to_string_pretty(&rows).unwrap_or_default());
         } else {
             let mut out = String::new();
             for (p, t, d) in FIELDS {
                 out.push_str(&format!("{}  {}\n    {}\n", p.bold(), t.dimmed(), d));
+                if let Some(values) = vocab::allowed(p) {
+                    let values: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
+                    out.push_str(&format!(
+                        "    {} {}\n",
+                        "values:".dimmed(),
+                        values.join(", ")
+                    ));
+                }
             }
             emit(&out);
         }
@@ -56,14 +69,14 @@ pub fn run(args: &RulesArgs, _color: bool) -> Result<i32, CliError> {
         } else if json_out {
             emit(
                 &serde_json::to_string_pretty(&json!({
-                    "rule": r.spec.name, "title": r.spec.title, "severity": r.spec.severity,
-                    "confidence": r.spec.confidence, "summary": r.spec.summary, "file": r.file,
-                    "codes": r.spec.codes, "docs": r.spec.docs,
+                    "rule": r.def.name, "title": r.def.title, "severity": r.def.severity,
+                    "confidence": r.def.confidence, "summary": r.def.summary, "file": r.file,
+                    "codes": r.def.codes, "docs": r.def.docs,
                 }))
                 .unwrap_or_default(),
             );
         } else {
-            emit(&super::explain::rule_text(&r.spec));
+            emit(&super::explain::rule_text(&r.def));
         }
         return Ok(0);
     }
@@ -71,23 +84,23 @@ pub fn run(args: &RulesArgs, _color: bool) -> Result<i32, CliError> {
         let rows: Vec<_> = rules
             .rules
             .iter()
-            .map(|r| json!({"rule": r.spec.name, "severity": r.spec.severity, "title": r.spec.title, "file": r.file}))
+            .map(|r| json!({"rule": r.def.name, "severity": r.def.severity, "title": r.def.title, "file": r.file}))
             .collect();
         emit(&serde_json::to_string_pretty(&rows).unwrap_or_default());
     } else {
         let width = rules
             .rules
             .iter()
-            .map(|r| r.spec.name.len())
+            .map(|r| r.def.name.len())
             .max()
             .unwrap_or(0);
         let mut out = String::new();
         for r in &rules.rules {
             out.push_str(&format!(
                 "{:width$}  {:7}  {}\n",
-                r.spec.name,
-                r.spec.severity.as_str(),
-                r.spec.title
+                r.def.name,
+                r.def.severity.as_str(),
+                r.def.title
             ));
         }
         out.push_str(&format!("\n{} rules; `authcheck rules NAME` shows one, `authcheck explain CODE` maps a code to its rule.\n", rules.rules.len()));

@@ -1,10 +1,12 @@
 //! Rule files: their TOML shape, and the checks made when one is loaded (unknown keys, bad CEL,
-//! unknown evidence paths), each reported with the file and line.
+//! unknown evidence paths, repeated match ids, literals outside a field's vocabulary), each
+//! reported with the file and line. The build script makes the same checks on `rules/*.toml`.
 
-use authcheck_model::evidence::{fields, NAMESPACES};
+use crate::analysis;
+use authcheck_model::evidence::fields;
 use authcheck_model::report::{Confidence, Severity};
+use cel::IdedExpr;
 use serde::Deserialize;
-use std::sync::OnceLock;
 use toml::Spanned;
 
 /// A rule as written in `rules/<name>.toml`.
@@ -47,9 +49,9 @@ fn default_priority() -> i64 {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MatchSpec {
-    /// A short label for this alternative (`aadsts`, `graph`, `text`).
+    /// A short label for this alternative (`aadsts`, `graph`, `text`), unique within the rule.
     #[serde(default)]
-    pub id: Option<String>,
+    pub id: Option<Spanned<String>>,
     /// CEL condition over the evidence.
     pub when: Spanned<String>,
     #[serde(default)]
@@ -98,14 +100,27 @@ pub fn line_of(src: &str, offset: usize) -> usize {
         + 1
 }
 
-/// Parses and checks one rule file. CEL is syntax-checked here; evaluation compiles lazily.
+/// A rule file that passed the load-time checks, with its conditions parsed.
+pub struct CheckedRule {
+    pub spec: RuleSpec,
+    /// Each `[[match]]`'s condition, in order.
+    pub conditions: Vec<IdedExpr>,
+    /// Each `[[fix]]`'s `when`, in order.
+    pub fix_conditions: Vec<Option<IdedExpr>>,
+}
+
+/// Parses and checks one rule file.
 pub fn parse(file: &str, src: &str) -> Result<RuleSpec, RuleError> {
+    parse_checked(file, src).map(|c| c.spec)
+}
+
+/// Parses and checks one rule file, keeping the parsed conditions.
+pub fn parse_checked(file: &str, src: &str) -> Result<CheckedRule, RuleError> {
     let spec = parse_trusted(file, src)?;
     check(file, src, spec)
 }
 
-/// Parses a rule file without the checks: for the built-in rules, which the test suite checks
-/// (`tests/rules_catalog.rs`), so start-up does not pay for compiling every condition.
+/// Parses a rule file without the checks.
 pub fn parse_trusted(file: &str, src: &str) -> Result<RuleSpec, RuleError> {
     toml::from_str(src).map_err(|e| {
         let line = e.span().map(|s| line_of(src, s.start)).unwrap_or(1);
@@ -117,8 +132,9 @@ pub fn parse_trusted(file: &str, src: &str) -> Result<RuleSpec, RuleError> {
     })
 }
 
-/// The load-time checks of a parsed rule: name, CEL syntax, evidence paths, templates.
-pub fn check(file: &str, src: &str, spec: RuleSpec) -> Result<RuleSpec, RuleError> {
+/// The load-time checks of a parsed rule: name, match ids, CEL syntax, evidence paths,
+/// vocabularies, templates.
+pub fn check(file: &str, src: &str, spec: RuleSpec) -> Result<CheckedRule, RuleError> {
     let err = |span: std::ops::Range<usize>, message: String| RuleError {
         file: file.into(),
         line: line_of(src, span.start),
@@ -156,8 +172,25 @@ pub fn check(file: &str, src: &str, spec: RuleSpec) -> Result<RuleSpec, RuleErro
             message: "a rule needs at least one [[match]]".into(),
         });
     }
-    for m in &spec.matches {
-        check_condition(m.when.get_ref()).map_err(|e| err(m.when.span(), e))?;
+    let mut conditions = Vec::with_capacity(spec.matches.len());
+    for (i, m) in spec.matches.iter().enumerate() {
+        if let Some(id) = &m.id {
+            // Findings name the match that fired them: two with one id could not be told apart.
+            if spec.matches[..i].iter().any(|earlier| {
+                earlier
+                    .id
+                    .as_ref()
+                    .is_some_and(|e| e.get_ref() == id.get_ref())
+            }) {
+                return Err(err(
+                    id.span(),
+                    format!("match id `{}` is used twice in this rule", id.get_ref()),
+                ));
+            }
+        }
+        let expr = check_condition(m.when.get_ref()).map_err(|e| err(m.when.span(), e))?;
+        check_vocabulary(src, m.when.span(), &expr).map_err(|(at, e)| err(at..at, e))?;
+        conditions.push(expr);
         check_template(m.message.get_ref()).map_err(|e| err(m.message.span(), e))?;
         for p in &m.evidence {
             if !fields::is_known(p.get_ref()) {
@@ -168,6 +201,7 @@ pub fn check(file: &str, src: &str, spec: RuleSpec) -> Result<RuleSpec, RuleErro
             }
         }
     }
+    let mut fix_conditions = Vec::with_capacity(spec.fix.len());
     for f in &spec.fix {
         for t in [Some(&f.text), f.portal.as_ref(), f.command.as_ref()]
             .into_iter()
@@ -175,60 +209,77 @@ pub fn check(file: &str, src: &str, spec: RuleSpec) -> Result<RuleSpec, RuleErro
         {
             check_template(t.get_ref()).map_err(|e| err(t.span(), e))?;
         }
-        if let Some(w) = &f.when {
-            check_condition(w.get_ref()).map_err(|e| err(w.span(), e))?;
-        }
+        fix_conditions.push(match &f.when {
+            Some(w) => {
+                let expr = check_condition(w.get_ref()).map_err(|e| err(w.span(), e))?;
+                check_vocabulary(src, w.span(), &expr).map_err(|(at, e)| err(at..at, e))?;
+                Some(expr)
+            }
+            None => None,
+        });
     }
-    Ok(spec)
+    Ok(CheckedRule {
+        spec,
+        conditions,
+        fix_conditions,
+    })
 }
 
-/// Syntax-checks a CEL condition and checks every evidence path it names.
-pub fn check_condition(expr: &str) -> Result<(), String> {
-    cel::Program::compile(expr)
+/// Parses a CEL condition and checks every evidence path it names.
+pub fn check_condition(expr: &str) -> Result<IdedExpr, String> {
+    let program = cel::Program::compile(expr)
         .map_err(|e| format!("bad CEL condition: {}", one_line(&e.to_string())))?;
-    for path in evidence_paths(expr) {
+    for path in analysis::read_paths(program.expression()) {
         if !fields::is_known(&path) {
             return Err(format!("unknown evidence path `{path}` in condition"));
         }
     }
-    Ok(())
+    Ok(program.expression().clone())
+}
+
+/// Refuses a string literal compared with a fixed-vocabulary field that can never hold it; the
+/// error carries the byte offset of the literal in `src` (or of the condition).
+fn check_vocabulary(
+    src: &str,
+    span: std::ops::Range<usize>,
+    expr: &IdedExpr,
+) -> Result<(), (usize, String)> {
+    let Some(m) = analysis::vocab_mismatches(expr).into_iter().next() else {
+        return Ok(());
+    };
+    let written = src.get(span.clone()).unwrap_or("");
+    let at = [format!("'{}'", m.literal), format!("\"{}\"", m.literal)]
+        .iter()
+        .filter_map(|q| written.find(q.as_str()))
+        .min()
+        .map_or(span.start, |i| span.start + i);
+    let close: Vec<&str> = m
+        .allowed
+        .iter()
+        .copied()
+        .filter(|v| v.eq_ignore_ascii_case(&m.literal) || v.replace('-', "_") == m.literal)
+        .collect();
+    let hint = match close.first() {
+        Some(v) => format!("; did you mean '{v}'?"),
+        None => String::new(),
+    };
+    Err((
+        at,
+        format!(
+            "`{}` is never '{}': its values are {}{hint}",
+            m.path,
+            m.literal,
+            m.allowed
+                .iter()
+                .map(|v| format!("'{v}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    ))
 }
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The dotted evidence paths an expression reads (`request.client_id`, `app.secrets`), ignoring
-/// method calls, string literals and macro variables.
-pub fn evidence_paths(expr: &str) -> Vec<String> {
-    static RE: OnceLock<regex::Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(r#"'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\b[A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*(\s*\()?"#)
-            .unwrap()
-    });
-    let mut out = Vec::new();
-    for cap in re.captures_iter(expr) {
-        let m = cap.get(0).unwrap().as_str();
-        if m.starts_with('\'') || m.starts_with('"') {
-            continue;
-        }
-        let is_call = cap.get(1).is_some();
-        let chain: Vec<&str> = m.trim_end_matches('(').split('.').map(str::trim).collect();
-        if !NAMESPACES.contains(&chain[0]) {
-            continue;
-        }
-        let parts = if is_call {
-            &chain[..chain.len() - 1]
-        } else {
-            &chain[..]
-        };
-        if parts.len() >= 2 {
-            out.push(parts.join("."));
-        } else if parts.len() == 1 && !is_call {
-            // a bare namespace is fine
-        }
-    }
-    out
 }
 
 /// Checks `{{ … }}` placeholders: each alternative is an evidence path or a quoted literal.

@@ -6,6 +6,12 @@ include!(concat!(env!("OUT_DIR"), "/evidence_fields.rs"));
 /// True when `path` (`request.client_id`, `app.secrets[0].end`, `app.secrets`) names a field.
 /// Indices are written `[N]` or `[]`.
 pub fn is_known(path: &str) -> bool {
+    let norm = normalize(path);
+    FIELDS.iter().any(|(p, _, _)| *p == norm)
+}
+
+/// `path` with every index (`[0]`, `[]`) written `[]`, the form [`FIELDS`] uses.
+pub fn normalize(path: &str) -> String {
     let mut norm = String::with_capacity(path.len());
     let mut chars = path.chars().peekable();
     while let Some(c) = chars.next() {
@@ -20,7 +26,7 @@ pub fn is_known(path: &str) -> bool {
             norm.push(c);
         }
     }
-    FIELDS.iter().any(|(p, _, _)| *p == norm)
+    norm
 }
 
 /// The fields below a namespace or path, for documentation.

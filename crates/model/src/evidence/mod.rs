@@ -11,6 +11,7 @@
 
 pub mod derive;
 pub mod fields;
+pub mod vocab;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
