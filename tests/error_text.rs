@@ -33,8 +33,8 @@ fn parsed(t: &str) -> (bool, Evidence) {
     (found, ev)
 }
 
-fn s(v: &Option<String>) -> Option<&str> {
-    v.as_deref()
+fn s<T: AsRef<str>>(v: &Option<T>) -> Option<&str> {
+    v.as_ref().map(AsRef::as_ref)
 }
 
 fn has_message(ev: &Evidence, needle: &str) -> bool {

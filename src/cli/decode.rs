@@ -45,7 +45,7 @@ pub fn run(args: &DecodeArgs, color: bool) -> Result<i32, CliError> {
     let raw = jwt::strip_wrapping(&raw);
     let decoded = jwt::decode(raw).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
     let mut ev = Evidence::new(now);
-    ev.env.command = Some("decode".into());
+    ev.env.command = Some(authcheck_model::evidence::Command::Decode);
     ev.input.kind = Some("jwt".into());
     ev.input.name = Some(name.clone());
     jwt::fill_evidence(&decoded, &mut ev);

@@ -375,7 +375,7 @@ fn open_peek(path: &str, shown: &str) -> Result<(Vec<u8>, Box<dyn Read>), CliErr
 
 fn new_evidence(name: &str, now: i64) -> Evidence {
     let mut ev = Evidence::new(now);
-    ev.env.command = Some("triage".into());
+    ev.env.command = Some(authcheck_model::evidence::Command::Triage);
     ev.input.name = Some(name.to_string());
     ev
 }

@@ -4,7 +4,7 @@
 //! A certificate signs a client assertion (RS256, `x5t` and `x5t#S256` in the header); a federated
 //! token file is sent as the assertion as is.
 
-use authcheck_model::evidence::{derive::looks_like_guid, Request};
+use authcheck_model::evidence::{derive::looks_like_guid, CredentialKind, Flow, Request};
 use base64::Engine as _;
 use sha1::Digest as _;
 
@@ -742,7 +742,7 @@ impl Credential {
         match self {
             Credential::Secret { value, .. } => {
                 let v = value.expose();
-                r.credential = Some("secret".into());
+                r.credential = Some(CredentialKind::Secret);
                 r.secret_sent = true;
                 r.secret_empty = v.trim().is_empty();
                 r.secret_is_guid = looks_like_guid(v);
@@ -750,11 +750,11 @@ impl Credential {
                 r.secret_prefix = (!r.secret_empty).then(|| v.chars().take(3).collect());
             }
             Credential::Certificate { .. } => {
-                r.credential = Some("certificate".into());
+                r.credential = Some(CredentialKind::Certificate);
                 r.assertion_sent = true;
             }
             Credential::Federated { .. } => {
-                r.credential = Some("federated".into());
+                r.credential = Some(CredentialKind::Federated);
                 r.assertion_sent = true;
             }
             Credential::Password {
@@ -769,21 +769,21 @@ impl Credential {
                     }
                     .fill_request(r);
                 }
-                r.credential = Some("password".into());
+                r.credential = Some(CredentialKind::Password);
                 r.username = Some(username.clone());
                 r.password_sent = true;
             }
             Credential::AccessToken { .. } => {}
             Credential::ManagedIdentity { .. } => {
-                r.credential = Some("managed-identity".into());
-                r.flow = Some("managed-identity".into());
+                r.credential = Some(CredentialKind::ManagedIdentity);
+                r.flow = Some(Flow::ManagedIdentity);
             }
             Credential::Interactive { redirect_uri } => {
-                r.credential = Some("none".into());
-                r.flow = Some("interactive".into());
+                r.credential = Some(CredentialKind::None);
+                r.flow = Some(Flow::Interactive);
                 r.redirect_uri = redirect_uri.clone();
             }
-            Credential::None => r.credential = Some("none".into()),
+            Credential::None => r.credential = Some(CredentialKind::None),
         }
     }
 

@@ -133,7 +133,8 @@ pub fn fill_purview(url: &str, collection: Option<&str>, account: Option<&str>, 
         .unwrap_or_default();
     let d = &mut ev.dataplane;
     d.service = Some("purview".into());
-    d.operation = apis::purview_operation(&host, &path).map(str::to_string);
+    d.operation = apis::purview_operation(&host, &path)
+        .and_then(authcheck_model::evidence::PurviewOperation::parse);
     d.collection = collection
         .map(str::to_string)
         .or_else(|| account.map(str::to_string));

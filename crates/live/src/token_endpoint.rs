@@ -416,7 +416,7 @@ fn page_message(html: &str) -> Option<String> {
 /// Records the request as the user's code makes it (facts only) and how it ended.
 pub fn fill_evidence(req: &TokenRequest, cred: &Credential, outcome: &Outcome, ev: &mut Evidence) {
     let r = &mut ev.request;
-    r.endpoint = Some(req.endpoint.as_str().into());
+    r.endpoint = authcheck_model::evidence::Endpoint::parse(req.endpoint.as_str());
     r.authority_host = Some(req.authority_host());
     r.tenant = Some(req.tenant.clone());
     r.client_id = Some(req.client_id.clone());

@@ -263,7 +263,7 @@ fn healthy_run_verifies_the_token_and_reads_every_source() {
     let a = assemble(&plan, &secret(), &facts, NOW);
     let ev = &a.evidence;
     assert!(ev.response.token_issued);
-    assert_eq!(ev.token.signature.as_deref(), Some("valid"));
+    assert_eq!(ev.token.signature.map(|v| v.as_str()), Some("valid"));
     assert_eq!(ev.token.oid.as_deref(), Some(SP_OID));
     assert!(ev.env.non_interactive);
     assert_eq!(ev.api_call.status, Some(200));
@@ -271,7 +271,7 @@ fn healthy_run_verifies_the_token_and_reads_every_source() {
     assert!(ev.rbac.checked);
     assert_eq!(ev.rbac.assignments[0].role_name.as_deref(), Some("Reader"));
     assert!(!ev.rbac.sufficient_newer_than_token);
-    assert_eq!(ev.request.credential.as_deref(), Some("secret"));
+    assert_eq!(ev.request.credential.map(|v| v.as_str()), Some("secret"));
     assert_eq!(ev.request.secret_prefix.as_deref(), Some("Qx8"));
     assert_eq!(check(&a.checks, "token.decode").status, CheckStatus::Ok);
     let sig = check(&a.checks, "token.signature");
@@ -482,7 +482,7 @@ fn token_refused_with_an_aadsts_body_is_the_answer() {
         ev.input.sources.get("response").map(String::as_str),
         Some("token-endpoint")
     );
-    assert_eq!(ev.request.endpoint.as_deref(), Some("v2"));
+    assert_eq!(ev.request.endpoint.map(|v| v.as_str()), Some("v2"));
     assert_eq!(
         ev.request.scopes,
         vec!["https://management.azure.com/.default".to_string()]
@@ -607,7 +607,7 @@ fn federated_subject_differing_in_case_is_named_in_the_subject_check() {
         sent.sub.as_deref(),
         Some("repo:contoso-eng/orders-service:environment:Production")
     );
-    assert_eq!(ev.request.credential.as_deref(), Some("federated"));
+    assert_eq!(ev.request.credential.map(|v| v.as_str()), Some("federated"));
     assert_eq!(ev.app.federated_credentials.len(), 1);
     let s = check(&a.checks, "github.subject");
     assert_eq!(s.status, CheckStatus::Ok);
@@ -665,7 +665,10 @@ fn an_expired_certificate_is_named_in_the_credential_check() {
     );
     assert!(c.detail.ends_with(" (expired 2026-11-21)"), "{}", c.detail);
     let ev = &a.evidence;
-    assert_eq!(ev.request.credential.as_deref(), Some("certificate"));
+    assert_eq!(
+        ev.request.credential.map(|v| v.as_str()),
+        Some("certificate")
+    );
     assert!(ev.request.assertion_sent);
     assert_eq!(ev.response.codes, vec![700027]);
 }
@@ -725,7 +728,10 @@ fn a_no_credential_run_accounts_for_every_check() {
         "no Graph token (see graph.token)"
     );
     assert!(d.unavailable);
-    assert_eq!(d.evidence.request.credential.as_deref(), Some("none"));
+    assert_eq!(
+        d.evidence.request.credential.map(|v| v.as_str()),
+        Some("none")
+    );
 }
 
 #[test]

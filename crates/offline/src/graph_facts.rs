@@ -501,7 +501,7 @@ mod tests {
             vec!["enabled block (block)"]
         );
         let mut ev = Evidence::new(1_800_000_000);
-        ev.request.flow = Some("client-credentials".into());
+        ev.request.flow = Some(authcheck_model::evidence::Flow::ClientCredentials);
         fill_conditional_access(&all, Some("cid"), Some("sp1"), &mut ev);
         authcheck_model::evidence::derive::derive(&mut ev, None);
         // The MFA policy for another service principal never meets this app.

@@ -7,7 +7,7 @@
 //! as its 0-based index in the array (`value[3]`, as `jq` counts).
 
 use super::{ReadNote, SourceError};
-use authcheck_model::evidence::{Evidence, SignInGroup};
+use authcheck_model::evidence::{CredentialKind, Evidence, SignInGroup};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -267,15 +267,17 @@ impl Acc {
             ev.request.client_name = k.app_name.clone();
             if let Some(ct) = g.credential_type.as_deref() {
                 let c = match ct.to_ascii_lowercase().as_str() {
-                    "clientsecret" | "client secret" => Some("secret"),
-                    "clientassertion" | "certificate" | "client assertion" => Some("certificate"),
+                    "clientsecret" | "client secret" => Some(CredentialKind::Secret),
+                    "clientassertion" | "certificate" | "client assertion" => {
+                        Some(CredentialKind::Certificate)
+                    }
                     "federatedidentitycredential" | "federated identity credential" => {
-                        Some("federated")
+                        Some(CredentialKind::Federated)
                     }
                     _ => None,
                 };
                 if let Some(c) = c {
-                    ev.request.credential = Some(c.into());
+                    ev.request.credential = Some(c);
                     ev.env.non_interactive = true;
                 }
             }

@@ -109,7 +109,7 @@ pub fn assemble(plan: &Plan, cred: &Credential, facts: &Facts, now: i64) -> Asse
     let token_facts = &facts.token;
 
     let mut ev = Evidence::new(now);
-    ev.env.command = Some("doctor".into());
+    ev.env.command = Some(authcheck_model::evidence::Command::Doctor);
     ev.env.cloud = Some(plan.cloud.key.into());
     ev.env.non_interactive = facts.non_interactive;
     ev.input.kind = Some("live".into());
@@ -231,7 +231,8 @@ fn fill_request(plan: &Plan, cred: &Credential, t: &TokenFacts, ev: &mut Evidenc
     if matches!(cred, Credential::AccessToken { .. }) {
         ev.request.client_id = Some(plan.client_id.clone());
         ev.request.tenant = Some(plan.tenant.clone());
-        ev.request.endpoint = Some(plan.request.endpoint.as_str().into());
+        ev.request.endpoint =
+            authcheck_model::evidence::Endpoint::parse(plan.request.endpoint.as_str());
         ev.request.resource = plan.request.resource.clone();
         ev.request.scopes = plan
             .request
@@ -282,11 +283,13 @@ fn fill_token(t: &TokenFacts, jwks: Option<&str>, track: &dyn Track, ev: &mut Ev
     };
     match jwt::check_signature(&d, keys, ev) {
         Ok(()) => {
-            let state = ev.token.signature.clone().unwrap_or_default();
-            let status = match state.as_str() {
-                "invalid" | "unknown-kid" | "unsigned" => CheckStatus::Failed,
+            use authcheck_model::evidence::SignatureVerdict as V;
+            let verdict = ev.token.signature;
+            let status = match verdict {
+                Some(V::Invalid | V::UnknownKid | V::Unsigned) => CheckStatus::Failed,
                 _ => CheckStatus::Ok,
             };
+            let state = verdict.map(V::as_str).unwrap_or_default().to_string();
             let detail = match &ev.token.signature_detail {
                 Some(d) if !d.is_empty() => format!("{state}: {d}"),
                 _ => state,

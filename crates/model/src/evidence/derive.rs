@@ -1,6 +1,9 @@
 //! Derived facts, computed once in Rust after the sources ran, so rule conditions stay declarative.
 
-use super::Evidence;
+use super::{
+    CredentialKind, Endpoint, Evidence, FederatedMatch, Flow, SignatureVerdict, TargetProblem,
+    TenantKind, TokenKind,
+};
 use crate::knowledge::apis::{self, Api, PermissionModel};
 use crate::knowledge::clouds;
 
@@ -47,32 +50,30 @@ fn derive_request(ev: &mut Evidence) {
     let r = &mut ev.request;
     if let Some(t) = &r.tenant {
         let l = t.to_ascii_lowercase();
-        r.tenant_kind = Some(
-            match l.as_str() {
-                "common" | "organizations" | "consumers" => l.clone(),
-                _ if is_guid(&l) => "guid".into(),
-                _ => "domain".into(),
-            }
-            .to_string(),
-        );
+        r.tenant_kind = Some(match l.as_str() {
+            "common" => TenantKind::Common,
+            "organizations" => TenantKind::Organizations,
+            "consumers" => TenantKind::Consumers,
+            _ if is_guid(&l) => TenantKind::Guid,
+            _ => TenantKind::Domain,
+        });
     }
     if r.flow.is_none() {
-        r.flow = r.grant_type.as_deref().map(|g| {
-            match g {
-                "client_credentials" => "client-credentials",
-                "password" => "ropc",
-                "authorization_code" => "auth-code",
-                "refresh_token" => "refresh",
-                "urn:ietf:params:oauth:grant-type:jwt-bearer" => "on-behalf-of",
-                "urn:ietf:params:oauth:grant-type:device_code" | "device_code" => "device-code",
-                other => other,
+        r.flow = r.grant_type.as_deref().and_then(|g| match g {
+            "client_credentials" => Some(Flow::ClientCredentials),
+            "password" => Some(Flow::Ropc),
+            "authorization_code" => Some(Flow::AuthCode),
+            "refresh_token" => Some(Flow::Refresh),
+            "urn:ietf:params:oauth:grant-type:jwt-bearer" => Some(Flow::OnBehalfOf),
+            "urn:ietf:params:oauth:grant-type:device_code" | "device_code" => {
+                Some(Flow::DeviceCode)
             }
-            .to_string()
+            _ => None,
         });
     }
     r.scope_has_default = r.scopes.iter().any(|s| s.ends_with("/.default"));
-    let v2 = r.endpoint.as_deref() == Some("v2");
-    let v1 = r.endpoint.as_deref() == Some("v1");
+    let v2 = r.endpoint == Some(Endpoint::V2);
+    let v1 = r.endpoint == Some(Endpoint::V1);
     r.resource_on_v2 = v2 && r.resource.is_some() && r.scopes.is_empty();
     r.scope_on_v1 = v1 && r.resource.is_none() && !r.scopes.is_empty();
     // The resource part of what was asked for.
@@ -111,16 +112,15 @@ fn derive_request(ev: &mut Evidence) {
                     .as_ref()
                     .is_some_and(|a| a.x5t.is_some() || a.x5t_s256.is_some())
                 {
-                    "certificate"
+                    CredentialKind::Certificate
                 } else {
-                    "federated"
-                }
-                .into(),
+                    CredentialKind::Federated
+                },
             )
         } else if r.secret_sent {
-            Some("secret".into())
+            Some(CredentialKind::Secret)
         } else if r.password_sent {
-            Some("password".into())
+            Some(CredentialKind::Password)
         } else {
             None
         };
@@ -128,7 +128,7 @@ fn derive_request(ev: &mut Evidence) {
 }
 
 /// What is wrong with how a resource or scope is written.
-fn target_problem(w: &str, is_resource: bool, scopes: &[String]) -> Option<String> {
+fn target_problem(w: &str, is_resource: bool, scopes: &[String]) -> Option<TargetProblem> {
     let t = w.trim();
     if is_guid(t) {
         return None;
@@ -138,13 +138,13 @@ fn target_problem(w: &str, is_resource: bool, scopes: &[String]) -> Option<Strin
         return None;
     }
     if !t.contains("://") && !t.starts_with("api://") {
-        return Some("no-scheme".into());
+        return Some(TargetProblem::NoScheme);
     }
     if let Some(base) = scopes.iter().find_map(|s| s.strip_suffix("//.default")) {
         // `https://management.core.windows.net//.default` is right: that resource's identifier ends
         // in a slash. For a known API without such a form, the extra slash names another resource.
         if apis::by_resource(base).is_some_and(|api| !api.resource_uri.ends_with('/')) {
-            return Some("double-slash".into());
+            return Some(TargetProblem::DoubleSlash);
         }
     }
     // A scope that is only a resource URI (`https://purview.azure.net`) names no permission.
@@ -152,7 +152,7 @@ fn target_problem(w: &str, is_resource: bool, scopes: &[String]) -> Option<Strin
         if let Some(s) = scopes.iter().find(|s| s.contains("://")) {
             let after = &s[s.find("://").unwrap_or(0) + 3..];
             if !after.trim_end_matches('/').contains('/') {
-                return Some("no-default-suffix".into());
+                return Some(TargetProblem::NoDefaultSuffix);
             }
         }
     }
@@ -189,7 +189,7 @@ fn derive_resource(ev: &mut Evidence, target: Option<Result<&'static Api, &str>>
         }
         r.uri.get_or_insert_with(|| a.resource_uri.to_string());
         r.audiences = a.audiences.iter().map(|s| s.to_string()).collect();
-        r.permission_model = Some(a.permission_model.as_str().to_string());
+        r.permission_model = Some(a.permission_model);
     }
 }
 
@@ -209,7 +209,7 @@ fn derive_token(ev: &mut Evidence, now: i64) {
     t.delegated = !t.scp.is_empty() || t.idtyp.as_deref() == Some("user");
     t.app_only = !t.delegated
         && (t.idtyp.as_deref() == Some("app")
-            || (t.user.is_none() && t.kind.as_deref() != Some("id")));
+            || (t.user.is_none() && t.kind != Some(TokenKind::Id)));
     if let Some(aud) = &t.aud {
         let api = apis::by_resource(aud);
         t.aud_api = api.map(|a| a.key.to_string());
@@ -223,17 +223,14 @@ fn derive_token(ev: &mut Evidence, now: i64) {
             .map(|c| c.key.to_string());
     }
     if t.signature.is_none() {
-        t.signature = Some(
-            if t.alg.as_deref() == Some("none") {
-                "unsigned"
-            } else {
-                "not-checked"
-            }
-            .into(),
-        );
+        t.signature = Some(if t.alg.as_deref() == Some("none") {
+            SignatureVerdict::Unsigned
+        } else {
+            SignatureVerdict::NotChecked
+        });
     }
-    if t.is_graph && t.signature.as_deref() == Some("not-checked") && t.header_nonce {
-        t.signature = Some("not-verifiable-by-design".into());
+    if t.is_graph && t.signature == Some(SignatureVerdict::NotChecked) && t.header_nonce {
+        t.signature = Some(SignatureVerdict::NotVerifiableByDesign);
     }
     // Audience against the target: a known API's forms, else the URI as written.
     let target_api = ev.resource.api.as_deref().and_then(apis::by_key);
@@ -254,7 +251,7 @@ fn derive_token(ev: &mut Evidence, now: i64) {
             ev.resource.app_id = api.app_id.map(str::to_string);
             ev.resource.uri = Some(api.resource_uri.into());
             ev.resource.audiences = api.audiences.iter().map(|s| s.to_string()).collect();
-            ev.resource.permission_model = Some(api.permission_model.as_str().into());
+            ev.resource.permission_model = Some(api.permission_model);
         }
     }
     if ev.request.client_id.is_none() {
@@ -263,7 +260,7 @@ fn derive_token(ev: &mut Evidence, now: i64) {
     if ev.request.tenant.is_none() {
         ev.request.tenant = t.tid.clone();
         if t.tid.is_some() {
-            ev.request.tenant_kind = Some("guid".into());
+            ev.request.tenant_kind = Some(TenantKind::Guid);
         }
     }
     let _ = PermissionModel::Rbac;
@@ -312,7 +309,7 @@ fn derive_app(ev: &mut Evidence, now: i64) {
             );
         }
         if !app.federated_credentials.is_empty() && a.iss.is_some() && a.sub.is_some() {
-            app.federated_match = Some(federated_match(a, &app.federated_credentials).into());
+            app.federated_match = Some(federated_match(a, &app.federated_credentials));
         }
     }
     app.all_secrets_expired = !app.secrets.is_empty() && app.secrets.iter().all(|s| s.expired);
@@ -344,7 +341,7 @@ fn x5t_to_hex(x5t: &str) -> Option<String> {
 
 /// Compares an assertion with the federated credentials the way Entra does: issuer and subject
 /// exactly (case-sensitive), and the audience must be one of the credential's audiences.
-fn federated_match(a: &super::Assertion, creds: &[super::FederatedCredential]) -> &'static str {
+fn federated_match(a: &super::Assertion, creds: &[super::FederatedCredential]) -> FederatedMatch {
     let iss = a.iss.as_deref().unwrap_or("");
     let sub = a.sub.as_deref().unwrap_or("");
     let aud_ok = |c: &super::FederatedCredential| {
@@ -354,7 +351,7 @@ fn federated_match(a: &super::Assertion, creds: &[super::FederatedCredential]) -
         .iter()
         .any(|c| c.issuer.as_deref() == Some(iss) && c.subject.as_deref() == Some(sub) && aud_ok(c))
     {
-        return "exact";
+        return FederatedMatch::Exact;
     }
     if creds.iter().any(|c| {
         c.issuer.as_deref() == Some(iss)
@@ -362,12 +359,12 @@ fn federated_match(a: &super::Assertion, creds: &[super::FederatedCredential]) -
                 .as_deref()
                 .is_some_and(|s| s.eq_ignore_ascii_case(sub))
     }) {
-        return "case-only";
+        return FederatedMatch::CaseOnly;
     }
     if creds.iter().any(|c| c.issuer.as_deref() == Some(iss)) {
-        return "issuer-only";
+        return FederatedMatch::IssuerOnly;
     }
-    "none"
+    FederatedMatch::None
 }
 
 fn derive_sp(ev: &mut Evidence) {
@@ -425,14 +422,14 @@ fn derive_sp(ev: &mut Evidence) {
 /// a user signing in to the app meets the ones that include the app and target users. When the
 /// kind of sign-in is unknown, both count.
 fn blocking_policies(ev: &Evidence) -> Vec<String> {
-    let flow = ev.request.flow.as_deref();
+    let flow = ev.request.flow;
     // Conditional Access for workload identities does not cover managed identities.
-    if flow == Some("managed-identity") {
+    if flow == Some(Flow::ManagedIdentity) {
         return Vec::new();
     }
-    let app_only = flow == Some("client-credentials")
+    let app_only = flow == Some(Flow::ClientCredentials)
         || (flow.is_none() && ev.token.present && ev.token.app_only);
-    let with_user = flow.is_some_and(|f| f != "client-credentials")
+    let with_user = flow.is_some_and(|f| f != Flow::ClientCredentials)
         || (flow.is_none() && ev.token.present && ev.token.delegated);
     let unknown = !app_only && !with_user;
     // A workload identity policy covers the resources it lists; unknown when it lists none.
@@ -517,8 +514,8 @@ pub fn purview_role_for(operation: &str) -> Option<&'static str> {
 fn derive_dataplane(ev: &mut Evidence) {
     let d = &mut ev.dataplane;
     if d.service.as_deref() == Some("purview") {
-        if let Some(op) = d.operation.as_deref() {
-            d.role_needed = purview_role_for(op).map(str::to_string);
+        if let Some(op) = d.operation {
+            d.role_needed = purview_role_for(op.as_str()).map(str::to_string);
         }
         if let Some(need) = &d.role_needed {
             // Known only when the roles were read, or the service itself refused the call.
@@ -574,19 +571,25 @@ mod tests {
     #[test]
     fn scope_forms() {
         let mut ev = Evidence::new(0);
-        ev.request.endpoint = Some("v2".into());
+        ev.request.endpoint = Some(Endpoint::V2);
         ev.request.scopes = vec!["https://purview.azure.net//.default".into()];
         derive(&mut ev, None);
-        assert_eq!(ev.request.target_problem.as_deref(), Some("double-slash"));
+        assert_eq!(
+            ev.request.target_problem.map(|v| v.as_str()),
+            Some("double-slash")
+        );
         let mut ev = Evidence::new(0);
         ev.request.scopes = vec!["https://management.core.windows.net//.default".into()];
         derive(&mut ev, None);
         assert_eq!(ev.request.target_problem, None);
         let mut ev = Evidence::new(0);
         ev.request.resource = Some("purview.azure.net".into());
-        ev.request.endpoint = Some("v1".into());
+        ev.request.endpoint = Some(Endpoint::V1);
         derive(&mut ev, None);
-        assert_eq!(ev.request.target_problem.as_deref(), Some("no-scheme"));
+        assert_eq!(
+            ev.request.target_problem.map(|v| v.as_str()),
+            Some("no-scheme")
+        );
         let mut ev = Evidence::new(0);
         ev.request.scopes = vec![
             "https://graph.microsoft.com/User.Read".into(),
@@ -599,7 +602,7 @@ mod tests {
         ev.request.scopes = vec!["https://purview.azure.net".into()];
         derive(&mut ev, None);
         assert_eq!(
-            ev.request.target_problem.as_deref(),
+            ev.request.target_problem.map(|v| v.as_str()),
             Some("no-default-suffix")
         );
         let mut ev = Evidence::new(0);
@@ -642,6 +645,9 @@ mod tests {
             Some("ABCDEF0123456789ABCDEF0123456789ABCDEF01")
         );
         assert_eq!(ev.app.certificate_matches_assertion, Some(false));
-        assert_eq!(ev.app.federated_match.as_deref(), Some("case-only"));
+        assert_eq!(
+            ev.app.federated_match.map(|v| v.as_str()),
+            Some("case-only")
+        );
     }
 }

@@ -15,6 +15,10 @@ pub mod vocab;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+pub use vocab::{
+    Command, CredentialKind, Endpoint, FederatedMatch, Flow, PermissionModel, PurviewOperation,
+    SignatureVerdict, TargetProblem, TenantKind, TokenKind,
+};
 
 /// The whole document. Each namespace is a variable of the same name in rule conditions.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -56,7 +60,7 @@ pub struct Env {
     /// The cloud in use: `public`, `usgov`, `china`, when known.
     pub cloud: Option<String>,
     /// The command: `triage`, `decode`, `doctor`.
-    pub command: Option<String>,
+    pub command: Option<Command>,
     /// The SDK or tool the error came from: `azure-identity-python`, `azure-identity-dotnet`,
     /// `azure-identity-js`, `azure-identity-java`, `msal-python`, `msal-dotnet`, `msal-js`,
     /// `msal-java`, `az-cli`, `az-powershell`, `graph-powershell`, `browser`.
@@ -78,19 +82,19 @@ pub struct Env {
 #[serde(default, deny_unknown_fields)]
 pub struct Request {
     /// `v1` (`/oauth2/token`, takes `resource`) or `v2` (`/oauth2/v2.0/token`, takes `scope`).
-    pub endpoint: Option<String>,
+    pub endpoint: Option<Endpoint>,
     /// The authority host, e.g. `login.microsoftonline.com`.
     pub authority_host: Option<String>,
     /// The tenant segment as written: a GUID, a domain, `common`, `organizations` or `consumers`.
     pub tenant: Option<String>,
     /// Derived: `guid`, `domain`, `common`, `organizations`, `consumers`.
-    pub tenant_kind: Option<String>,
+    pub tenant_kind: Option<TenantKind>,
     /// `client_credentials`, `password`, `authorization_code`, `refresh_token`,
     /// `urn:ietf:params:oauth:grant-type:jwt-bearer` (on-behalf-of), `device_code`, …
     pub grant_type: Option<String>,
     /// Derived: a short name for the flow: `client-credentials`, `ropc`, `auth-code`, `refresh`,
     /// `on-behalf-of`, `device-code`, `managed-identity`, `interactive`.
-    pub flow: Option<String>,
+    pub flow: Option<Flow>,
     /// The application (client) ID.
     pub client_id: Option<String>,
     /// The app's display name when the text names it.
@@ -105,7 +109,7 @@ pub struct Request {
     pub target_api: Option<String>,
     /// Derived: what is wrong with how the target is written: `no-scheme`, `trailing-slash`,
     /// `double-slash`, `no-default-suffix`, or null when fine.
-    pub target_problem: Option<String>,
+    pub target_problem: Option<TargetProblem>,
     /// Derived: some scope ends in `/.default`.
     pub scope_has_default: bool,
     /// Derived: a `resource` parameter went to the v2 endpoint.
@@ -117,7 +121,7 @@ pub struct Request {
     /// The redirect URI sent with an authorization-code request.
     pub redirect_uri: Option<String>,
     /// The credential the client presented: `secret`, `certificate`, `federated`, `password`, `none`.
-    pub credential: Option<String>,
+    pub credential: Option<CredentialKind>,
     /// A `client_secret` field was sent (even an empty one).
     pub secret_sent: bool,
     /// The secret was empty or whitespace.
@@ -206,7 +210,7 @@ pub struct Token {
     /// A token was found and decoded.
     pub present: bool,
     /// `access` or `id` (an id token has `aud` equal to the client and no `scp`/`roles`).
-    pub kind: Option<String>,
+    pub kind: Option<TokenKind>,
     /// Header `alg`, `kid`, `x5t`, `typ`.
     pub alg: Option<String>,
     pub kid: Option<String>,
@@ -264,7 +268,7 @@ pub struct Token {
     pub is_graph: bool,
     /// Signature state: `not-checked`, `valid`, `invalid`, `unknown-kid`, `not-verifiable-by-design`,
     /// `unsigned` (`alg: none`).
-    pub signature: Option<String>,
+    pub signature: Option<SignatureVerdict>,
     /// What the signature check found, in words.
     pub signature_detail: Option<String>,
 }
@@ -368,7 +372,7 @@ pub struct App {
     /// Derived: how the client assertion's issuer, subject and audience compare with
     /// `federated_credentials`: `exact`, `case-only` (the subject differs only in case, which Entra
     /// rejects), `issuer-only` (the issuer is trusted but no subject matches), `none`; null when unknown.
-    pub federated_match: Option<String>,
+    pub federated_match: Option<FederatedMatch>,
     /// `disabledByMicrosoftStatus`, when set.
     pub disabled_by_microsoft: Option<String>,
 }
@@ -489,7 +493,7 @@ pub struct Resource {
     /// The `aud` values a token for this API may carry.
     pub audiences: Vec<String>,
     /// `delegated-only`, `application-and-delegated`, `rbac`.
-    pub permission_model: Option<String>,
+    pub permission_model: Option<PermissionModel>,
     /// The API's service principal exists in the tenant; null when unknown.
     pub sp_in_tenant: Option<bool>,
     /// The resource name as an error text gave it.
@@ -544,7 +548,7 @@ pub struct DataPlane {
     /// `purview`, `powerplatform`, `loganalytics`, …
     pub service: Option<String>,
     /// Purview: the API family called: `catalog`, `scanning`, `account`, `metadata-policy`, `devops-policy`.
-    pub operation: Option<String>,
+    pub operation: Option<PurviewOperation>,
     /// Purview: the collection the call targets.
     pub collection: Option<String>,
     /// Derived (Purview): the collection role the operation needs.

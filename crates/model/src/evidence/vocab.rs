@@ -1,7 +1,161 @@
 //! Fixed vocabularies: the evidence fields whose values come from a closed set that the sources
 //! and `derive` assign (`request.flow` is `client-credentials`, never `client_credentials`). Rule
 //! loading refuses a condition that compares such a field with a string outside its set, and
-//! `authcheck rules --fields` prints each set. This is the one place the sets are written down.
+//! `authcheck rules --fields` prints each set. This is the one place the sets are written down:
+//! authcheck's own vocabularies are enums (the evidence fields have their types), and values that
+//! come from Microsoft's services as they are (`grant_type` as sent, `signInAudience`, principal
+//! types, policy states) stay strings with their known values listed here.
+
+/// Declares one of authcheck's own vocabularies as an enum: each variant serialises as its
+/// spelling, and `ALL` lists the spellings for the rule loader and `rules --fields`.
+macro_rules! vocabulary {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $($(#[$vm])* #[serde(rename = $s)] $v),+
+        }
+
+        impl $name {
+            /// Every spelling, in declaration order.
+            pub const ALL: &'static [&'static str] = &[$($s),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$v => $s),+
+                }
+            }
+
+            /// The variant spelled `s`, if any.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($s => Some($name::$v),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// `env.command`: the command that built the evidence.
+    Command { Triage = "triage", Decode = "decode", Doctor = "doctor" }
+}
+
+vocabulary! {
+    /// `request.endpoint`: the token endpoint's version.
+    Endpoint { V1 = "v1", V2 = "v2" }
+}
+
+vocabulary! {
+    /// `request.tenant_kind`: how the tenant segment is written.
+    TenantKind {
+        Guid = "guid",
+        Domain = "domain",
+        Common = "common",
+        Organizations = "organizations",
+        Consumers = "consumers",
+    }
+}
+
+vocabulary! {
+    /// `request.flow`: authcheck's short name for the OAuth flow (`grant_type` keeps the wire value).
+    Flow {
+        ClientCredentials = "client-credentials",
+        Ropc = "ropc",
+        AuthCode = "auth-code",
+        Refresh = "refresh",
+        OnBehalfOf = "on-behalf-of",
+        DeviceCode = "device-code",
+        ManagedIdentity = "managed-identity",
+        Interactive = "interactive",
+    }
+}
+
+vocabulary! {
+    /// `request.target_problem`: what is wrong with how the target resource is written.
+    TargetProblem {
+        NoScheme = "no-scheme",
+        TrailingSlash = "trailing-slash",
+        DoubleSlash = "double-slash",
+        NoDefaultSuffix = "no-default-suffix",
+    }
+}
+
+vocabulary! {
+    /// `request.credential`: what the client presented.
+    CredentialKind {
+        Secret = "secret",
+        Certificate = "certificate",
+        Federated = "federated",
+        Password = "password",
+        None = "none",
+        ManagedIdentity = "managed-identity",
+    }
+}
+
+vocabulary! {
+    /// `token.kind`.
+    TokenKind { Access = "access", Id = "id" }
+}
+
+vocabulary! {
+    /// `token.signature`: what checking the signature found.
+    SignatureVerdict {
+        NotChecked = "not-checked",
+        Valid = "valid",
+        Invalid = "invalid",
+        UnknownKid = "unknown-kid",
+        NotVerifiableByDesign = "not-verifiable-by-design",
+        Unsigned = "unsigned",
+    }
+}
+
+vocabulary! {
+    /// `app.federated_match`: how a client assertion compares with the federated credentials.
+    FederatedMatch {
+        Exact = "exact",
+        CaseOnly = "case-only",
+        IssuerOnly = "issuer-only",
+        None = "none",
+    }
+}
+
+vocabulary! {
+    /// `resource.permission_model`: how an API decides what a caller may do.
+    PermissionModel {
+        /// Delegated permissions only; an app reaches it through a role the service admin gives
+        /// it (Power Platform API).
+        DelegatedOnly = "delegated-only",
+        /// OAuth permissions only: `scp` for users, `roles` for apps (Graph).
+        ApplicationAndDelegated = "application-and-delegated",
+        /// Any valid token for the audience; what it may do is Azure RBAC or the service's own roles.
+        Rbac = "rbac",
+    }
+}
+
+vocabulary! {
+    /// `dataplane.operation`: the Purview API family called.
+    PurviewOperation {
+        Catalog = "catalog",
+        Scanning = "scanning",
+        Account = "account",
+        MetadataPolicy = "metadata-policy",
+        DevopsPolicy = "devops-policy",
+    }
+}
 
 /// Field path (as in [`super::fields::FIELDS`], lists written `[]`) → the values it may hold.
 /// Well-known API keys and cloud keys are those of `knowledge::apis::APIS` and
@@ -25,12 +179,9 @@ pub static VOCABULARIES: &[(&str, &[&str])] = &[
         ],
     ),
     ("env.cloud", CLOUD_KEYS),
-    ("env.command", &["triage", "decode", "doctor"]),
-    ("request.endpoint", &["v1", "v2"]),
-    (
-        "request.tenant_kind",
-        &["guid", "domain", "common", "organizations", "consumers"],
-    ),
+    ("env.command", Command::ALL),
+    ("request.endpoint", Endpoint::ALL),
+    ("request.tenant_kind", TenantKind::ALL),
     (
         "request.grant_type",
         &[
@@ -43,55 +194,15 @@ pub static VOCABULARIES: &[(&str, &[&str])] = &[
             "urn:ietf:params:oauth:grant-type:device_code",
         ],
     ),
-    (
-        "request.flow",
-        &[
-            "client-credentials",
-            "ropc",
-            "auth-code",
-            "refresh",
-            "on-behalf-of",
-            "device-code",
-            "managed-identity",
-            "interactive",
-        ],
-    ),
+    ("request.flow", Flow::ALL),
     ("request.target_api", API_KEYS),
-    (
-        "request.target_problem",
-        &[
-            "no-scheme",
-            "trailing-slash",
-            "double-slash",
-            "no-default-suffix",
-        ],
-    ),
-    (
-        "request.credential",
-        &[
-            "secret",
-            "certificate",
-            "federated",
-            "password",
-            "none",
-            "managed-identity",
-        ],
-    ),
-    ("token.kind", &["access", "id"]),
+    ("request.target_problem", TargetProblem::ALL),
+    ("request.credential", CredentialKind::ALL),
+    ("token.kind", TokenKind::ALL),
     ("token.idtyp", &["app", "user"]),
     ("token.aud_api", API_KEYS),
     ("token.cloud", CLOUD_KEYS),
-    (
-        "token.signature",
-        &[
-            "not-checked",
-            "valid",
-            "invalid",
-            "unknown-kid",
-            "not-verifiable-by-design",
-            "unsigned",
-        ],
-    ),
+    ("token.signature", SignatureVerdict::ALL),
     (
         "app.sign_in_audience",
         &[
@@ -102,10 +213,7 @@ pub static VOCABULARIES: &[(&str, &[&str])] = &[
         ],
     ),
     ("app.required_permissions[].kind", &["Role", "Scope"]),
-    (
-        "app.federated_match",
-        &["exact", "case-only", "issuer-only", "none"],
-    ),
+    ("app.federated_match", FederatedMatch::ALL),
     (
         "sp.assignees[].principal_type",
         &["User", "Group", "ServicePrincipal"],
@@ -116,21 +224,9 @@ pub static VOCABULARIES: &[(&str, &[&str])] = &[
     ),
     ("sp.conditional_access[].grant_operator", &["OR", "AND"]),
     ("resource.api", API_KEYS),
-    (
-        "resource.permission_model",
-        &["delegated-only", "application-and-delegated", "rbac"],
-    ),
+    ("resource.permission_model", PermissionModel::ALL),
     ("dataplane.service", API_KEYS),
-    (
-        "dataplane.operation",
-        &[
-            "catalog",
-            "scanning",
-            "account",
-            "metadata-policy",
-            "devops-policy",
-        ],
-    ),
+    ("dataplane.operation", PurviewOperation::ALL),
     ("api_call.api", API_KEYS),
     (
         "signins.groups[].conditional_access",

@@ -1,27 +1,7 @@
 //! The well-known APIs a token is asked for: their app ids, resource URIs, the audience forms their
 //! tokens carry, and how they grant access.
 
-/// How an API decides what a caller may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PermissionModel {
-    /// OAuth permissions only: `scp` for users, `roles` for apps (Graph).
-    ApplicationAndDelegated,
-    /// Delegated permissions only; an app reaches it through a role the service admin gives it
-    /// (Power Platform API).
-    DelegatedOnly,
-    /// Any valid token for the audience; what it may do is Azure RBAC or the service's own roles.
-    Rbac,
-}
-
-impl PermissionModel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PermissionModel::ApplicationAndDelegated => "application-and-delegated",
-            PermissionModel::DelegatedOnly => "delegated-only",
-            PermissionModel::Rbac => "rbac",
-        }
-    }
-}
+pub use crate::evidence::vocab::PermissionModel;
 
 /// One well-known API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -300,7 +300,9 @@ fn dataplane(t: &str, ev: &mut Evidence, cx: &mut Ctx) {
             d.service.get_or_insert_with(|| "purview".into());
             let first = host.split('.').next().unwrap_or("");
             if let Some(op) = apis::purview_operation(&host, path) {
-                d.operation.get_or_insert_with(|| op.into());
+                if d.operation.is_none() {
+                    d.operation = authcheck_model::evidence::PurviewOperation::parse(op);
+                }
             }
             if !first.is_empty() && first != "api" {
                 d.environment.get_or_insert_with(|| first.to_string());

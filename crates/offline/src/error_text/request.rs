@@ -4,6 +4,7 @@
 
 use super::util::{clean_id, clean_tenant, is_guid, is_masked, re, url_decode, AZ_LOGIN_SECRET};
 use super::Ctx;
+use authcheck_model::evidence::Endpoint;
 use authcheck_model::evidence::{Assertion, Evidence};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -166,10 +167,14 @@ pub fn scan(safe: &str, raw: &str, ev: &mut Evidence, cx: &mut Ctx) {
     // The token endpoint: `https://{host}/{tenant}/oauth2[/v2.0]/token`.
     for c in re!(r"(?i)https?://([a-z0-9.-]+(?::\d+)?)/([^/\s?#'\x22<>]+)/oauth2/(v2\.0/)?(token|authorize|devicecode)\b").captures_iter(flat) {
         let is_token = c[4].eq_ignore_ascii_case("token");
-        let v = if c.get(3).is_some() { "v2" } else { "v1" };
+        let v = if c.get(3).is_some() {
+            Endpoint::V2
+        } else {
+            Endpoint::V1
+        };
         // A token URL outranks an authorize URL seen before it.
         if r.endpoint.is_none() || (is_token && !cx.request_seen) {
-            r.endpoint = Some(v.into());
+            r.endpoint = Some(v);
         }
         if r.authority_host.is_none() {
             r.authority_host = Some(c[1].to_ascii_lowercase());
@@ -183,8 +188,11 @@ pub fn scan(safe: &str, raw: &str, ev: &mut Evidence, cx: &mut Ctx) {
     }
     // A raw request: `POST /{tenant}/oauth2/v2.0/token HTTP/1.1` with a `Host:` header.
     if let Some(c) = re!(r"(?im)^\s*POST\s+/([^/\s?]+)/oauth2/(v2\.0/)?token\b").captures(flat) {
-        r.endpoint
-            .get_or_insert_with(|| if c.get(2).is_some() { "v2" } else { "v1" }.into());
+        r.endpoint.get_or_insert(if c.get(2).is_some() {
+            Endpoint::V2
+        } else {
+            Endpoint::V1
+        });
         if r.tenant.is_none() {
             r.tenant = clean_tenant(&c[1]);
         }

@@ -126,7 +126,7 @@ pub fn scan(t: &str, ev: &mut Evidence, cx: &mut Ctx) {
         && ev.request.grant_type.is_none()
         && ev.env.credential_type.as_deref() == Some("ManagedIdentityCredential")
     {
-        ev.request.flow = Some("managed-identity".into());
+        ev.request.flow = Some(authcheck_model::evidence::Flow::ManagedIdentity);
     }
     if ev.env.exception_type.is_none() {
         if let Some(c) = re!(EXCEPTIONS).captures(t) {

@@ -222,7 +222,7 @@ fn explain_claim(k: &str, v: &Value, d: &DecodedJwt, ev: &Evidence) -> String {
                     "audience: the API this token is for: {} ({})",
                     a.display_name, a.resource_uri
                 ),
-                None if ev.token.kind.as_deref() == Some("id") => {
+                None if ev.token.kind == Some(authcheck_model::evidence::TokenKind::Id) => {
                     format!("audience: the client app this id token was issued to{}", app_name(&aud).map(|n| format!(" ({n})")).unwrap_or_default())
                 }
                 None => "audience: the API this token is for (not a well-known Azure API: your own API's application ID URI or client id)".into(),
@@ -466,8 +466,8 @@ pub fn explain(d: &DecodedJwt, ev: &Evidence) -> TokenView {
     let signature = ev
         .token
         .signature
-        .clone()
-        .unwrap_or_else(|| "not-checked".into());
+        .map_or("not-checked", |s| s.as_str())
+        .to_string();
     let signature_detail = match (&ev.token.signature_detail, signature.as_str()) {
         (Some(s), _) => s.clone(),
         (None, "unsigned") => "the header says `alg: none`: the token carries no signature; Entra never issues such tokens".into(),

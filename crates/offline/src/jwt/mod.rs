@@ -10,7 +10,7 @@ mod explain;
 
 pub use explain::explain;
 
-use authcheck_model::evidence::Evidence;
+use authcheck_model::evidence::{Evidence, SignatureVerdict, TokenKind};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::{Map, Value};
@@ -398,37 +398,37 @@ pub fn fill_evidence(d: &DecodedJwt, ev: &mut Evidence) {
     t.iat = value_as_time(d.claims.get("iat"));
     t.nbf = value_as_time(d.claims.get("nbf"));
     t.exp = value_as_time(d.claims.get("exp"));
-    t.kind = Some(token_kind(d).to_string());
+    t.kind = Some(token_kind(d));
     ev.note_source("token", "jwt");
 }
 
 /// `access` or `id`: access tokens always name their client (`appid`/`azp`) or carry permissions;
 /// id tokens carry neither, and their audience is the client itself.
-fn token_kind(d: &DecodedJwt) -> &'static str {
+fn token_kind(d: &DecodedJwt) -> TokenKind {
     let has = |k: &str| d.claims.contains_key(k);
     if has("scp") || has("roles") || has("appid") || has("idtyp") {
-        return "access";
+        return TokenKind::Access;
     }
     if has("azp") {
         // A v2 id token may carry `azp` equal to its audience; an access token's azp is the caller.
         let aud = d.claims.get("aud").and_then(value_as_string);
         return if aud.is_some() && aud == d.claim_str("azp") && !has("azpacr") {
-            "id"
+            TokenKind::Id
         } else {
-            "access"
+            TokenKind::Access
         };
     }
     if has("nonce") || has("at_hash") || has("c_hash") || has("auth_time") {
-        return "id";
+        return TokenKind::Id;
     }
     let aud = d.claims.get("aud").and_then(value_as_string);
     if aud
         .as_deref()
         .is_some_and(authcheck_model::evidence::derive::looks_like_guid)
     {
-        "id"
+        TokenKind::Id
     } else {
-        "access"
+        TokenKind::Access
     }
 }
 
@@ -518,8 +518,8 @@ fn decoding_key(k: &JwksKey<'_>) -> Result<jsonwebtoken::DecodingKey, String> {
     ))
 }
 
-fn set_sig(ev: &mut Evidence, state: &str, detail: String) {
-    ev.token.signature = Some(state.to_string());
+fn set_sig(ev: &mut Evidence, state: SignatureVerdict, detail: String) {
+    ev.token.signature = Some(state);
     ev.token.signature_detail = Some(detail);
 }
 
@@ -538,7 +538,7 @@ pub fn check_signature(d: &DecodedJwt, jwks_json: &str, ev: &mut Evidence) -> Re
     if alg_name.eq_ignore_ascii_case("none") {
         set_sig(
             ev,
-            "unsigned",
+            SignatureVerdict::Unsigned,
             "the header says `alg: none`: the token carries no signature, so anyone could have written it; Entra never issues such tokens".into(),
         );
         return Ok(());
@@ -546,7 +546,7 @@ pub fn check_signature(d: &DecodedJwt, jwks_json: &str, ev: &mut Evidence) -> Re
     if d.header.contains_key("nonce") && is_graph_token(d) {
         set_sig(
             ev,
-            "not-verifiable-by-design",
+            SignatureVerdict::NotVerifiableByDesign,
             "a Microsoft Graph token with a `nonce` in its header: the signature covers a hash of that nonce, so only Graph itself can verify it; this is by design, not a fault".into(),
         );
         return Ok(());
@@ -556,7 +556,7 @@ pub fn check_signature(d: &DecodedJwt, jwks_json: &str, ev: &mut Evidence) -> Re
         Err(_) => {
             set_sig(
                 ev,
-                "invalid",
+                SignatureVerdict::Invalid,
                 format!("the header names algorithm `{alg_name}`, which no Entra key signs with"),
             );
             return Ok(());
@@ -570,7 +570,7 @@ pub fn check_signature(d: &DecodedJwt, jwks_json: &str, ev: &mut Evidence) -> Re
     ) {
         set_sig(
             ev,
-            "invalid",
+            SignatureVerdict::Invalid,
             format!("the header says `{alg_name}`, a shared-secret algorithm: Entra signs with RSA keys, so this token was not issued by Entra"),
         );
         return Ok(());
@@ -596,7 +596,7 @@ pub fn check_signature(d: &DecodedJwt, jwks_json: &str, ev: &mut Evidence) -> Re
         let known: Vec<&str> = keys.iter().filter_map(|k| k.kid).take(6).collect();
         set_sig(
             ev,
-            "unknown-kid",
+            SignatureVerdict::UnknownKid,
             format!(
                 "no key in the key set has kid {named} (it holds {} key{}{}): the token was signed by another tenant's or another cloud's keys, by an app-specific signing key, or by a key that a rollover withdrew from this key set (or that a saved copy of it predates)",
                 keys.len(),
@@ -614,7 +614,7 @@ pub fn check_signature(d: &DecodedJwt, jwks_json: &str, ev: &mut Evidence) -> Re
         {
             set_sig(
                 ev,
-                "valid",
+                SignatureVerdict::Valid,
                 format!(
                     "{alg_name} signature verifies with key {}",
                     k.kid
@@ -628,7 +628,7 @@ pub fn check_signature(d: &DecodedJwt, jwks_json: &str, ev: &mut Evidence) -> Re
     }
     set_sig(
         ev,
-        "invalid",
+        SignatureVerdict::Invalid,
         format!(
             "the {alg_name} signature does not verify with key {named}: the token was changed after it was signed (a claim edited by hand or by a proxy), or it was signed by a different key that reuses the kid"
         ),
@@ -751,7 +751,7 @@ mod tests {
         let mut ev = Evidence::new(0);
         check_signature(&d, &jwks, &mut ev).unwrap();
         assert_eq!(
-            ev.token.signature.as_deref(),
+            ev.token.signature.map(|v| v.as_str()),
             Some("valid"),
             "{:?}",
             ev.token.signature_detail
@@ -765,7 +765,7 @@ mod tests {
         );
         let mut ev = Evidence::new(0);
         check_signature(&decode(&edited).unwrap(), &jwks, &mut ev).unwrap();
-        assert_eq!(ev.token.signature.as_deref(), Some("invalid"));
+        assert_eq!(ev.token.signature.map(|v| v.as_str()), Some("invalid"));
         // A key set that is not one is an error naming what is wrong.
         assert!(check_signature(&d, "[1,2]", &mut ev)
             .unwrap_err()
