@@ -67,15 +67,32 @@ pub fn lookup(code: i64) -> Option<&'static Code> {
 /// Reads `AADSTS65001`, `aadsts65001` or `65001` as a code number.
 pub fn parse_code(s: &str) -> Option<i64> {
     let t = s.trim();
-    let digits = if t.len() > 6 && t[..6].eq_ignore_ascii_case("aadsts") {
-        &t[6..]
-    } else {
-        t
+    // `get`, not indexing: the input is the user's and may hold multi-byte characters anywhere.
+    let digits = match (t.get(..6), t.get(6..)) {
+        (Some(p), Some(rest)) if p.eq_ignore_ascii_case("aadsts") && !rest.is_empty() => rest,
+        _ => t,
     };
     if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_code;
+
+    /// Regression: a multi-byte character across the `AADSTS` prefix's end once panicked.
+    #[test]
+    fn parse_code_takes_any_text() {
+        assert_eq!(parse_code("AADSTS65001"), Some(65001));
+        assert_eq!(parse_code(" aadsts65001 "), Some(65001));
+        assert_eq!(parse_code("65001"), Some(65001));
+        assert_eq!(parse_code("6500１"), None);
+        assert_eq!(parse_code("abcdeé"), None);
+        assert_eq!(parse_code("AADSTSé"), None);
+        assert_eq!(parse_code(""), None);
+    }
 }
 
 /// The codes that map to a rule.
