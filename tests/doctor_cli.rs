@@ -91,3 +91,83 @@ fn an_unknown_demo_scenario_is_refused() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A loopback port with nothing listening: every request to it is refused at once.
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// No credential and no network: the run says it could not diagnose, in every format, and never
+/// that nothing is wrong.
+#[test]
+fn no_credential_and_no_network_is_never_ok() {
+    let base = format!("http://127.0.0.1:{}", closed_port());
+    for format in ["text", "json", "sarif", "junit", "github"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_authcheck"))
+            .args([
+                "doctor",
+                "--tenant",
+                "contoso.onmicrosoft.com",
+                "--client-id",
+                "3c9a7f2e-1b4d-4e8a-9f6c-2d5e8a1b7c40",
+                "--api",
+                "graph",
+                "--no-prompt",
+                "--retries",
+                "0",
+                "--format",
+                format,
+            ])
+            .args([
+                "--authority-host",
+                &base,
+                "--graph-endpoint",
+                &base,
+                "--arm-endpoint",
+                &base,
+            ])
+            .env_clear()
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(3), "{format}: {text}");
+        assert!(!text.contains("no known problem"), "{format}: {text}");
+        let why = "credential: none found";
+        match format {
+            "text" => assert!(
+                text.trim_end()
+                    .lines()
+                    .last()
+                    .is_some_and(|l| l.starts_with("could not diagnose: ") && l.contains(why)),
+                "{text}"
+            ),
+            "json" => {
+                let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+                let s = v["summary"]["could_not_diagnose"].as_str().unwrap_or("");
+                assert!(s.contains(why), "{text}");
+            }
+            "sarif" => {
+                let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+                let inv = &v["runs"][0]["invocations"][0];
+                assert_eq!(inv["executionSuccessful"], false, "{text}");
+                let note = inv["toolExecutionNotifications"][0]["message"]["text"]
+                    .as_str()
+                    .unwrap_or("");
+                assert!(note.contains(why), "{text}");
+            }
+            "junit" => {
+                assert!(text.contains(r#"errors="1""#), "{text}");
+                assert!(
+                    text.contains("<error message=\"could not diagnose: credential: none found"),
+                    "{text}"
+                );
+            }
+            _ => assert!(
+                text.contains("authcheck: could not diagnose: credential: none found"),
+                "{text}"
+            ),
+        }
+    }
+}

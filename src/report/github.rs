@@ -43,8 +43,14 @@ pub fn render(report: &Report) -> String {
     );
     // Every line in the group starts with a fixed word, so text from the input can never start a
     // line with `::` and be taken for a workflow command.
-    if report.findings.is_empty() {
-        let _ = writeln!(out, "authcheck: no known problem found");
+    match (&s.could_not_diagnose, report.findings.is_empty()) {
+        (Some(why), true) => {
+            let _ = writeln!(out, "authcheck: could not diagnose: {}", one_line(why));
+        }
+        (None, true) => {
+            let _ = writeln!(out, "authcheck: no known problem found");
+        }
+        _ => {}
     }
     for (i, f) in report.findings.iter().enumerate() {
         let _ = writeln!(

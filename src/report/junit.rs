@@ -23,6 +23,10 @@ enum Outcome {
     Skipped {
         message: String,
     },
+    /// The run itself failed (JUnit's `<error>`, not a `<failure>`).
+    Error {
+        message: String,
+    },
 }
 
 /// Renders a report as a JUnit XML document.
@@ -67,12 +71,24 @@ pub fn render(report: &Report) -> String {
             outcome,
         });
     }
-    if report.findings.is_empty() {
-        cases.push(Case {
+    match (
+        &report.summary.could_not_diagnose,
+        report.findings.is_empty(),
+    ) {
+        // A run that could not diagnose is an error of the run, not a pass.
+        (Some(why), true) => cases.push(Case {
+            classname: classname.clone(),
+            name: "diagnosis".into(),
+            outcome: Outcome::Error {
+                message: format!("could not diagnose: {why}"),
+            },
+        }),
+        (None, true) => cases.push(Case {
             classname: classname.clone(),
             name: "no known problem found".into(),
             outcome: Outcome::Pass { out: None },
-        });
+        }),
+        _ => {}
     }
     let tests = cases.len();
     let failures = cases
@@ -83,7 +99,12 @@ pub fn render(report: &Report) -> String {
         .iter()
         .filter(|c| matches!(c.outcome, Outcome::Skipped { .. }))
         .count();
-    let counts = format!(r#"tests="{tests}" failures="{failures}" errors="0" skipped="{skipped}""#);
+    let errors = cases
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Error { .. }))
+        .count();
+    let counts =
+        format!(r#"tests="{tests}" failures="{failures}" errors="{errors}" skipped="{skipped}""#);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(out, r#"<testsuites name="authcheck" {counts}>"#);
     let _ = writeln!(out, r#"  <testsuite name="authcheck" {counts}>"#);
@@ -147,6 +168,15 @@ pub fn render(report: &Report) -> String {
                 } else {
                     let _ = writeln!(out, r#"      <skipped message="{}"/>"#, attr(message));
                 }
+                let _ = writeln!(out, "    </testcase>");
+            }
+            Outcome::Error { message } => {
+                let _ = writeln!(out, "{open}>");
+                let _ = writeln!(
+                    out,
+                    r#"      <error message="{}" type="could-not-diagnose"/>"#,
+                    attr(message)
+                );
                 let _ = writeln!(out, "    </testcase>");
             }
         }

@@ -74,6 +74,23 @@ pub fn to_value(report: &Report) -> Value {
         props.insert("checks".into(), json!(report.checks));
     }
     run.insert("properties".into(), Value::Object(props));
+    // A run that could not diagnose did not succeed, whatever its (empty) results say.
+    if let (Some(why), true) = (
+        &report.summary.could_not_diagnose,
+        report.findings.is_empty(),
+    ) {
+        run.insert(
+            "invocations".into(),
+            json!([{
+                "executionSuccessful": false,
+                "toolExecutionNotifications": [{
+                    "level": "error",
+                    "message": { "text": format!("could not diagnose: {why}") },
+                    "descriptor": { "id": "could-not-diagnose" }
+                }]
+            }]),
+        );
+    }
     json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",

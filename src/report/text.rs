@@ -185,6 +185,15 @@ pub(super) fn is_url(cmd: &str) -> bool {
 
 fn summary_line(out: &mut String, p: &Painter, report: &Report) {
     let s = &report.summary;
+    if let (true, Some(why)) = (report.findings.is_empty(), &s.could_not_diagnose) {
+        let _ = writeln!(
+            out,
+            "{} {}",
+            p.bold_color("could not diagnose:", Color::Red),
+            clean(why)
+        );
+        return;
+    }
     if report.findings.is_empty() {
         let _ = writeln!(
             out,

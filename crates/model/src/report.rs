@@ -97,6 +97,11 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Set when the checks could not run far enough to diagnose anything (no credential, the
+    /// network down, nothing could be read): why, in one line. A run without findings is then not
+    /// a clean bill of health.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub could_not_diagnose: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -166,9 +171,12 @@ impl Report {
         }
     }
 
-    /// Recounts the summary from the findings.
+    /// Recounts the summary from the findings (keeping `could_not_diagnose`).
     pub fn tally(&mut self) {
-        let mut s = Summary::default();
+        let mut s = Summary {
+            could_not_diagnose: self.summary.could_not_diagnose.take(),
+            ..Summary::default()
+        };
         for f in &self.findings {
             match f.severity {
                 Severity::Error => s.errors += 1,
@@ -177,6 +185,21 @@ impl Report {
             }
         }
         self.summary = s;
+    }
+
+    /// Marks the run as unable to diagnose when it has no findings: the reason is the first check
+    /// that failed (`credential: none found: …`), else `fallback`.
+    pub fn mark_undiagnosed(&mut self, fallback: &str) {
+        if !self.findings.is_empty() {
+            return;
+        }
+        let reason = self
+            .checks
+            .iter()
+            .find(|c| c.status == CheckStatus::Failed)
+            .map(|c| format!("{}: {}", c.name, c.detail))
+            .unwrap_or_else(|| fallback.to_string());
+        self.summary.could_not_diagnose = Some(reason);
     }
 
     /// The most severe finding's severity.

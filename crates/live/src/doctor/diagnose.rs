@@ -119,6 +119,9 @@ pub async fn diagnose(
     });
     report.findings = judge(&assembled.evidence);
     report.checks = assembled.checks;
+    if assembled.unavailable {
+        report.mark_undiagnosed("no check could run");
+    }
     Ok(Diagnosis {
         report,
         evidence: assembled.evidence,
