@@ -78,6 +78,11 @@ pub fn parse_code(s: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
+/// The codes that map to a rule.
+pub fn codes_for_rule(rule: &str) -> Vec<&'static Code> {
+    all().iter().filter(|c| c.rule == Some(rule)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_code;
@@ -93,9 +98,4 @@ mod tests {
         assert_eq!(parse_code("AADSTSé"), None);
         assert_eq!(parse_code(""), None);
     }
-}
-
-/// The codes that map to a rule.
-pub fn codes_for_rule(rule: &str) -> Vec<&'static Code> {
-    all().iter().filter(|c| c.rule == Some(rule)).collect()
 }
