@@ -133,6 +133,24 @@ fn every_check_accounted(r: &serde_json::Value) {
     }
 }
 
+/// A check's status says whether the thing works: a refused token request or an API answering
+/// with an error status is failed, never ok.
+fn marks_mean_health(scenario: &str, r: &serde_json::Value) {
+    for c in r["checks"].as_array().into_iter().flatten() {
+        let detail = c["detail"].as_str().unwrap_or("");
+        let refused = detail.starts_with("refused");
+        let error_status = c["name"] == "dataplane.call"
+            && detail
+                .strip_prefix("HTTP ")
+                .and_then(|d| d.get(..3))
+                .and_then(|n| n.parse::<u16>().ok())
+                .is_some_and(|n| n >= 400);
+        if refused || error_status {
+            assert_eq!(c["status"], "failed", "{scenario}: {c}");
+        }
+    }
+}
+
 #[test]
 fn every_scenario_is_diagnosed_as_documented() {
     let names = builtin_scenarios();
@@ -152,6 +170,7 @@ fn every_scenario_is_diagnosed_as_documented() {
         no_panic(&run);
         let r = report(&run);
         every_check_accounted(&r);
+        marks_mean_health(name, &r);
         let first = r["findings"][0]["rule"].as_str().map(str::to_string);
         match expect.first() {
             // A rule still being written: reported, not failed; strict once its file exists.

@@ -179,8 +179,10 @@ fn verdict_line(v: &Verdict, color: bool, verbose: bool) -> String {
         }
         for c in &v.report.checks {
             line.push_str(&format!(
-                "\n    - {:<28} {:?} {}",
-                c.name, c.status, c.detail
+                "\n    {} {:<28} {}",
+                c.status.mark(),
+                c.name,
+                c.detail
             ));
         }
     }

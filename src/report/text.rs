@@ -257,10 +257,11 @@ fn checks_block(out: &mut String, p: &Painter, checks: &[Check]) {
         .max()
         .unwrap_or(0);
     for c in checks {
-        let (mark, color) = match c.status {
-            CheckStatus::Ok => ("✓", Color::Green),
-            CheckStatus::Failed => ("✗", Color::Red),
-            CheckStatus::Skipped => ("–", Color::BrightBlack),
+        let mark = c.status.mark();
+        let color = match c.status {
+            CheckStatus::Ok => Color::Green,
+            CheckStatus::Failed => Color::Red,
+            CheckStatus::Skipped => Color::BrightBlack,
         };
         let name = clean(&c.name);
         let pad = " ".repeat(width.saturating_sub(name.chars().count()));

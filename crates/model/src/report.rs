@@ -84,6 +84,18 @@ pub enum CheckStatus {
     Skipped,
 }
 
+impl CheckStatus {
+    /// The mark a person reads, as `flutter doctor` draws it: ✓ works, ✗ broken (a refused
+    /// request, a 401/403 from the API, a bad signature), – skipped.
+    pub fn mark(self) -> &'static str {
+        match self {
+            CheckStatus::Ok => "✓",
+            CheckStatus::Failed => "✗",
+            CheckStatus::Skipped => "–",
+        }
+    }
+}
+
 /// One probe or read and how it ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {

@@ -210,9 +210,13 @@ pub fn assemble(plan: &Plan, cred: &Credential, facts: &Facts, now: i64) -> Asse
 
     let decided = decided.checks();
     let checks = all_checks(plan, cred, facts, &decided, now);
-    let token_unanswered = checks
-        .iter()
-        .any(|c| c.name == "token.request" && c.status == CheckStatus::Failed);
+    // No answer to judge: the request failed on the way (network, an unreadable body) or the
+    // service itself failed. A refusal is an answer, and the rules read it.
+    let token_unanswered = match &facts.token.outcome {
+        Outcome::Failed(_) | Outcome::Unreadable { .. } => true,
+        Outcome::Refused { response } => super::chains::service_failure(response),
+        Outcome::Issued { .. } | Outcome::NotMade(_) => false,
+    };
     let nothing_ran = !checks
         .iter()
         .any(|c| c.status == CheckStatus::Ok && c.name != "credential");

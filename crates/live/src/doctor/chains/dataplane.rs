@@ -125,7 +125,12 @@ async fn call_api(
                     let code = dataplane::api_call_of(url, &answer).code;
                     track.done(
                         "dataplane.call",
-                        CheckStatus::Ok,
+                        // A 401 or 403 (or any error status) means the call does not work.
+                        if reply.status >= 400 {
+                            CheckStatus::Failed
+                        } else {
+                            CheckStatus::Ok
+                        },
                         format!(
                             "HTTP {}{}",
                             reply.status,

@@ -40,8 +40,9 @@ pub(crate) fn token_check(outcome: &Outcome) -> (CheckStatus, String) {
                     .unwrap_or_default()
             ),
         ),
+        // Refused is broken, whatever the reason: the check mark says whether the thing works.
         Outcome::Refused { response } => (
-            CheckStatus::Ok,
+            CheckStatus::Failed,
             format!(
                 "refused: {}",
                 response

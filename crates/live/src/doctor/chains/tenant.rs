@@ -118,7 +118,7 @@ async fn discover_then_keys(
         Err(Ok(resp)) => {
             track.done(
                 "tenant.discovery",
-                CheckStatus::Ok,
+                CheckStatus::Failed,
                 format!(
                     "refused: {}",
                     resp.code
