@@ -171,3 +171,25 @@ fn no_credential_and_no_network_is_never_ok() {
         }
     }
 }
+
+/// Everything missing is named in one run, each with where it can come from.
+#[test]
+fn missing_inputs_are_named_all_at_once() {
+    let out = Command::new(env!("CARGO_BIN_EXE_authcheck"))
+        .args(["doctor"])
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    for needed in [
+        "--tenant",
+        "AZURE_TENANT_ID",
+        "--client-id",
+        "AZURE_CLIENT_ID",
+        "--api",
+    ] {
+        assert!(err.contains(needed), "{needed}: {err}");
+    }
+}

@@ -73,21 +73,36 @@ impl DoctorOptions {
                 .or_else(|| env.var(var).filter(|v| !v.is_empty()))
                 .or_else(|| c.clone())
         };
-        let tenant = pick(&self.tenant, "AZURE_TENANT_ID", &cfg.tenant).ok_or_else(|| {
-            DoctorError::Input(
-                "--tenant: missing (or set AZURE_TENANT_ID, or `tenant` in --config)".into(),
-            )
-        })?;
+        let tenant = pick(&self.tenant, "AZURE_TENANT_ID", &cfg.tenant);
         let credential = self.credential.clone().or(cfg.credential.clone());
         let managed = matches!(credential.as_deref(), Some("managed-identity" | "msi"));
         let client_id = pick(&self.client_id, "AZURE_CLIENT_ID", &cfg.client_id)
-            .or_else(|| managed.then(String::new))
-            .ok_or_else(|| {
-                DoctorError::Input(
-                    "--client-id: missing (or set AZURE_CLIENT_ID, or `client_id` in --config)"
-                        .into(),
-                )
-            })?;
+            .or_else(|| managed.then(String::new));
+        // Every missing input at once, each with where it can come from: one run tells all.
+        let mut missing = Vec::new();
+        if tenant.is_none() {
+            missing.push("--tenant (or AZURE_TENANT_ID, or `tenant` in --config)");
+        }
+        if client_id.is_none() {
+            missing.push("--client-id (or AZURE_CLIENT_ID, or `client_id` in --config)");
+        }
+        let nothing_to_ask_for = self.api.is_none()
+            && cfg.api.is_none()
+            && self.resource.is_none()
+            && cfg.resource.is_none()
+            && self.scope.is_none()
+            && cfg.scope.is_none();
+        if nothing_to_ask_for {
+            missing.push(
+                "--api, the API to call (or `api` in --config; or --resource / --scope as your code sends them)",
+            );
+        }
+        let (Some(tenant), Some(client_id), false) = (tenant, client_id, nothing_to_ask_for) else {
+            return Err(DoctorError::Input(format!(
+                "missing: {}",
+                missing.join("; ")
+            )));
+        };
         let authority_written = pick(
             &self.authority_host,
             "AZURE_AUTHORITY_HOST",
