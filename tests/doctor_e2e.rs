@@ -171,6 +171,16 @@ fn every_scenario_is_diagnosed_as_documented() {
         let r = report(&run);
         every_check_accounted(&r);
         marks_mean_health(name, &r);
+        // A call failing now, with a finding that explains it: the run fails, whatever the
+        // finding's severity (propagation pending is a warning and still means "not yet").
+        let fails_now = r["checks"].as_array().into_iter().flatten().any(|c| {
+            (c["name"] == "token.request" || c["name"] == "dataplane.call")
+                && c["status"] == "failed"
+        });
+        let has_findings = r["findings"].as_array().is_some_and(|f| !f.is_empty());
+        if fails_now && has_findings && run.code != 1 {
+            wrong.push(format!("{name}: a call fails now, yet exit {}", run.code));
+        }
         let first = r["findings"][0]["rule"].as_str().map(str::to_string);
         match expect.first() {
             // A rule still being written: reported, not failed; strict once its file exists.

@@ -53,6 +53,16 @@ pub fn exit_code(d: &Diagnosis, args: &ReportArgs) -> i32 {
     if d.expectation_failed && args.fail_on != super::FailOn::Never {
         return 1;
     }
+    // A finding that explains a call failing right now (a refused token request, an API answering
+    // 401/403) fails the run whatever its severity: the setup does not work yet, even when the
+    // cause is only that a new role has not propagated.
+    let fails_now = d.report.checks.iter().any(|c| {
+        matches!(c.name.as_str(), "token.request" | "dataplane.call")
+            && c.status == crate::report::CheckStatus::Failed
+    });
+    if fails_now && !d.report.findings.is_empty() && args.fail_on != super::FailOn::Never {
+        return 1;
+    }
     if d.unavailable {
         return 3;
     }
