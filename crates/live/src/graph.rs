@@ -364,7 +364,10 @@ impl GraphReader<'_> {
         let (status, detail) = if failed == 0 {
             (
                 CheckStatus::Ok,
-                format!("{} APIs' permissions named", out.len()),
+                match out.len() {
+                    1 => "the permission names of 1 API read".to_string(),
+                    n => format!("the permission names of {n} APIs read"),
+                },
             )
         } else {
             (

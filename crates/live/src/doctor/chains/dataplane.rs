@@ -57,10 +57,13 @@ async fn purview_roles(
         track.done(
             "dataplane.purview_roles",
             CheckStatus::Skipped,
-            if plan.purview_base.is_some() {
-                "no token to read them with".into()
-            } else {
-                "not a Purview call".into()
+            match (&plan.purview_base, plan.api.map(|a| a.key)) {
+                (Some(_), _) => "no token to read them with".into(),
+                // A Purview call without the account: say what would make the read possible.
+                (None, Some("purview")) => {
+                    "give --purview-account NAME (or --api-endpoint https://NAME.purview.azure.com) to read the collection roles".into()
+                }
+                (None, _) => "only for Purview (--api purview)".into(),
             },
         );
         return (None, c);
@@ -97,7 +100,7 @@ async fn purview_roles(
             let (s, d) = match e.status() {
                 Some(401 | 403) => (
                     CheckStatus::Skipped,
-                    "reading collection roles needs Collection Admin; the identity has not"
+                    "reading collection roles needs Collection Admin, which the identity lacks"
                         .to_string(),
                 ),
                 _ => (CheckStatus::Failed, e.short()),
