@@ -89,6 +89,18 @@ async fn managed_identity_through_imds() {
     );
     let (st, body) = imds(&sim, "", true).await;
     assert_eq!(st, 400, "{body}");
+    // msal-node and @azure/identity ask with a trailing slash when the pod identity host is set.
+    let url = format!(
+        "{}/metadata/identity/oauth2/token/?api-version=2018-02-01&resource=https://purview.azure.net",
+        sim.s("authority")
+    );
+    let r = http()
+        .get(url)
+        .header("Metadata", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
 
     let sim = SimProc::start("managed-identity-unavailable", &[]);
     assert_eq!(

@@ -131,15 +131,10 @@ pub fn purview(sim: &Sim, req: &Req, path: &str) -> Reply {
         .iter()
         .any(|(r, in_force)| *in_force && needed.iter().any(|n| n.eq_ignore_ascii_case(r)));
     if !ok {
-        let msg = format!(
-            "Caller {oid} is not authorized to perform the {family} operation on collection '{collection}'. It needs the {} role on the collection or a parent collection.",
-            needed.join(" or ")
-        );
-        let body = if family == "catalog" {
-            json!({"requestId": uuid::Uuid::new_v4().to_string(), "errorCode": "ATLAS-403-00-001", "errorMessage": msg})
-        } else {
-            json!({"error": {"code": "Forbidden", "message": msg}})
-        };
+        // Purview's real answer is terse: it names neither the collection nor the role, so the
+        // doctor has to work them out from the API family, the collection and the roles it reads.
+        let _ = family;
+        let body = json!({"error": {"code": "Unauthorized", "message": "Not authorized to access account"}});
         return Reply::json(403, &body);
     }
     let body = match family {

@@ -280,7 +280,15 @@ fn route_inner(sim: &Sim, req: &Req, fam: &str) -> Reply {
         "purview" => dataplane::purview(sim, req, &strip("/purview")),
         "powerplatform" => dataplane::powerplatform(sim, req, &strip("/powerplatform")),
         "loganalytics" => dataplane::loganalytics(sim, req, &strip("/loganalytics")),
-        "imds" if req.path == "/metadata/identity/oauth2/token" => imds::handle(sim, req),
+        // msal-node and @azure/identity ask with a trailing slash when the pod identity host is set.
+        "imds"
+            if matches!(
+                req.path.as_str(),
+                "/metadata/identity/oauth2/token" | "/metadata/identity/oauth2/token/"
+            ) =>
+        {
+            imds::handle(sim, req)
+        }
         "imds" => not_found(),
         "federation" => match req.path.as_str() {
             "/federation/.well-known/openid-configuration" => {
