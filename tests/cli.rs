@@ -511,7 +511,16 @@ fn help(args: &[&str]) -> String {
 #[test]
 fn help_snapshots() {
     insta::assert_snapshot!("help", help(&["--help"]));
-    for cmd in ["triage", "decode", "explain", "rules", "sim", "redact"] {
+    for cmd in [
+        "triage",
+        "decode",
+        "explain",
+        "rules",
+        "sim",
+        "redact",
+        "completions",
+        "man",
+    ] {
         insta::assert_snapshot!(format!("help_{cmd}"), help(&[cmd, "--help"]));
     }
 }
@@ -524,4 +533,85 @@ fn version_prints_the_package_version() {
         r.stdout.trim(),
         format!("authcheck {}", env!("CARGO_PKG_VERSION"))
     );
+}
+
+/// At home in a shell: each case is the arguments, the exit code, and what stderr must hold.
+#[test]
+fn usage_errors_suggest_the_closest_command_or_flag() {
+    let cases: &[(&[&str], i32, &[&str])] = &[
+        (
+            &[],
+            2,
+            &["Usage: authcheck", "Commands:", "triage", "doctor"],
+        ),
+        (
+            &["traige", "x"],
+            2,
+            &["did you mean `triage`?", "authcheck --help"],
+        ),
+        (
+            &["triage", "--fromat", "json", "x"],
+            2,
+            &["did you mean `--format`?"],
+        ),
+        (&["explain"], 2, &["authcheck --help"]),
+    ];
+    for (args, code, wanted) in cases {
+        let r = run(args);
+        assert_eq!(r.code, *code, "{args:?}: {}", r.stderr);
+        for w in *wanted {
+            assert!(r.stderr.contains(w), "{args:?}: want {w:?} in {}", r.stderr);
+        }
+        if !args.is_empty() {
+            assert_eq!(r.stderr.trim().lines().count(), 1, "{args:?}: {}", r.stderr);
+        }
+    }
+}
+
+/// Every shell's completion script is generated; bash's parses (`bash -n`).
+#[test]
+fn completions_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let r = run(&["completions", shell]);
+        assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
+        assert!(r.stdout.contains("triage"), "{shell}");
+    }
+    let script = run(&["completions", "bash"]).stdout;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("authcheck.bash");
+    std::fs::write(&path, script).unwrap();
+    let status = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// The manual page is roff that names every command; `man -l` renders it when man is installed.
+#[test]
+fn manual_page_renders() {
+    let r = run(&["man"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with(".ie") || r.stdout.contains(".TH authcheck"),
+        "{}",
+        &r.stdout[..200.min(r.stdout.len())]
+    );
+    for cmd in ["triage", "doctor", "decode"] {
+        assert!(r.stdout.contains(cmd), "{cmd}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("authcheck.1");
+    std::fs::write(&page, &r.stdout).unwrap();
+    if let Ok(out) = std::process::Command::new("man")
+        .arg("-l")
+        .arg(&page)
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "80")
+        .output()
+    {
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && text.contains("authcheck"), "{text}");
+    }
 }

@@ -9,6 +9,7 @@ mod explain;
 mod input;
 mod redact;
 mod rules_cmd;
+mod shell;
 #[cfg(feature = "sim")]
 mod sim;
 mod triage;
@@ -46,7 +47,8 @@ impl CliError {
     name = "authcheck",
     version,
     about = "Finds out why an Entra ID app cannot get a token, or gets one an Azure API refuses, and how to fix it.",
-    propagate_version = true
+    propagate_version = true,
+    arg_required_else_help = true
 )]
 pub struct Cli {
     /// When to colour text output (NO_COLOR is honoured with `auto`).
@@ -84,6 +86,10 @@ pub enum Command {
     /// Redact a HAR, JSON export or log so it can be attached to a ticket: secrets, cookies,
     /// codes and token signatures removed, tokens shown as their claims.
     Redact(redact::RedactArgs),
+    /// Print a completion script for a shell: `authcheck completions bash > /etc/bash_completion.d/authcheck`.
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page (roff): `authcheck man > authcheck.1 && man -l authcheck.1`.
+    Man,
 }
 
 /// Options shared by every command that reports findings.
@@ -222,18 +228,13 @@ pub fn install_panic_hook() {
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // Bare `authcheck`: the usage and the command list, as a start.
+            let _ = e.print();
+            return 2;
+        }
         Err(e) if e.use_stderr() => {
-            // One line: clap's first paragraph, without its usage block.
-            let text = e.render().to_string();
-            let line: Vec<&str> = text
-                .lines()
-                .take_while(|l| !l.trim().is_empty())
-                .map(str::trim)
-                .collect();
-            eprintln!(
-                "authcheck: {}",
-                line.join(" ").trim_start_matches("error: ")
-            );
+            eprintln!("authcheck: {}", shell::one_line_error(&e));
             return 2;
         }
         Err(e) => {
@@ -254,6 +255,8 @@ pub fn main() -> i32 {
         #[cfg(feature = "sim")]
         Command::Demo(a) => demo::run(&a, color),
         Command::Redact(a) => redact::run(&a),
+        Command::Completions(a) => shell::completions(&a),
+        Command::Man => shell::man(),
     };
     match result {
         Ok(code) => code,
