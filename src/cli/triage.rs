@@ -360,6 +360,20 @@ fn read_bundle(
 
 /// Opens the input and reads its first bytes (enough to tell the kind) without losing them.
 fn open_peek(path: &str, shown: &str) -> Result<(Vec<u8>, Box<dyn Read>), CliError> {
+    use std::io::IsTerminal;
+    if path == "-" && std::io::stdin().is_terminal() {
+        // Someone typing or pasting: say how to finish, and read to the end in one go, so that
+        // one Ctrl-D ends the input (peeking first and reading on would wait for a second one).
+        eprintln!("authcheck: paste the error, then press Ctrl-D on a line of its own (Ctrl-Z and Enter on Windows)");
+        let mut all = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(super::input::MAX_INPUT + 1)
+            .read_to_end(&mut all)
+            .map_err(|e| CliError::Input(format!("{shown}: cannot read: {e}")))?;
+        let rest = all.split_off(all.len().min(sources::detect::HEAD));
+        return Ok((all, Box::new(std::io::Cursor::new(rest))));
+    }
     let mut reader: Box<dyn Read> = if path == "-" {
         Box::new(std::io::stdin())
     } else {
