@@ -512,3 +512,42 @@ fn text_output_snapshot() {
     let text = o.stdout.replace(&root, "");
     insta::assert_snapshot!("decode_arm_user_text", text);
 }
+
+/// What people actually have in hand: the token is found in a token-endpoint response, an MSAL
+/// cache, a cURL command or an `Authorization` line, and the same claims come out.
+#[test]
+fn decode_finds_the_token_in_what_people_have() {
+    let access = read("arm-user-v1.jwt");
+    let reference = run(&["decode", "-", "--format", "json"], Some(&access));
+    assert!(reference.code <= 1, "{}", reference.stderr);
+    let want: Value = serde_json::from_str(&reference.stdout).unwrap();
+    let other = "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.eyJhdWQiOiJjbGllbnQiLCJub25jZSI6Im4ifQ.";
+    let cases = [
+        (
+            format!(r#"{{"token_type":"Bearer","expires_in":3599,"access_token":"{access}","id_token":"{other}"}}"#),
+            "the access_token of the token response",
+        ),
+        (
+            format!(r#"{{"IdToken":{{"k1":{{"secret":"{other}"}}}},"AccessToken":{{"k2":{{"credential_type":"AccessToken","secret":"{access}"}}}}}}"#),
+            "the first access token of the MSAL cache",
+        ),
+        (
+            format!("curl -s -H 'Accept: application/json' -H 'Authorization: Bearer {access}' https://management.azure.com/subscriptions?api-version=2022-12-01"),
+            "the bearer token in the text",
+        ),
+        (format!("Authorization: Bearer {access}"), ""),
+    ];
+    for (input, place) in cases {
+        let r = run(&["decode", "-", "--format", "json"], Some(&input));
+        assert!(r.code <= 1, "{place}: {}", r.stderr);
+        let got: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(got["token"]["claims"], want["token"]["claims"], "{place}");
+        if !place.is_empty() {
+            assert!(r.stderr.contains(place), "{place}: {}", r.stderr);
+        }
+        assert!(
+            !r.stdout.contains(&access),
+            "the whole token must not be printed"
+        );
+    }
+}

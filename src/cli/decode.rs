@@ -42,7 +42,15 @@ pub fn run(args: &DecodeArgs, color: bool) -> Result<i32, CliError> {
     } else {
         (args.token.clone(), "the token argument".to_string())
     };
-    let raw = jwt::strip_wrapping(&raw);
+    let raw = match jwt::pick_token(&raw) {
+        Some((token, place)) => {
+            if place != "the token" {
+                eprintln!("authcheck: decoding {place}");
+            }
+            token
+        }
+        None => jwt::strip_wrapping(&raw),
+    };
     let decoded = jwt::decode(raw).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
     let mut ev = Evidence::new(now);
     ev.env.command = Some(authcheck_model::evidence::Command::Decode);

@@ -214,6 +214,65 @@ pub fn strip_wrapping(s: &str) -> &str {
     }
 }
 
+/// The token to decode in what people actually have: a bare token (quoted, `Bearer …`, an
+/// `Authorization:` line), a token-endpoint JSON response (its `access_token`, else `id_token`), an
+/// MSAL token cache (its first `AccessToken` secret, else `IdToken`), or any text holding one, such
+/// as a cURL command (the token after `Bearer `, else the first). Returns the token and where it was
+/// found; None when nothing token-shaped is there (decode the stripped text for a precise error).
+pub fn pick_token(text: &str) -> Option<(&str, &'static str)> {
+    let stripped = strip_wrapping(text);
+    // A token, whole or damaged (wrapped, cut): decoding it says precisely what is wrong.
+    if stripped.starts_with("eyJ") {
+        return Some((stripped, "the token"));
+    }
+    let found = find_tokens(text);
+    if found.is_empty() {
+        return None;
+    }
+    if let Ok(v) = serde_json::from_str::<Value>(text.trim()) {
+        let first_secret = |section: &str| {
+            v.get(section)?
+                .as_object()?
+                .values()
+                .find_map(|e| e.get("secret")?.as_str())
+        };
+        let choices = [
+            (
+                v.get("access_token").and_then(Value::as_str),
+                "the access_token of the token response",
+            ),
+            (
+                first_secret("AccessToken"),
+                "the first access token of the MSAL cache",
+            ),
+            (
+                v.get("id_token").and_then(Value::as_str),
+                "the id_token of the token response",
+            ),
+            (
+                first_secret("IdToken"),
+                "the first id token of the MSAL cache",
+            ),
+        ];
+        for (candidate, place) in choices {
+            if let Some(t) = candidate.and_then(|c| found.iter().find(|f| **f == c.trim())) {
+                return Some((t, place));
+            }
+        }
+    }
+    let after_bearer = found.iter().find(|t| {
+        let at = text.find(**t).unwrap_or(0);
+        text[..at]
+            .trim_end()
+            .to_ascii_lowercase()
+            .ends_with("bearer")
+    });
+    Some(match after_bearer {
+        Some(t) => (t, "the bearer token in the text"),
+        None => (found[0], "the first token in the text"),
+    })
+}
+
 fn is_b64url(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '_'
 }
