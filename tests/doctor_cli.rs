@@ -193,3 +193,46 @@ fn missing_inputs_are_named_all_at_once() {
         assert!(err.contains(needed), "{needed}: {err}");
     }
 }
+
+/// `eval "$(authcheck sim --print-env)"` returns at once with the simulator serving in the
+/// background, and `authcheck_sim_doctor` diagnoses it; `sim --list` gives one line per scenario.
+#[test]
+fn sim_print_env_is_one_line_to_a_running_simulator() {
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_authcheck"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let script = r#"eval "$(authcheck sim --scenario client-secret-invalid --print-env)" || exit 9
+authcheck_sim_doctor --format json --no-progress > "$OUT"; code=$?
+kill "$AUTHCHECK_SIM_PID"
+exit $code"#;
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("report.json");
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .env("PATH", path)
+        .env("OUT", &out_file)
+        .env("NO_COLOR", "1")
+        .env_remove("AZURE_CLIENT_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
+    assert_eq!(report["findings"][0]["rule"], "client-secret-invalid");
+
+    let list = Command::new(bin).args(["sim", "--list"]).output().unwrap();
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(text.lines().count() > 20);
+    assert!(text
+        .lines()
+        .all(|l| l.contains("(expects ") && l.split_whitespace().count() > 3));
+}
