@@ -728,3 +728,24 @@ fn explain_refuses_an_unknown_code_with_one_line() {
     assert_eq!(stderr.trim().lines().count(), 1, "stderr: {stderr}");
     assert!(stderr.contains("AADSTS1"), "stderr: {stderr}");
 }
+
+/// Pages Microsoft moved: a link to the old address is a dead link in a finding.
+#[test]
+fn rules_link_no_moved_page() {
+    const MOVED: &[(&str, &str)] = &[(
+        "https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant\"",
+        "…/v2-oauth2-client-creds-grant-flow",
+    )];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (old, new) in MOVED {
+            assert!(
+                !text.contains(old),
+                "{}: links {old} (now {new})",
+                path.display()
+            );
+        }
+    }
+}
