@@ -551,3 +551,35 @@ fn decode_finds_the_token_in_what_people_have() {
         );
     }
 }
+
+/// `triage --jwks` checks a token found in pasted text as `decode --jwks` does (it was ignored).
+#[test]
+fn triage_checks_the_signature_of_a_pasted_token_with_jwks() {
+    let token = read("arm-user-v1.jwt");
+    let jwks = path(&tok("jwks.json"));
+    let decoded = run(
+        &["decode", "-", "--jwks", &jwks, "--format", "json"],
+        Some(&token),
+    );
+    let d: Value = serde_json::from_str(&decoded.stdout).unwrap();
+    assert_eq!(d["token"]["signature"], "valid", "{}", decoded.stdout);
+    let paste = format!("GET https://management.azure.com/subscriptions?api-version=2022-12-01\nAuthorization: Bearer {token}\n");
+    let r = run(
+        &[
+            "triage",
+            "-",
+            "--jwks",
+            &jwks,
+            "--format",
+            "json",
+            "--show-evidence",
+        ],
+        Some(&paste),
+    );
+    let t: Value = serde_json::from_str(&r.stdout).unwrap_or_default();
+    assert_eq!(
+        t["evidence"]["token"]["signature"], "valid",
+        "{} {}",
+        r.stdout, r.stderr
+    );
+}

@@ -162,12 +162,9 @@ pub fn read_artifact(
             az_export::read(&name, text, &az_export::RbacContext::default(), ev).map(|_| ())
         }
         Kind::Json | Kind::Text => {
-            let found = error_text::parse(text, ev);
-            if !found {
+            // The raw token never leaves the error-text source, so it checks the signature there.
+            if !error_text::parse_with_keys(text, jwks, ev) {
                 return Err(SourceError::NothingFound);
-            }
-            if let (Some(keys), true) = (jwks, ev.token.present) {
-                let _ = keys; // signature checks need the raw token, which error_text checks itself
             }
             Ok(())
         }
