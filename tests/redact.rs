@@ -296,3 +296,36 @@ fn refuses_to_overwrite_its_input() {
     let o = redact_to(p.to_str().unwrap(), &p);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Regression (issue 11): secret shapes `redact` and `triage --show-evidence` once kept —
+/// PowerShell, environment dumps, YAML, form_post inputs, a BOM before a form body, key headers,
+/// passwords in URLs, connection strings, private keys, MSAL caches.
+#[test]
+fn canaries_in_script_config_and_page_shapes() {
+    let input = "fixtures/redact/secret-shapes.txt";
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("safe.txt");
+    let o = redact_to(input, &out);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let after = std::fs::read_to_string(&out).unwrap();
+    assert_clean(&after);
+    assert!(after.contains("AccountName=acct") && after.contains("grant_type=client_credentials"));
+    for format in ["text", "json", "sarif", "junit", "github"] {
+        let o = authcheck()
+            .args(["triage", input, "--show-evidence", "--format", format])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.code().is_some_and(|c| c <= 1),
+            "{format}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_clean(&String::from_utf8_lossy(&o.stdout));
+        assert_clean(&String::from_utf8_lossy(&o.stderr));
+    }
+}

@@ -19,7 +19,7 @@ use std::io::{BufRead, Write};
 pub const REDACTED: &str = "[redacted]";
 
 /// Query, form and `key=value` parameters whose value is a secret.
-const SECRET_PARAMS: &str = r"(?i)(^|[?&#;\s\x22'(,])(client_secret|password|passwd|pwd|client_assertion|assertion|refresh_token|access_token|id_token|code|code_verifier|device_code|sig|subject_token|actor_token|samlresponse|secret)=([^&\s\x22'#<>]*)";
+const SECRET_PARAMS: &str = r"(?i)(^|[?&#;\s\x22'(,\x{FEFF}])(client_secret|password|passwd|pwd|client_assertion|assertion|refresh_token|access_token|id_token|code|code_verifier|device_code|sig|subject_token|actor_token|samlresponse|secret|accountkey|sharedaccesskey|accesskey)=([^&\s\x22'#<>]*)";
 
 /// JSON (and Python dict) keys whose value is a secret.
 const SECRET_KEYS: &str = "client_secret|clientsecret|secret|secrettext|secret_text|password|passwd|client_assertion|clientassertion|assertion|refresh_token|refreshtoken|access_token|accesstoken|id_token|idtoken|code_verifier|device_code|subject_token|actor_token|samlresponse";
@@ -136,6 +136,7 @@ fn quick_reject(s: &str) -> bool {
     // Every pattern below needs one of these; most strings (HTML, scripts, names) have none.
     !(s.contains('=')
         || s.contains(':')
+        || s.contains("-----BEGIN")
         || s.contains("eyJ")
         || s.contains(" -p ")
         || s.contains("--password")
@@ -231,7 +232,99 @@ fn redact_text_counted<'a>(s: &'a str, stats: &mut Stats) -> Cow<'a, str> {
         stats.secrets += 1;
         format!("{}{REDACTED}", &c[1])
     });
+    redact_more_shapes(&mut out, stats);
     out
+}
+
+/// The secret shapes of scripts, configuration and pages: PowerShell and shell assignments,
+/// environment dumps, YAML, HTML form fields (an OIDC form_post page), key headers as logs print
+/// them, passwords in URLs, and private keys.
+fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
+    let already = |v: &str| v.trim_start_matches(['"', '\'']).starts_with("[redacted");
+    // `$client_secret = 'x'`, `password = "x"` (PowerShell hashtables and scripts, INI files).
+    let assignment = re!(&format!(
+        r#"(?i)(\$?\b(?:{SECRET_KEYS}|clientsecret|secretvalue)\s*=\s*)(['"])([^'"\r\n]*)(['"])"#
+    ));
+    replace_in(out, assignment, |c| {
+        if c[3].is_empty() || already(&c[3]) {
+            return c[0].to_string();
+        }
+        stats.secrets += 1;
+        format!("{}{}{REDACTED}{}", &c[1], &c[2], &c[4])
+    });
+    // Environment dumps: `AZURE_CLIENT_SECRET=…`, `export AZURE_PASSWORD=…`, `$env:X_TOKEN = …`.
+    let env_var = re!(
+        r"(?m)^(\s*(?:export\s+|set\s+|\$[Ee][Nn][Vv]:)?[A-Z0-9_]*(?:SECRET|PASSWORD|PASSWD|TOKEN|ACCOUNT_KEY|API_KEY|ACCESS_KEY|CONNECTION_STRING)[A-Z0-9_]*\s*=\s*)(\S[^\r\n]*)$"
+    );
+    replace_in(out, env_var, |c| {
+        if already(&c[2]) {
+            return c[0].to_string();
+        }
+        stats.secrets += 1;
+        format!("{}{REDACTED}", &c[1])
+    });
+    // YAML and other `key: value` lines with an unquoted key.
+    let yaml = re!(&format!(
+        r#"(?im)^(\s*-?\s*(?:{SECRET_KEYS}|clientsecret|secretvalue|accountkey)\s*:\s*)([^\s#][^\r\n]*)$"#
+    ));
+    replace_in(out, yaml, |c| {
+        if already(&c[2]) {
+            return c[0].to_string();
+        }
+        stats.secrets += 1;
+        format!("{}{REDACTED}", &c[1])
+    });
+    // HTML form fields: `<input name="code" value="…">`, in either attribute order.
+    let field_names = "code|id_token|access_token|refresh_token|client_secret|password|passwd|client_assertion|samlresponse|state|session_state";
+    let name_then_value = re!(&format!(
+        r#"(?i)(<input\b[^>]*?\bname\s*=\s*["']?(?:{field_names})["']?[^>]*?\bvalue\s*=\s*["']?)([^"'>\s]*)"#
+    ));
+    let value_then_name = re!(&format!(
+        r#"(?i)(<input\b[^>]*?\bvalue\s*=\s*["']?)([^"'>\s]*)(["']?[^>]*?\bname\s*=\s*["']?(?:{field_names})\b)"#
+    ));
+    replace_in(out, name_then_value, |c| {
+        if c[2].is_empty() || already(&c[2]) {
+            return c[0].to_string();
+        }
+        stats.secrets += 1;
+        format!("{}{REDACTED}", &c[1])
+    });
+    replace_in(out, value_then_name, |c| {
+        if c[2].is_empty() || already(&c[2]) {
+            return c[0].to_string();
+        }
+        stats.secrets += 1;
+        format!("{}{REDACTED}{}", &c[1], &c[3])
+    });
+    // Key headers as a log line prints them: `Ocp-Apim-Subscription-Key: …`.
+    let header = re!(&format!(
+        r#"(?im)((?:^|[\s'{{,])['"]?(?:{})['"]?\s*:\s*['"]?)([^\s'",}}]+)"#,
+        SECRET_HEADERS.join("|")
+    ));
+    replace_in(out, header, |c| {
+        if already(&c[2]) {
+            return c[0].to_string();
+        }
+        stats.headers += 1;
+        format!("{}{REDACTED}", &c[1])
+    });
+    // A password in a URL: `https://user:password@host`.
+    let userinfo = re!(r#"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@'"]+:)([^@\s/'"]+)(@)"#);
+    replace_in(out, userinfo, |c| {
+        if already(&c[2]) {
+            return c[0].to_string();
+        }
+        stats.secrets += 1;
+        format!("{}{REDACTED}{}", &c[1], &c[3])
+    });
+    // Private keys (PEM): the whole block.
+    let pem = re!(
+        r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)"
+    );
+    replace_in(out, pem, |c| {
+        stats.secrets += 1;
+        format!("-----BEGIN {}----- {REDACTED}", &c[1])
+    });
 }
 
 /// `a=1; b=2` → `a=[redacted]; b=[redacted]` (a `Cookie` header).
