@@ -615,3 +615,46 @@ fn manual_page_renders() {
         assert!(out.status.success() && text.contains("authcheck"), "{text}");
     }
 }
+
+/// Regression (issue 11): a full disk on stdout is an error (exit 2, one line), not a silent exit 1.
+#[test]
+fn a_full_disk_on_stdout_is_exit_2_with_one_line() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not Linux
+    };
+    let o = authcheck()
+        .args(["explain", "65001"])
+        .stdout(Stdio::from(full))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("cannot write to standard output"), "{err}");
+}
+
+/// Regression (issue 11): a named pipe in a folder is skipped and named, never read (it would
+/// block forever); a file name's control characters are escaped in errors, never obeyed.
+#[test]
+fn folders_read_regular_files_only_and_names_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        "fixtures/rules/admin-consent-missing/fire-msal-python.txt",
+        dir.path().join("a.txt"),
+    )
+    .unwrap();
+    let fifo = dir.path().join("pipe");
+    if std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        let r = run(&["triage", dir.path().to_str().unwrap(), "--format", "json"]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stderr.contains("skipped \"pipe\""), "{}", r.stderr);
+    }
+    let r = run(&["triage", "bad\n::add-mask::x\u{1b}[31m.txt"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    assert!(!r.stderr.contains('\u{1b}'), "{}", r.stderr);
+}

@@ -189,12 +189,35 @@ pub fn use_color(choice: ColorChoice) -> bool {
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 pub fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    if !text.ends_with('\n') {
-        let _ = out.write_all(b"\n");
+    let mut written = out.write_all(text.as_bytes());
+    if written.is_ok() && !text.ends_with('\n') {
+        written = out.write_all(b"\n");
     }
-    let _ = out.flush();
+    if let Err(e) = written.and_then(|_| out.flush()) {
+        // A closed pipe (`| head`) is the reader's choice; anything else (a full disk) means the
+        // report was not delivered, and the run must not end as if it had been.
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = OUTPUT_FAILED.set(e.to_string());
+        }
+    }
 }
+
+/// An error message as one line on a terminal: control characters (a newline or an escape
+/// sequence in a file name) are shown escaped, never obeyed.
+pub fn one_line(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+/// Why standard output could not be written, when it could not.
+static OUTPUT_FAILED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// Renders and prints a report, returning the exit code it earns.
 pub fn finish(report: &mut Report, args: &ReportArgs, color: bool) -> i32 {
@@ -258,10 +281,14 @@ pub fn main() -> i32 {
         Command::Completions(a) => shell::completions(&a),
         Command::Man => shell::man(),
     };
+    if let Some(why) = OUTPUT_FAILED.get() {
+        eprintln!("authcheck: error: cannot write to standard output: {why}");
+        return 2;
+    }
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("authcheck: error: {e}");
+            eprintln!("authcheck: error: {}", one_line(&e.to_string()));
             e.code()
         }
     }

@@ -72,6 +72,12 @@ fn expand(inputs: &[String]) -> Result<Vec<Entry>, CliError> {
             if name.starts_with('.') || e.path().is_dir() {
                 continue;
             }
+            // Regular files only (following links): a named pipe would block the read forever,
+            // a device or socket is not an attachment.
+            if !std::fs::metadata(e.path()).is_ok_and(|m| m.is_file()) {
+                eprintln!("authcheck: skipped {:?} in {i}: not a regular file", name);
+                continue;
+            }
             names.push((name, e.path()));
         }
         if names.is_empty() {
