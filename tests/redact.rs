@@ -329,3 +329,48 @@ fn canaries_in_script_config_and_page_shapes() {
         assert_clean(&String::from_utf8_lossy(&o.stderr));
     }
 }
+
+/// Regression (issue 11): `-o` writes safely: a device at OUT stays a device (as root, `-o
+/// /dev/null` once replaced /dev/null with a file), a 0600 OUT stays 0600, a symbolic link at OUT
+/// is refused and nothing is written through it, and no temporary file is left behind.
+#[cfg(unix)]
+#[test]
+fn output_is_written_safely() {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let input = "fixtures/redact/secret-shapes.txt";
+    let o = redact_to(input, std::path::Path::new("/dev/null"));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("safe.txt");
+    std::fs::write(&out, "old").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let o = redact_to(input, &out);
+    assert_eq!(o.status.code(), Some(0));
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert_clean(&std::fs::read_to_string(&out).unwrap());
+
+    let target = dir.path().join("elsewhere.txt");
+    let link = dir.path().join("link.txt");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let o = redact_to(input, &link);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("symbolic link"));
+    assert!(!target.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("authcheck-redact"))
+        .collect();
+    assert!(leftovers.is_empty());
+}

@@ -52,27 +52,7 @@ pub fn run(args: &RedactArgs) -> Result<i32, CliError> {
                 out.display()
             )));
         }
-        // Written beside the target and renamed at the end: a failure leaves no half-redacted file.
-        let partial = out.with_extension(match out.extension() {
-            Some(e) => format!("{}.partial", e.to_string_lossy()),
-            None => "partial".into(),
-        });
-        let f = std::fs::File::create(&partial)
-            .map_err(|e| CliError::Input(format!("{}: cannot create: {e}", out.display())))?;
-        let mut w = BufWriter::with_capacity(256 * 1024, f);
-        let r = redact::redact_stream(&mut reader, &mut w).and_then(|x| {
-            w.flush().map_err(redact::RedactError::Write)?;
-            Ok(x)
-        });
-        drop(w);
-        match &r {
-            Ok(_) => std::fs::rename(&partial, out)
-                .map_err(|e| CliError::Input(format!("{}: cannot write: {e}", out.display())))?,
-            Err(_) => {
-                let _ = std::fs::remove_file(&partial);
-            }
-        }
-        r
+        write_safely(out, |w| redact::redact_stream(&mut reader, w))?
     };
     let (shape, stats) = result.map_err(|e| match e {
         redact::RedactError::Input(m) => {
@@ -102,6 +82,65 @@ pub fn run(args: &RedactArgs) -> Result<i32, CliError> {
     }
     eprintln!("{line}");
     Ok(0)
+}
+
+/// Writes the redacted copy to `out` without harming what is there: a new file created
+/// exclusively in `out`'s folder (never through a link), given the mode of the file it replaces,
+/// and renamed over it only when complete. A device or a named pipe at `out` (`/dev/null`, a
+/// pipe a reader waits on) is written in place; a symbolic link is refused.
+fn write_safely<T>(
+    out: &Path,
+    produce: impl FnOnce(&mut dyn Write) -> Result<T, redact::RedactError>,
+) -> Result<Result<T, redact::RedactError>, CliError> {
+    let shown = super::one_line(&out.display().to_string());
+    let existing = std::fs::symlink_metadata(out).ok();
+    if existing
+        .as_ref()
+        .is_some_and(|m| m.file_type().is_symlink())
+    {
+        return Err(CliError::Input(format!(
+            "{shown}: is a symbolic link; give the path of the file itself"
+        )));
+    }
+    if let Some(m) = existing.as_ref().filter(|m| !m.is_file() && !m.is_dir()) {
+        let _ = m;
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(out)
+            .map_err(|e| CliError::Input(format!("{shown}: cannot open: {e}")))?;
+        let mut w = BufWriter::with_capacity(256 * 1024, f);
+        let r = produce(&mut w).and_then(|x| {
+            w.flush().map_err(redact::RedactError::Write)?;
+            Ok(x)
+        });
+        return Ok(r);
+    }
+    if existing.as_ref().is_some_and(|m| m.is_dir()) {
+        return Err(CliError::Input(format!("{shown}: is a folder")));
+    }
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".authcheck-redact-")
+        .tempfile_in(dir)
+        .map_err(|e| CliError::Input(format!("{shown}: cannot create a file beside it: {e}")))?;
+    if let Some(m) = &existing {
+        // Keep the mode of the file being replaced (a 0600 copy stays 0600).
+        let _ = std::fs::set_permissions(tmp.path(), m.permissions());
+    }
+    let mut w = BufWriter::with_capacity(256 * 1024, tmp.as_file());
+    let r = produce(&mut w).and_then(|x| {
+        w.flush().map_err(redact::RedactError::Write)?;
+        Ok(x)
+    });
+    drop(w);
+    if r.is_ok() {
+        tmp.persist(out)
+            .map_err(|e| CliError::Input(format!("{shown}: cannot write: {}", e.error)))?;
+    }
+    Ok(r)
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
