@@ -583,3 +583,34 @@ fn triage_checks_the_signature_of_a_pasted_token_with_jwks() {
         r.stdout, r.stderr
     );
 }
+
+/// Regression (issue 11): a token nested in a claim loses its signature too, in every format.
+#[test]
+fn a_token_nested_in_a_claim_is_shown_without_its_signature() {
+    use base64::Engine as _;
+    let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let inner = format!(
+        "{}.{}.{}",
+        e.encode(r#"{"alg":"RS256","typ":"JWT"}"#),
+        e.encode(r#"{"aud":"https://graph.microsoft.com","exp":1795521600}"#),
+        e.encode(b"SIGCANARY-inner-signature-bytes")
+    );
+    let outer = format!(
+        "{}.{}.{}",
+        e.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        e.encode(format!(
+            r#"{{"aud":"api://x","exp":1795521600,"access_token":"{inner}","ctx":{{"t":["see {inner}"]}}}}"#
+        )),
+        ""
+    );
+    let canary = e.encode(b"SIGCANARY-inner-signature-bytes");
+    for format in ["text", "json", "sarif"] {
+        let r = run(
+            &["decode", "-", "--format", format, "--show-evidence"],
+            Some(&outer),
+        );
+        assert!(r.code <= 1, "{format}: {}", r.stderr);
+        assert!(!r.stdout.contains(&canary), "{format}: {}", r.stdout);
+        assert!(!r.stderr.contains(&canary));
+    }
+}

@@ -443,6 +443,25 @@ fn explain_claim(k: &str, v: &Value, d: &DecodedJwt, ev: &Evidence) -> String {
     }
 }
 
+/// A claim's value as shown: a token nested inside it (an `access_token` claim, a token in a
+/// custom claim) keeps its header and payload but loses its signature, as the outer token does.
+fn shown(v: &Value) -> Value {
+    match v {
+        Value::String(s) => {
+            let mut out = s.clone();
+            for t in super::find_tokens(s) {
+                if let Some((signed, _sig)) = t.rsplit_once('.') {
+                    out = out.replace(t, &format!("{signed}.[signature removed]"));
+                }
+            }
+            Value::String(out)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(shown).collect()),
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), shown(v))).collect()),
+        other => other.clone(),
+    }
+}
+
 /// Every header field and claim, explained. Never the raw token or its signature.
 pub fn explain(d: &DecodedJwt, ev: &Evidence) -> TokenView {
     let header = d
@@ -459,7 +478,7 @@ pub fn explain(d: &DecodedJwt, ev: &Evidence) -> TokenView {
         .iter()
         .map(|(k, v)| ClaimLine {
             claim: k.clone(),
-            value: v.clone(),
+            value: shown(v),
             meaning: explain_claim(k, v, d, ev),
         })
         .collect();
