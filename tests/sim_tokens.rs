@@ -432,9 +432,18 @@ async fn the_log_has_field_names_and_never_secrets() {
         .form(&[("grant_type", "client_credentials")])
         .send()
         .await;
+    // Regression (issue 11): JSON sent as a form body has no `=`; it was logged whole.
+    let url = format!("{}/{TENANT}/oauth2/v2.0/token", sim.s("authority"));
+    let _ = http()
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(r#"{"client_secret":"CANARY-json-as-form"}"#)
+        .send()
+        .await;
     drop(sim);
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(!text.contains(&secret));
+    assert!(!text.contains("CANARY"), "{text}");
     let first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(first["method"], "POST");
     assert!(first["form_fields"]

@@ -173,7 +173,19 @@ impl Sim {
         {
             http::parse_urlencoded(&String::from_utf8_lossy(&req.body))
                 .into_iter()
-                .map(|(k, _)| k)
+                .map(|(k, _)| {
+                    // Only what is shaped like a field name: a body that is no form (JSON sent
+                    // as one) would otherwise be logged whole as a "name", secrets and all.
+                    let is_name = !k.is_empty()
+                        && k.len() <= 64
+                        && k.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "_.-[]".contains(c));
+                    if is_name {
+                        k
+                    } else {
+                        format!("(not a field name, {} bytes)", k.len())
+                    }
+                })
                 .collect()
         } else {
             vec![]
