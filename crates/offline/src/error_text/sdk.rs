@@ -169,6 +169,10 @@ pub fn scan(t: &str, ev: &mut Evidence, cx: &mut Ctx) {
     }
     // PowerShell: `Connect-AzAccount : …`, `Get-MgUser_List: …`.
     for c in re!(r"(?m)^\s*(?:Get|Set|New|Remove|Update|Connect|Disconnect|Invoke|Add|Start|Stop|Test|Grant|Revoke|Import|Export|Register|Select)-[A-Za-z]+(?:_\w+)?\s*:\s*(.{3,})$").captures_iter(t).take(16) {
+        // `Set-Cookie:` is an HTTP header, not a cmdlet: its value is a secret, never a message.
+        if c[0].trim_start().to_ascii_lowercase().starts_with("set-cookie") {
+            continue;
+        }
         cx.message(&c[1]);
     }
     // DefaultAzureCredential's summary: one line per credential tried.
