@@ -210,9 +210,53 @@ fn colour_follows_the_flag_and_no_color() {
 // ---------------------------------------------------------------------------------------------
 // Bad input: exit 2, one line naming the input, never a panic
 
+/// Readable text in which nothing known is found is not bad input: an honest empty report that
+/// says what was read, in every format, exit 0.
 #[test]
-fn garbage_text_is_refused() {
-    assert_input_error(&run(&["triage", GARBAGE]), GARBAGE);
+fn readable_text_with_nothing_known_gets_an_honest_empty_report() {
+    let first = "Hello team, the weekly report is attached.";
+    for format in ["text", "json", "sarif", "junit", "github"] {
+        let r = run(&["triage", GARBAGE, "--format", format]);
+        assert_eq!(r.code, 0, "{format}: {r:#?}");
+        assert_no_panic(&r);
+        assert!(
+            !r.stdout.contains("no known problem"),
+            "{format}: {}",
+            r.stdout
+        );
+        assert!(
+            r.stdout.contains("nothing authcheck knows was found"),
+            "{format}: {}",
+            r.stdout
+        );
+        assert!(r.stdout.contains(first), "{format}: {}", r.stdout);
+    }
+    let r = run(&["triage", GARBAGE, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["findings"].as_array().map(Vec::len), Some(0));
+    assert!(v["summary"]["note"]
+        .as_str()
+        .is_some_and(|n| n.contains("2 lines")));
+}
+
+/// Entra's own message without its `AADSTSnnnn:` prefix (as SDK wrappers, portals and chats carry
+/// it) still reaches the rules.
+#[test]
+fn a_message_without_its_code_reaches_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("paste.txt");
+    std::fs::write(
+        &p,
+        "The user or administrator has not consented to use the application with ID '5e2c8a51-0f9c-4a7e-b1d2-7c3f6a9e1b24' named 'contoso-reporting'.\n",
+    )
+    .unwrap();
+    let r = run(&["triage", p.to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        v["findings"][0]["rule"], "admin-consent-missing",
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -266,9 +310,12 @@ fn missing_file_is_refused() {
 }
 
 #[test]
-fn folder_is_refused() {
-    let r = run(&["triage", "fixtures/reports"]);
-    assert_input_error(&r, "fixtures/reports");
+fn a_folder_with_no_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let name = dir.path().to_str().unwrap();
+    let r = run(&["triage", name]);
+    assert_input_error(&r, name);
     assert!(r.stderr.contains("folder"), "{}", r.stderr);
 }
 

@@ -923,7 +923,10 @@ fn garbage_is_not_recognised() {
             serde_json::to_string(&e)
         );
     }
-    assert!(build_evidence("just some words", "x.txt", None, None, None, NOW).is_err());
+    // Not recognised is not an error: the words reach the rules, marked as such.
+    let ev = build_evidence("just some words", "x.txt", None, None, None, NOW).unwrap();
+    assert_eq!(ev.input.kind.as_deref(), Some("unrecognised-text"));
+    assert_eq!(ev.response.messages, vec!["just some words".to_string()]);
 }
 
 #[test]

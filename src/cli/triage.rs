@@ -209,10 +209,32 @@ pub fn run(args: &TriageArgs, color: bool) -> Result<i32, CliError> {
             detail: n.detail,
         })
         .collect();
+    if report.findings.is_empty() && ev.input.kind.as_deref() == Some("unrecognised-text") {
+        report.summary.note = Some(unrecognised_note(&ev));
+    }
     if args.report.show_evidence {
         report.evidence = serde_json::to_value(&ev).ok();
     }
     Ok(finish(&mut report, &args.report, color))
+}
+
+/// What was read when nothing known was found: the line count and the first line (redacted).
+fn unrecognised_note(ev: &Evidence) -> String {
+    let lines = &ev.response.messages;
+    let first: String = lines
+        .first()
+        .map(|l| l.chars().take(80).collect())
+        .unwrap_or_default();
+    let more = if lines.first().is_some_and(|l| l.chars().count() > 80) {
+        "…"
+    } else {
+        ""
+    };
+    format!(
+        "nothing authcheck knows was found; here is what was read: {} line{} of text, the first “{first}{more}”",
+        lines.len(),
+        if lines.len() == 1 { "" } else { "s" }
+    )
 }
 
 /// One input, as before bundles: streamed kinds stream, the rest is read whole.
@@ -333,10 +355,16 @@ fn read_bundle(
                             .map_err(|err| fail(err.to_string()))?;
                         sources::read_artifact(&text, k, jwks.as_deref(), &mut ev)
                             .map_err(|err| fail(err.to_string()))?;
-                        notes.push(ReadNote::ok(
-                            "input.read",
-                            format!("{}: read as {}", e.shown, k.as_str()),
-                        ));
+                        let detail = if alone.input.kind.as_deref() == Some("unrecognised-text") {
+                            format!(
+                                "{}: nothing authcheck knows was found in it ({} lines read as text)",
+                                e.shown,
+                                alone.response.messages.len()
+                            )
+                        } else {
+                            format!("{}: read as {}", e.shown, k.as_str())
+                        };
+                        notes.push(ReadNote::ok("input.read", detail));
                     }
                 }
                 k

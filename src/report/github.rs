@@ -47,9 +47,14 @@ pub fn render(report: &Report) -> String {
         (Some(why), true) => {
             let _ = writeln!(out, "authcheck: could not diagnose: {}", one_line(why));
         }
-        (None, true) => {
-            let _ = writeln!(out, "authcheck: no known problem found");
-        }
+        (None, true) => match &s.note {
+            Some(note) => {
+                let _ = writeln!(out, "authcheck: note: {}", one_line(note));
+            }
+            None => {
+                let _ = writeln!(out, "authcheck: no known problem found");
+            }
+        },
         _ => {}
     }
     for (i, f) in report.findings.iter().enumerate() {

@@ -85,8 +85,14 @@ pub fn render(report: &Report) -> String {
         }),
         (None, true) => cases.push(Case {
             classname: classname.clone(),
-            name: "no known problem found".into(),
-            outcome: Outcome::Pass { out: None },
+            name: if report.summary.note.is_some() {
+                "nothing known found".into()
+            } else {
+                "no known problem found".into()
+            },
+            outcome: Outcome::Pass {
+                out: report.summary.note.clone(),
+            },
         }),
         _ => {}
     }

@@ -74,6 +74,20 @@ pub fn to_value(report: &Report) -> Value {
         props.insert("checks".into(), json!(report.checks));
     }
     run.insert("properties".into(), Value::Object(props));
+    // Nothing known in the input: the run succeeded, and says what it read.
+    if let (Some(note), true) = (&report.summary.note, report.findings.is_empty()) {
+        run.insert(
+            "invocations".into(),
+            json!([{
+                "executionSuccessful": true,
+                "toolExecutionNotifications": [{
+                    "level": "note",
+                    "message": { "text": note },
+                    "descriptor": { "id": "nothing-known-found" }
+                }]
+            }]),
+        );
+    }
     // A run that could not diagnose did not succeed, whatever its (empty) results say.
     if let (Some(why), true) = (
         &report.summary.could_not_diagnose,

@@ -194,6 +194,10 @@ fn summary_line(out: &mut String, p: &Painter, report: &Report) {
         );
         return;
     }
+    if let (true, Some(note)) = (report.findings.is_empty(), &s.note) {
+        let _ = writeln!(out, "{} {}", p.bold("note:"), clean(note));
+        return;
+    }
     if report.findings.is_empty() {
         let _ = writeln!(
             out,

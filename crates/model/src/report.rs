@@ -114,6 +114,10 @@ pub struct Summary {
     /// a clean bill of health.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub could_not_diagnose: Option<String>,
+    /// Set when the input was read but nothing authcheck knows was found in it: what was read, so
+    /// an empty report is not mistaken for a clean one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -187,6 +191,7 @@ impl Report {
     pub fn tally(&mut self) {
         let mut s = Summary {
             could_not_diagnose: self.summary.could_not_diagnose.take(),
+            note: self.summary.note.take(),
             ..Summary::default()
         };
         for f in &self.findings {

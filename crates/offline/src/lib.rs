@@ -164,9 +164,32 @@ pub fn read_artifact(
         Kind::Json | Kind::Text => {
             // The raw token never leaves the error-text source, so it checks the signature there.
             if !error_text::parse_with_keys(text, jwks, ev) {
-                return Err(SourceError::NothingFound);
+                read_unrecognised(text, ev);
             }
             Ok(())
+        }
+    }
+}
+
+/// How many lines of a text with nothing recognised reach the rules as messages.
+const UNRECOGNISED_LINES: usize = 40;
+
+/// Readable text in which no source recognised anything still reaches the rules: its first lines
+/// (redacted, each cut at 1,000 characters) become `response.messages`, where rules match the
+/// canonical phrases of Entra's and the APIs' errors, and `input.kind` says it was not
+/// recognised so the report can say so.
+fn read_unrecognised(text: &str, ev: &mut Evidence) {
+    ev.input.kind = Some("unrecognised-text".into());
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.chars().any(char::is_alphanumeric))
+        .take(UNRECOGNISED_LINES)
+    {
+        let cut: String = line.chars().take(1000).collect();
+        let clean = redact::redact_text(&cut).into_owned();
+        if !ev.response.messages.contains(&clean) {
+            ev.response.messages.push(clean);
         }
     }
 }

@@ -176,6 +176,7 @@ pub static VOCABULARIES: &[(&str, &[&str])] = &[
             "bundle",
             "evidence",
             "live",
+            "unrecognised-text",
         ],
     ),
     ("env.cloud", CLOUD_KEYS),
