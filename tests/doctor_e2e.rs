@@ -854,3 +854,45 @@ fn conditional_access_finding_names_the_blocking_policy() {
         .unwrap();
     assert!(!d.contains("Report-only"), "{d}");
 }
+
+/// `doctor --wait`: while a new role has not taken effect, the doctor keeps probing with fresh
+/// tokens and ends healthy once it has; when it does not take effect in time, the run fails and
+/// says so.
+#[test]
+fn wait_sees_a_role_take_effect_or_says_it_did_not() {
+    let base =
+        std::fs::read_to_string(root().join("fixtures/scenarios/rbac-propagation-pending.toml"))
+            .unwrap();
+    // Assigned five minutes ago, in force after five minutes and four seconds.
+    let soon = base.replace(
+        "propagation_minutes = 30",
+        "propagation_minutes = 30\npropagation_seconds = 304",
+    );
+    assert_ne!(soon, base);
+    let sim = start_sim_file(&fault_scenario_text("propagation-soon", &soon));
+    let run = doctor(&sim, &["--format", "json", "--no-progress", "--wait=60s"]);
+    no_panic(&run);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("took effect after"), "{}", run.stderr);
+    let r = report(&run);
+    assert_eq!(
+        r["findings"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        r["findings"]
+    );
+
+    let sim = start_sim("rbac-propagation-pending");
+    let run = doctor(&sim, &["--format", "json", "--no-progress", "--wait=1s"]);
+    no_panic(&run);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did not take effect within"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        report(&run)["findings"][0]["rule"],
+        "rbac-propagation-pending"
+    );
+}

@@ -10,6 +10,10 @@ use clap::Args;
 pub struct DoctorArgs {
     #[command(flatten)]
     pub opts: DoctorOptions,
+    /// When a new role has not taken effect yet, keep probing (a fresh token each time, backing
+    /// off) until it has, or until DURATION passes (`90s`, `10m`, `1h`; default 60m).
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "60m")]
+    pub wait: Option<String>,
     #[command(flatten)]
     pub report: ReportArgsOpt,
 }
@@ -108,9 +112,86 @@ pub struct DoctorWords {
     pub args: DoctorArgs,
 }
 
+/// `90s`, `10m`, `1h` or plain seconds.
+fn parse_duration(s: &str) -> Option<std::time::Duration> {
+    let t = s.trim();
+    let (n, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = n.parse().ok()?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_secs(secs))
+}
+
+/// Whether the run's verdict is that a role is in place but not yet in force.
+fn propagation_pending(d: &Diagnosis) -> bool {
+    d.report
+        .findings
+        .first()
+        .is_some_and(|f| f.rule == "rbac-propagation-pending")
+}
+
+/// `--wait`: probes again on a backoff while propagation is pending, with one line of progress on
+/// stderr, until the call works or `limit` passes. Returns the last diagnosis and how long it
+/// waited.
+fn wait_for_propagation(
+    args: &DoctorArgs,
+    first: Diagnosis,
+    limit: std::time::Duration,
+) -> Result<(Diagnosis, std::time::Duration, bool), CliError> {
+    let start = std::time::Instant::now();
+    let mut d = first;
+    let mut pause = std::time::Duration::from_secs(2);
+    while propagation_pending(&d) {
+        let elapsed = start.elapsed();
+        if elapsed >= limit {
+            eprintln!();
+            return Ok((d, elapsed, false));
+        }
+        eprint!(
+            "\rauthcheck: waiting for the role to take effect: {} s of up to {} s (Azure documents up to 10 minutes for ARM, 60 for Log Analytics and Application Insights)",
+            elapsed.as_secs(),
+            limit.as_secs()
+        );
+        std::thread::sleep(pause.min(limit.saturating_sub(elapsed)));
+        pause = (pause * 2).min(std::time::Duration::from_secs(30));
+        // A fresh run: a new token, since services cache authorization per token.
+        d = run_with_env(args, &credential::ProcessEnv, false)?;
+    }
+    let waited = start.elapsed();
+    if waited.as_secs() > 0 || waited.subsec_millis() > 0 {
+        eprintln!();
+    }
+    Ok((d, waited, true))
+}
+
 pub fn run(args: &DoctorArgs, color: bool) -> Result<i32, CliError> {
     let live = progress_wanted(args);
+    let limit = match &args.wait {
+        Some(w) => Some(parse_duration(w).ok_or_else(|| {
+            CliError::Input(format!("--wait {w}: not a duration (90s, 10m, 1h)"))
+        })?),
+        None => None,
+    };
     let mut d = run_with_env(args, &credential::ProcessEnv, live)?;
+    if let (Some(limit), true) = (limit, propagation_pending(&d)) {
+        let (last, waited, took_effect) = wait_for_propagation(args, d, limit)?;
+        d = last;
+        if took_effect {
+            eprintln!(
+                "authcheck: the role took effect after {} s of waiting",
+                waited.as_secs()
+            );
+        } else {
+            eprintln!(
+                "authcheck: the role did not take effect within {} s: it is missing where the call needs it, or stuck; check the assignment's scope and principal",
+                waited.as_secs()
+            );
+        }
+    }
     if args.report.inner.show_evidence {
         d.report.evidence = serde_json::to_value(&d.evidence).ok();
     }

@@ -264,6 +264,10 @@ pub struct TenantSpec {
     /// Minutes before a new role assignment takes effect in ARM and the data planes.
     #[serde(default)]
     pub propagation_minutes: i64,
+    /// The same delay in seconds, when given (it wins): lets a test see a role take effect while
+    /// `authcheck doctor --wait` is watching.
+    #[serde(default)]
+    pub propagation_seconds: Option<i64>,
     /// Well-known APIs (`purview`, `powerplatform`, …) whose service principal is absent.
     #[serde(default)]
     pub missing_resource_principals: Vec<String>,

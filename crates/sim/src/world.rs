@@ -576,7 +576,8 @@ impl World {
 
     /// A grant made at `created` is visible to authorization at `now`.
     pub fn in_effect(&self, created: i64, now: i64) -> bool {
-        now >= created + self.scenario.tenant.propagation_minutes * 60
+        let t = &self.scenario.tenant;
+        now >= created + t.propagation_seconds.unwrap_or(t.propagation_minutes * 60)
     }
 
     /// Purview collections: name → parent.
