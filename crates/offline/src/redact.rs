@@ -254,7 +254,7 @@ fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
     });
     // Environment dumps: `AZURE_CLIENT_SECRET=…`, `export AZURE_PASSWORD=…`, `$env:X_TOKEN = …`.
     let env_var = re!(
-        r"(?m)^(\s*(?:export\s+|set\s+|\$[Ee][Nn][Vv]:)?[A-Z0-9_]*(?:SECRET|PASSWORD|PASSWD|TOKEN|ACCOUNT_KEY|API_KEY|ACCESS_KEY|CONNECTION_STRING)[A-Z0-9_]*\s*=\s*)(\S[^\r\n]*)$"
+        r"(?mR)^(\s*(?:export\s+|set\s+|\$[Ee][Nn][Vv]:)?[A-Z0-9_]*(?:SECRET|PASSWORD|PASSWD|TOKEN|ACCOUNT_KEY|API_KEY|ACCESS_KEY|CONNECTION_STRING)[A-Z0-9_]*\s*=\s*)(\S[^\r\n]*)$"
     );
     replace_in(out, env_var, |c| {
         if already(&c[2]) {
@@ -265,7 +265,7 @@ fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
     });
     // YAML and other `key: value` lines with an unquoted key.
     let yaml = re!(&format!(
-        r#"(?im)^(\s*-?\s*(?:{SECRET_KEYS}|clientsecret|secretvalue|accountkey)\s*:\s*)([^\s#][^\r\n]*)$"#
+        r#"(?imR)^(\s*-?\s*(?:{SECRET_KEYS}|clientsecret|secretvalue|accountkey)\s*:\s*)([^\s#][^\r\n]*)$"#
     ));
     replace_in(out, yaml, |c| {
         if already(&c[2]) {
