@@ -749,3 +749,26 @@ fn rules_link_no_moved_page() {
         }
     }
 }
+
+/// Fact (Microsoft Learn, "Grant tenant-wide admin consent to an application"): only Privileged
+/// Role Administrator (or a custom role) may consent to Microsoft Graph application permissions;
+/// Cloud Application Administrator and Application Administrator may not. No fix may say they can.
+#[test]
+fn no_rule_says_app_administrators_can_grant_graph_application_permissions() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for line in text.lines() {
+            let claims_graph_app = line.contains("Graph application permissions")
+                && line.contains("Cloud Application Administrator");
+            let says_only_pra = line.contains("need a Privileged Role Administrator")
+                || line.contains("Privileged Role Administrator (or a custom role");
+            assert!(
+                !claims_graph_app || says_only_pra,
+                "{}: {line}",
+                path.display()
+            );
+        }
+    }
+}
