@@ -772,3 +772,24 @@ fn no_rule_says_app_administrators_can_grant_graph_application_permissions() {
         }
     }
 }
+
+/// Portal paths follow the current Entra admin center navigation (Entra ID > App registrations,
+/// Enterprise apps, Conditional Access, Users): the older Identity > Applications and Protection >
+/// menus are gone.
+#[test]
+fn portal_paths_follow_the_current_admin_center() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for stale in [
+            "> Identity > Applications",
+            "> Protection > Conditional Access",
+            "> Identity > Users",
+            "> Identity > Overview",
+            "> Identity > Monitoring",
+        ] {
+            assert!(!text.contains(stale), "{}: {stale}", path.display());
+        }
+    }
+}

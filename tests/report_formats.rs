@@ -52,7 +52,7 @@ fn consent_finding() -> Finding {
             FixStep {
                 text: "Grant admin consent for the app's requested permissions (needs Cloud Application Administrator or higher).".into(),
                 command: Some("az ad app permission admin-consent --id 11111111-2222-3333-4444-555555555555".into()),
-                portal: Some("Entra admin center > Identity > Applications > App registrations > demo-app > API permissions > Grant admin consent for your tenant".into()),
+                portal: Some("Entra admin center > Entra ID > App registrations > demo-app > API permissions > Grant admin consent for your tenant".into()),
             },
             FixStep {
                 text: "Or send an administrator the admin consent URL for the tenant.".into(),
