@@ -102,8 +102,10 @@ fn write_safely<T>(
             "{shown}: is a symbolic link; give the path of the file itself"
         )));
     }
-    if let Some(m) = existing.as_ref().filter(|m| !m.is_file() && !m.is_dir()) {
-        let _ = m;
+    if existing
+        .as_ref()
+        .is_some_and(|m| !m.is_file() && !m.is_dir())
+    {
         let f = std::fs::OpenOptions::new()
             .write(true)
             .open(out)

@@ -133,7 +133,6 @@ pub fn purview(sim: &Sim, req: &Req, path: &str) -> Reply {
     if !ok {
         // Purview's real answer is terse: it names neither the collection nor the role, so the
         // doctor has to work them out from the API family, the collection and the roles it reads.
-        let _ = family;
         let body = json!({"error": {"code": "Unauthorized", "message": "Not authorized to access account"}});
         return Reply::json(403, &body);
     }
