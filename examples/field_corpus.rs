@@ -109,14 +109,22 @@ fn main() {
     for c in &index.case {
         for l in std::iter::once(&c.label).chain(&c.also) {
             if !(l.starts_with("other:") || names.contains(&l.as_str())) {
-                problems.push(format!("{}: `{l}` is neither a rule nor other:<cause>", c.file));
+                problems.push(format!(
+                    "{}: `{l}` is neither a rule nor other:<cause>",
+                    c.file
+                ));
             }
         }
         if !dir.join(&c.file).is_file() {
             problems.push(format!("{}: no such file", c.file));
         }
-        if c.source.contains("github.com/") && (c.source.contains("/issues/") || c.source.contains("/pull/")) {
-            problems.push(format!("{}: GitHub issue or pull request as a source", c.file));
+        if c.source.contains("github.com/")
+            && (c.source.contains("/issues/") || c.source.contains("/pull/"))
+        {
+            problems.push(format!(
+                "{}: GitHub issue or pull request as a source",
+                c.file
+            ));
         }
         if c.note.trim().is_empty() {
             problems.push(format!("{}: empty note", c.file));
@@ -143,7 +151,10 @@ fn main() {
             Ok(ev) => Outcome::Found(rules.evaluate(&ev).0.into_iter().map(|f| f.rule).collect()),
         };
         overall.add(&c.label, &outcome);
-        per_label.entry(c.label.clone()).or_default().add(&c.label, &outcome);
+        per_label
+            .entry(c.label.clone())
+            .or_default()
+            .add(&c.label, &outcome);
         let other = c.label.starts_with("other:");
         if !other {
             covered.add(&c.label, &outcome);
@@ -160,7 +171,9 @@ fn main() {
             Outcome::Found(r) => r.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
         };
         if let Outcome::Found(r) = &outcome {
-            if r.first().is_some_and(|f| *f == c.label || c.also.contains(f)) {
+            if r.first()
+                .is_some_and(|f| *f == c.label || c.also.contains(f))
+            {
                 lenient_top1 += 1;
             }
             if other && !r.is_empty() {
@@ -169,7 +182,13 @@ fn main() {
         }
         let hit = matches!(&outcome, Outcome::Found(r) if r.first() == Some(&c.label));
         if verbose {
-            println!("{} {}  {:<38} {}", if hit { "ok  " } else { "MISS" }, c.file, c.label, first);
+            println!(
+                "{} {}  {:<38} {}",
+                if hit { "ok  " } else { "MISS" },
+                c.file,
+                c.label,
+                first
+            );
         }
         if !hit {
             misses.push(format!("{}  {:<38} {}", c.file, c.label, first));
@@ -186,8 +205,15 @@ fn main() {
             t.empty
         )
     };
-    println!("field corpus: {} texts, {} labels\n", index.case.len(), per_label.len());
-    println!("{:<42} {:>4} {:>7} {:>7} {:>6} {:>6}", "label", "n", "top-1", "top-3", "exit2", "empty");
+    println!(
+        "field corpus: {} texts, {} labels\n",
+        index.case.len(),
+        per_label.len()
+    );
+    println!(
+        "{:<42} {:>4} {:>7} {:>7} {:>6} {:>6}",
+        "label", "n", "top-1", "top-3", "exit2", "empty"
+    );
     for (label, t) in &per_label {
         line(label, t);
     }
@@ -206,7 +232,10 @@ fn main() {
         "\ninputs triage refuses (exit 2): {}   reports with no finding: {}",
         overall.refused, overall.empty
     );
-    println!("\nmisses ({}): file, label, what came first (up to 3)", misses.len());
+    println!(
+        "\nmisses ({}): file, label, what came first (up to 3)",
+        misses.len()
+    );
     for m in &misses {
         println!("  {m}");
     }
