@@ -345,7 +345,8 @@ fn failures_chart(out: &mut String, s: &FailureSeries, h: u8) {
     let plot_w = CHART_W - LEFT - RIGHT;
     let plot_h = CHART_H - TOP - BOTTOM;
     let slot = plot_w / n;
-    let bar = (slot * 0.8).max(1.0);
+    // A lone bucket is a bar, not a wall.
+    let bar = (slot * 0.8).clamp(1.0, 48.0);
     let base = TOP + plot_h;
     let _ = writeln!(
         out,
