@@ -87,10 +87,16 @@ fn report_pair(
     let mut h = args.to_vec();
     h.extend(["--format", "html"]);
     let (html, code_html) = run(&h, stdin, env, clear);
-    assert_eq!(code_json, code_html, "{name}: the format changes the exit code");
+    assert_eq!(
+        code_json, code_html,
+        "{name}: the format changes the exit code"
+    );
     let json: Value = serde_json::from_str(&json)
         .unwrap_or_else(|e| panic!("{name}: JSON report does not parse: {e}"));
-    assert!(html.starts_with("<!DOCTYPE html>"), "{name}: not an HTML page");
+    assert!(
+        html.starts_with("<!DOCTYPE html>"),
+        "{name}: not an HTML page"
+    );
     let path = artifacts().join(format!("{name}.html"));
     std::fs::write(&path, &html).unwrap();
     Pair { json, html: path }
@@ -134,7 +140,11 @@ fn assert_findings_match(b: &Browser, name: &str, json: &Value) {
         assert_eq!(shown, paths, "{name}: finding {rule}: evidence");
         let fix_w = w["fix"].as_array().unwrap();
         let fix_g = g["fix"].as_array().unwrap();
-        assert_eq!(fix_g.len(), fix_w.len(), "{name}: finding {rule}: fix steps");
+        assert_eq!(
+            fix_g.len(),
+            fix_w.len(),
+            "{name}: finding {rule}: fix steps"
+        );
         for (fg, fw) in fix_g.iter().zip(fix_w) {
             assert_eq!(fg["text"], fw["text"], "{name}: {rule}: fix text");
             let cmd = fw.get("command").cloned().unwrap_or(Value::Null);
@@ -172,9 +182,9 @@ fn assert_checks_match(b: &Browser, name: &str, json: &Value) {
 /// One mark per time bucket, each with the JSON bucket's total, and the bars drawn.
 fn assert_chart_matches(b: &Browser, name: &str, json: &Value) -> usize {
     let series = &json["timeline"]["failures"];
-    let buckets = series["buckets"].as_array().unwrap_or_else(|| {
-        panic!("{name}: the JSON report has no timeline.failures")
-    });
+    let buckets = series["buckets"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{name}: the JSON report has no timeline.failures"));
     let dom = b.js(
         "return Array.from(document.querySelectorAll('#over-time svg.chart g.bucket')).map(g => ({total: Number(g.dataset.total), start: Number(g.dataset.start), height: g.getBBox().height, width: g.getBBox().width}));",
     );
@@ -211,7 +221,11 @@ fn load_and_shoot(b: &Browser, name: &str, html: &Path) {
     let errors = b.errors();
     assert!(errors.is_empty(), "{name}: console errors: {errors:?}");
     let scripts = b.js("return document.scripts.length;");
-    assert_eq!(scripts.as_u64(), Some(1), "{name}: only the report's own script");
+    assert_eq!(
+        scripts.as_u64(),
+        Some(1),
+        "{name}: only the report's own script"
+    );
     let external = b.js(
         "return Array.from(document.querySelectorAll('[src],link[href]')).map(e => e.outerHTML);",
     );
@@ -220,9 +234,8 @@ fn load_and_shoot(b: &Browser, name: &str, html: &Path) {
     b.screenshot(&dir.join(format!("{name}-wide.png")));
     // Phone width: nothing wider than the screen.
     b.resize(390, 844);
-    let overflow = b.js(
-        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
-    );
+    let overflow =
+        b.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
     assert!(
         overflow.as_i64().unwrap_or(1) <= 0,
         "{name}: the page scrolls sideways at phone width by {overflow} px"
@@ -233,7 +246,11 @@ fn load_and_shoot(b: &Browser, name: &str, html: &Path) {
     let hidden = b.js(
         "return Array.from(document.querySelectorAll('button.copy')).every(x => getComputedStyle(x).display === 'none');",
     );
-    assert_eq!(hidden, Value::Bool(true), "{name}: copy buttons are not printed");
+    assert_eq!(
+        hidden,
+        Value::Bool(true),
+        "{name}: copy buttons are not printed"
+    );
     b.screenshot(&dir.join(format!("{name}-print.png")));
     b.emulate("", "dark");
     let bg = b.js("return getComputedStyle(document.body).backgroundColor;");
@@ -257,16 +274,15 @@ fn verdict(b: &Browser) -> String {
 
 /// The verdict comes before anything else in the report.
 fn assert_verdict_first(b: &Browser, name: &str) {
-    let first = b.js(
-        "return document.querySelector('header').nextElementSibling.id;",
-    );
+    let first = b.js("return document.querySelector('header').nextElementSibling.id;");
     assert_eq!(first.as_str(), Some("verdict"), "{name}: the verdict first");
 }
 
 #[test]
 fn a_pasted_error() {
     let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
-    let text = std::fs::read_to_string(root().join("fixtures/text/az-cli-app-not-found.txt")).unwrap();
+    let text =
+        std::fs::read_to_string(root().join("fixtures/text/az-cli-app-not-found.txt")).unwrap();
     let p = report_pair("paste", &["triage", "-"], Some(&text), &[], false);
     assert!(!p.json["findings"].as_array().unwrap().is_empty());
     let b = Browser::start();
@@ -274,13 +290,19 @@ fn a_pasted_error() {
     assert_verdict_first(&b, "paste");
     assert_findings_match(&b, "paste", &p.json);
     let top = p.json["findings"][0]["title"].as_str().unwrap();
-    assert!(verdict(&b).contains(top), "the verdict names the top finding");
+    assert!(
+        verdict(&b).contains(top),
+        "the verdict names the top finding"
+    );
     // A copy button does its work without an error (the clipboard, or the fallback).
     b.click("button.copy");
     let label = b.js("return document.querySelector('button.copy').textContent;");
     assert_ne!(label.as_str(), Some("Copy"), "the copy button answered");
     let errors = b.errors();
-    assert!(errors.is_empty(), "console errors after copying: {errors:?}");
+    assert!(
+        errors.is_empty(),
+        "console errors after copying: {errors:?}"
+    );
 }
 
 #[test]
@@ -302,7 +324,11 @@ fn a_har() {
     let exchanges = p.json["timeline"]["exchanges"].as_array().unwrap();
     let dom = b.js("return Array.from(document.querySelectorAll('ol.exchanges li')).map(li => [Number(li.dataset.entry), li.classList.contains('failed'), li.classList.contains('diagnosed')]);");
     let dom = dom.as_array().unwrap();
-    assert_eq!(dom.len(), exchanges.len(), "one timeline entry per exchange");
+    assert_eq!(
+        dom.len(),
+        exchanges.len(),
+        "one timeline entry per exchange"
+    );
     assert!(exchanges.len() >= 2, "token endpoint and API calls");
     for (g, w) in dom.iter().zip(exchanges) {
         assert_eq!(g[0], w["entry"]);
@@ -315,8 +341,16 @@ fn a_har() {
         "exactly one exchange is marked as the failing one"
     );
     let kinds = b.js("return Array.from(document.querySelectorAll('ol.exchanges li .kind')).map(k => k.textContent);");
-    let kinds: Vec<&str> = kinds.as_array().unwrap().iter().filter_map(Value::as_str).collect();
-    assert!(kinds.contains(&"token endpoint") && kinds.contains(&"API"), "{kinds:?}");
+    let kinds: Vec<&str> = kinds
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        kinds.contains(&"token endpoint") && kinds.contains(&"API"),
+        "{kinds:?}"
+    );
 }
 
 #[test]
@@ -324,7 +358,10 @@ fn a_sign_in_export() {
     let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let p = report_pair(
         "signins",
-        &["triage", "fixtures/signins/portal-user-assignment-required.csv"],
+        &[
+            "triage",
+            "fixtures/signins/portal-user-assignment-required.csv",
+        ],
         None,
         &[],
         false,
@@ -352,7 +389,13 @@ fn a_sign_in_export() {
     let untimed = s["untimed"].as_i64().unwrap_or(0);
     let failures: i64 = {
         let out = run(
-            &["triage", "fixtures/signins/portal-user-assignment-required.csv", "--format", "json", "--show-evidence"],
+            &[
+                "triage",
+                "fixtures/signins/portal-user-assignment-required.csv",
+                "--format",
+                "json",
+                "--show-evidence",
+            ],
             None,
             &[],
             false,
@@ -410,24 +453,35 @@ fn a_doctor_run_that_could_not_diagnose() {
         "--no-prompt",
         "--no-progress",
     ];
-    let path = vec![("PATH".to_string(), std::env::var("PATH").unwrap_or_default())];
+    let path = vec![(
+        "PATH".to_string(),
+        std::env::var("PATH").unwrap_or_default(),
+    )];
     let p = report_pair("doctor-undiagnosed", &args, None, &path, true);
-    let why = p.json["summary"]["could_not_diagnose"].as_str().expect("could not diagnose");
+    let why = p.json["summary"]["could_not_diagnose"]
+        .as_str()
+        .expect("could not diagnose");
     let b = Browser::start();
     load_and_shoot(&b, "doctor-undiagnosed", &p.html);
     assert_verdict_first(&b, "doctor-undiagnosed");
     let v = verdict(&b);
-    assert!(v.contains("Could not diagnose") && v.contains(why), "verdict: {v}");
+    assert!(
+        v.contains("Could not diagnose") && v.contains(why),
+        "verdict: {v}"
+    );
     assert_checks_match(&b, "doctor-undiagnosed", &p.json);
 }
 
 #[test]
 fn attacker_text_in_a_paste_is_shown_and_never_run() {
     let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
-    let paste = "<script>window.__pwned=1</script><img src=x onerror=window.__pwned=2>\nnothing else\n";
+    let paste =
+        "<script>window.__pwned=1</script><img src=x onerror=window.__pwned=2>\nnothing else\n";
     let p = report_pair("attacker-text", &["triage", "-"], Some(paste), &[], false);
     assert!(
-        p.json["summary"]["note"].as_str().is_some_and(|n| n.contains("<script>")),
+        p.json["summary"]["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("<script>")),
         "the empty-report note quotes the first line: {}",
         p.json["summary"]
     );
@@ -437,7 +491,10 @@ fn attacker_text_in_a_paste_is_shown_and_never_run() {
     let b = Browser::start();
     load_and_shoot(&b, "attacker-text", &p.html);
     assert_verdict_first(&b, "attacker-text");
-    assert_eq!(b.js("return typeof window.__pwned;").as_str(), Some("undefined"));
+    assert_eq!(
+        b.js("return typeof window.__pwned;").as_str(),
+        Some("undefined")
+    );
     assert_eq!(b.js("return document.images.length;").as_u64(), Some(0));
     let v = verdict(&b);
     assert!(
@@ -450,13 +507,25 @@ fn attacker_text_in_a_paste_is_shown_and_never_run() {
 fn the_demo() {
     let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let (json, _) = run(
-        &["demo", "admin-consent-missing", "healthy", "--format", "json"],
+        &[
+            "demo",
+            "admin-consent-missing",
+            "healthy",
+            "--format",
+            "json",
+        ],
         None,
         &[],
         false,
     );
     let (html, _) = run(
-        &["demo", "admin-consent-missing", "healthy", "--format", "html"],
+        &[
+            "demo",
+            "admin-consent-missing",
+            "healthy",
+            "--format",
+            "html",
+        ],
         None,
         &[],
         false,
@@ -497,4 +566,52 @@ fn the_browser_harness_sees_console_errors() {
     let errors = b.errors().join("\n");
     assert!(errors.contains("logged on purpose"), "{errors}");
     assert!(errors.contains("thrown on purpose"), "{errors}");
+}
+
+/// The HTML report passes the same redaction as every other format: no planted secret, cookie,
+/// code or token signature reaches the page, whether it came in a HAR or a paste.
+#[test]
+fn no_secret_reaches_the_page() {
+    let canaries = [
+        "CANARY-COOKIE-ESTS",
+        "CANARY-SETCOOKIE-FPC",
+        "CANARY-PASSWORD-hunter2",
+        "CANARY-SECRET-TEXT",
+        "CANARY-QUERY-CODE",
+        "U0lHQ0FOQVJZ",
+        "CANARY-B64-REFRESH",
+        "CANARY-PASTED-SECRET",
+    ];
+    let (har, _) = run(
+        &[
+            "triage",
+            "fixtures/har/canaries.har",
+            "--format",
+            "html",
+            "--show-evidence",
+        ],
+        None,
+        &[],
+        false,
+    );
+    assert!(
+        har.contains("<section id=\"exchanges\">"),
+        "the HAR's timeline is drawn"
+    );
+    let paste = "POST https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token\n\
+                 client_id=3c9a7f2e-1b4d-4e8a-9f6c-2d5e8a1b7c40&client_secret=CANARY-PASTED-SECRET&grant_type=client_credentials\n\
+                 HTTP/1.1 401\n\
+                 {\"error\":\"invalid_client\",\"error_description\":\"AADSTS7000215: Invalid client secret provided.\",\"error_codes\":[7000215]}\n";
+    let (pasted, _) = run(
+        &["triage", "-", "--format", "html", "--show-evidence"],
+        Some(paste),
+        &[],
+        false,
+    );
+    assert!(pasted.contains("7000215"), "the paste was diagnosed");
+    for (name, page) in [("HAR", &har), ("paste", &pasted)] {
+        for c in canaries {
+            assert!(!page.contains(c), "{name}: {c} reached the HTML report");
+        }
+    }
 }

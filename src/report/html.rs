@@ -174,7 +174,10 @@ fn verdict(out: &mut String, report: &Report, h: u8) {
                 vec![format!("<strong>Could not diagnose:</strong> {}", esc(why))],
             )
         } else if let Some(note) = &s.note {
-            ("empty", vec![format!("<strong>Note:</strong> {}", esc(note))])
+            (
+                "empty",
+                vec![format!("<strong>Note:</strong> {}", esc(note))],
+            )
         } else {
             (
                 "ok",
@@ -340,7 +343,13 @@ const BOTTOM: f64 = 34.0;
 /// Failures over time: one stacked bar (`g.bucket`) per time bucket, empty buckets included.
 fn failures_chart(out: &mut String, s: &FailureSeries, h: u8) {
     let total: i64 = s.buckets.iter().map(|b| b.total()).sum();
-    let max = s.buckets.iter().map(|b| b.total()).max().unwrap_or(0).max(1);
+    let max = s
+        .buckets
+        .iter()
+        .map(|b| b.total())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let n = s.buckets.len().max(1) as f64;
     let plot_w = CHART_W - LEFT - RIGHT;
     let plot_h = CHART_H - TOP - BOTTOM;
@@ -474,7 +483,10 @@ fn exchanges(out: &mut String, t: &Timeline, h: u8) {
 }
 
 fn exchange(out: &mut String, x: &Exchange, first: Option<i64>) {
-    let mut class = vec!["exchange".to_string(), format!("kind-{}", css_word(&x.kind))];
+    let mut class = vec![
+        "exchange".to_string(),
+        format!("kind-{}", css_word(&x.kind)),
+    ];
     if x.failed {
         class.push("failed".into());
     }

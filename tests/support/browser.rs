@@ -66,10 +66,13 @@ fn missing(what: &str, var: &str) -> ! {
 impl Browser {
     /// Starts chromedriver on a free loopback port and opens a headless Chromium session.
     pub fn start() -> Browser {
-        let chromium = find("CHROME_BIN", &["chromium", "chromium-browser", "google-chrome"])
-            .unwrap_or_else(|| missing("Chromium", "CHROME_BIN"));
-        let chromedriver =
-            find("CHROMEDRIVER", &["chromedriver"]).unwrap_or_else(|| missing("chromedriver", "CHROMEDRIVER"));
+        let chromium = find(
+            "CHROME_BIN",
+            &["chromium", "chromium-browser", "google-chrome"],
+        )
+        .unwrap_or_else(|| missing("Chromium", "CHROME_BIN"));
+        let chromedriver = find("CHROMEDRIVER", &["chromedriver"])
+            .unwrap_or_else(|| missing("chromedriver", "CHROMEDRIVER"));
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
@@ -153,7 +156,10 @@ impl Browser {
             let req = match method {
                 "GET" => self.http.get(&url),
                 "DELETE" => self.http.delete(&url),
-                _ => self.http.post(&url).json(&body.unwrap_or_else(|| json!({}))),
+                _ => self
+                    .http
+                    .post(&url)
+                    .json(&body.unwrap_or_else(|| json!({}))),
             };
             let resp = req
                 .send()
@@ -188,8 +194,7 @@ impl Browser {
 
     /// Loads a file (`file://`) and waits for it to load (WebDriver's default page-load strategy).
     pub fn open(&self, file: &Path) {
-        let abs = std::fs::canonicalize(file)
-            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let abs = std::fs::canonicalize(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         self.call(
             "POST",
             &self.s("/url"),

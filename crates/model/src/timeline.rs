@@ -240,11 +240,17 @@ mod tests {
         let mut c = FailureCounter::default();
         // 3 hours of failures, one a minute, two codes.
         for m in 0..180 {
-            c.add(Some(1_700_000_000 + m * 60), if m % 3 == 0 { "A" } else { "B" });
+            c.add(
+                Some(1_700_000_000 + m * 60),
+                if m % 3 == 0 { "A" } else { "B" },
+            );
         }
         c.add(None, "A");
         let s = c.finish().unwrap();
-        assert_eq!(s.bucket_seconds, 300, "180 minutes fit 48 buckets at 5 minutes");
+        assert_eq!(
+            s.bucket_seconds, 300,
+            "180 minutes fit 48 buckets at 5 minutes"
+        );
         assert!(s.buckets.len() as i64 <= MAX_BUCKETS);
         assert_eq!(s.codes, ["B", "A"]);
         let total: i64 = s.buckets.iter().map(Bucket::total).sum();

@@ -523,7 +523,16 @@ impl State {
                 .and_then(aadsts_code)
                 .or_else(|| aadsts_code(&body));
             let failed = loc_error || page_error || status >= 400;
-            self.record(index, started, "authorize", &method, &url, status, code, failed);
+            self.record(
+                index,
+                started,
+                "authorize",
+                &method,
+                &url,
+                status,
+                code,
+                failed,
+            );
             if (loc_error || page_error || status >= 400) && self.failed_authorize.is_none() {
                 let query = url
                     .split_once('?')
@@ -555,7 +564,16 @@ impl State {
             .map(|(_, v)| v.clone())
             .collect();
         if bearer.is_some() || matches!(status, 401 | 403) {
-            self.record(index, started, "api", &method, &url, status, None, status >= 400);
+            self.record(
+                index,
+                started,
+                "api",
+                &method,
+                &url,
+                status,
+                None,
+                status >= 400,
+            );
         }
         if matches!(status, 401 | 403) {
             self.api_failures += 1;
@@ -692,8 +710,20 @@ impl State {
         });
         // The exchange diagnosed is marked on the timeline (added when it was beyond the cap).
         let diagnosed = match (exchange, &self.failed_api) {
-            (Some(x), _) => Some((x.index, x.started, x.method.clone(), x.url.clone(), x.status)),
-            (None, Some(a)) => Some((a.index, a.started, a.method.clone(), a.url.clone(), a.status)),
+            (Some(x), _) => Some((
+                x.index,
+                x.started,
+                x.method.clone(),
+                x.url.clone(),
+                x.status,
+            )),
+            (None, Some(a)) => Some((
+                a.index,
+                a.started,
+                a.method.clone(),
+                a.url.clone(),
+                a.status,
+            )),
             (None, None) => None,
         };
         if let Some((index, at, method, url, status)) = diagnosed {
