@@ -12,7 +12,7 @@ use clap::{Args, Parser, ValueEnum};
 pub struct DemoArgs {
     /// Scenarios to run (all built-in ones when none is named); `authcheck sim --list` names them.
     pub scenarios: Vec<String>,
-    /// Output: a verdict line per scenario, or JSON with each scenario's report.
+    /// Output: a verdict line per scenario, JSON with each scenario's report, or one HTML page of them.
     #[arg(long, value_enum, default_value_t = DemoFormat::Text)]
     pub format: DemoFormat,
     /// Show each scenario's findings and checks under its verdict.
@@ -24,7 +24,6 @@ pub struct DemoArgs {
 pub enum DemoFormat {
     Text,
     Json,
-    /// One self-contained HTML page: the verdicts, then each scenario's report.
     Html,
 }
 

@@ -20,6 +20,7 @@ pub fn render(report: &Report) -> String {
         .input
         .as_ref()
         .and_then(|i| i.name.as_deref())
+        .filter(|n| *n != report.command)
         .map(shown_name)
         .map(|n| format!(": {n}"))
         .unwrap_or_default();
@@ -121,7 +122,13 @@ fn page(title: &str, body: &str, version: &str) -> String {
 fn header(out: &mut String, title: &str, report: &Report) {
     let _ = writeln!(out, "<header><h1>{}</h1>", esc(title));
     let mut meta = Vec::new();
-    if let Some(i) = &report.input {
+    let live = report
+        .input
+        .as_ref()
+        .is_some_and(|i| i.kind.as_deref() == Some("live"));
+    if live {
+        meta.push("a live run against the tenant".to_string());
+    } else if let Some(i) = &report.input {
         if let Some(n) = &i.name {
             meta.push(format!("read {}", esc(&shown_name(n))));
         }

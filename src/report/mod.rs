@@ -17,7 +17,6 @@ pub enum Format {
     Sarif,
     Junit,
     Github,
-    /// One self-contained HTML page to attach to a ticket.
     Html,
 }
 

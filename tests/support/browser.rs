@@ -211,6 +211,16 @@ impl Browser {
         )
     }
 
+    /// Runs `script` asynchronously: it ends by calling `arguments[arguments.length - 1](value)`
+    /// (WebDriver's script timeout, 30 s by default, bounds it).
+    pub fn js_async(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            &self.s("/execute/async"),
+            Some(json!({"script": script, "args": []})),
+        )
+    }
+
     /// Clicks the first element matching `css`, as a user would (WebDriver element click).
     pub fn click(&self, css: &str) {
         let v = self.call(
