@@ -869,3 +869,68 @@ impl State {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod timeline_tests {
+    use super::*;
+
+    fn entry(at: &str, method: &str, url: &str, status: i64, bearer: bool, body: &str) -> Value {
+        let headers = if bearer {
+            serde_json::json!([{"name": "Authorization", "value": "Bearer eyJhbGciOiJub25lIn0.eyJhdWQiOiJ4In0.c2ln"}])
+        } else {
+            serde_json::json!([])
+        };
+        serde_json::json!({
+            "startedDateTime": at,
+            "request": {"method": method, "url": url, "headers": headers},
+            "response": {"status": status, "headers": [], "content": {"text": body}}
+        })
+    }
+
+    /// However long the archive, the timeline keeps `MAX_EXCHANGES` and always the diagnosed one;
+    /// failures over time count every failure, kept or not.
+    #[test]
+    fn the_timeline_is_capped_and_keeps_the_failing_exchange() {
+        let mut entries = Vec::new();
+        for i in 0..250 {
+            entries.push(entry(
+                &format!("2026-11-24T10:{:02}:00Z", i % 60),
+                "GET",
+                "https://graph.microsoft.com/v1.0/me?x=1",
+                if i % 50 == 49 { 500 } else { 200 },
+                true,
+                "",
+            ));
+        }
+        entries.push(entry(
+            "2026-11-24T11:30:00Z",
+            "POST",
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+            401,
+            false,
+            r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}"#,
+        ));
+        let har = serde_json::json!({"log": {"version": "1.2", "entries": entries}}).to_string();
+        let mut ev = Evidence::default();
+        read(&mut har.as_bytes(), &mut ev).expect("reads");
+        let t = &ev.timeline;
+        assert_eq!(t.exchanges.len(), timeline::MAX_EXCHANGES + 1);
+        assert_eq!(t.exchanges_left_out, 250 + 1 - timeline::MAX_EXCHANGES - 1);
+        let last = t.exchanges.last().unwrap();
+        assert!(last.diagnosed && last.failed && last.kind == "token");
+        assert_eq!(last.entry, 250);
+        assert_eq!(last.path, "/contoso.onmicrosoft.com/oauth2/v2.0/token");
+        assert_eq!(t.exchanges.iter().filter(|x| x.diagnosed).count(), 1);
+        assert!(
+            t.exchanges.iter().all(|x| !x.path.contains('?')),
+            "no query strings"
+        );
+        let f = t.failures.as_ref().expect("failures over time");
+        let count = |code: &str| -> i64 {
+            let k = f.codes.iter().position(|c| c == code).unwrap();
+            f.buckets.iter().map(|b| b.counts[k]).sum()
+        };
+        assert_eq!(count("HTTP 500"), 5);
+        assert_eq!(count("AADSTS7000215"), 1);
+    }
+}
