@@ -235,6 +235,22 @@ fn load_and_shoot(b: &Browser, name: &str, html: &Path) {
         "return Array.from(document.querySelectorAll('[src],link[href]')).map(e => e.outerHTML);",
     );
     assert_eq!(external, Value::Array(vec![]), "{name}: loads nothing");
+    let dup_ids = b.js(
+        "const ids = Array.from(document.querySelectorAll('[id]')).map(e => e.id); return ids.filter((x, i) => ids.indexOf(x) !== i);",
+    );
+    assert_eq!(
+        dup_ids,
+        Value::Array(vec![]),
+        "{name}: element ids are unique"
+    );
+    let dead_links = b.js(
+        "return Array.from(document.querySelectorAll('a[href^=\"#\"]')).map(a => a.getAttribute('href')).filter(h => !document.getElementById(h.slice(1)));",
+    );
+    assert_eq!(
+        dead_links,
+        Value::Array(vec![]),
+        "{name}: links within the page lead somewhere"
+    );
     let dir = artifacts();
     b.screenshot(&dir.join(format!("{name}-wide.png")));
     // Phone width: nothing wider than the screen.

@@ -27,7 +27,7 @@ pub fn render(report: &Report) -> String {
     let title = format!("authcheck {}{what}", report.command);
     let mut body = String::new();
     header(&mut body, &title, report);
-    report_body(&mut body, report, 2);
+    report_body(&mut body, report, 2, "");
     page(&title, &body, &report.tool.version)
 }
 
@@ -83,7 +83,7 @@ pub fn render_parts(title: &str, verdict: &str, parts: &[Part<'_>]) -> String {
         if !p.description.is_empty() {
             let _ = writeln!(body, "<p class=\"muted\">{}</p>", esc(p.description));
         }
-        report_body(&mut body, p.report, 3);
+        report_body(&mut body, p.report, 3, &format!("part-{i}-"));
         body.push_str("</details>\n");
     }
     page(title, &body, &version)
@@ -142,37 +142,38 @@ fn header(out: &mut String, title: &str, report: &Report) {
     out.push_str("</header>\n");
 }
 
-/// Everything of one report below its title; `level` is the heading level of its sections.
-fn report_body(out: &mut String, report: &Report, level: u8) {
+/// Everything of one report below its title; `level` is the heading level of its sections, and
+/// `p` prefixes its element ids (several reports on one page must not share ids).
+fn report_body(out: &mut String, report: &Report, level: u8, p: &str) {
     let h = level;
-    verdict(out, report, h);
+    verdict(out, report, h, p);
     if !report.findings.is_empty() {
-        let _ = writeln!(out, "<section id=\"findings\"><h{h}>Findings</h{h}>");
+        let _ = writeln!(out, "<section id=\"{p}findings\"><h{h}>Findings</h{h}>");
         for (i, f) in report.findings.iter().enumerate() {
-            finding(out, f, i, h + 1);
+            finding(out, f, i, h + 1, p);
         }
         out.push_str("</section>\n");
     }
     if !report.checks.is_empty() {
-        checks(out, &report.checks, h);
+        checks(out, &report.checks, h, p);
     }
     if let Some(t) = &report.timeline {
-        timeline(out, t, h);
+        timeline(out, t, h, p);
     }
     if let Some(t) = &report.token {
-        token(out, t, h);
+        token(out, t, h, p);
     }
     if let Some(ev) = &report.evidence {
         let pretty = serde_json::to_string_pretty(ev).unwrap_or_else(|_| "{}".into());
         let _ = writeln!(
             out,
-            "<section id=\"evidence\"><h{h}>Evidence</h{h}><details><summary>the whole evidence document</summary><pre><code>{}</code></pre></details></section>",
+            "<section id=\"{p}evidence\"><h{h}>Evidence</h{h}><details><summary>the whole evidence document</summary><pre><code>{}</code></pre></details></section>",
             esc(&pretty)
         );
     }
 }
 
-fn verdict(out: &mut String, report: &Report, h: u8) {
+fn verdict(out: &mut String, report: &Report, h: u8, p: &str) {
     let s = &report.summary;
     let (class, lines): (&str, Vec<String>) = if report.findings.is_empty() {
         if let Some(why) = &s.could_not_diagnose {
@@ -210,7 +211,7 @@ fn verdict(out: &mut String, report: &Report, h: u8) {
             top.severity.as_str(),
             vec![
                 format!(
-                    "<strong>Most likely cause:</strong> <a href=\"#finding-0\">{}</a> <span class=\"muted\">({} confidence, {})</span>",
+                    "<strong>Most likely cause:</strong> <a href=\"#{p}finding-0\">{}</a> <span class=\"muted\">({} confidence, {})</span>",
                     esc(&top.title),
                     esc(top.confidence.as_str()),
                     esc(&top.rule)
@@ -221,7 +222,7 @@ fn verdict(out: &mut String, report: &Report, h: u8) {
     };
     let _ = write!(
         out,
-        "<section id=\"verdict\" class=\"verdict {class}\"><h{h}>Verdict</h{h}>"
+        "<section id=\"{p}verdict\" class=\"verdict {class}\"><h{h}>Verdict</h{h}>"
     );
     for l in lines {
         let _ = write!(out, "<p>{l}</p>");
@@ -229,11 +230,11 @@ fn verdict(out: &mut String, report: &Report, h: u8) {
     out.push_str("</section>\n");
 }
 
-fn finding(out: &mut String, f: &Finding, i: usize, h: u8) {
+fn finding(out: &mut String, f: &Finding, i: usize, h: u8, p: &str) {
     let sev = f.severity.as_str();
     let _ = writeln!(
         out,
-        "<article class=\"finding {sev}\" id=\"finding-{i}\" data-rule=\"{}\" data-severity=\"{sev}\" data-confidence=\"{}\">",
+        "<article class=\"finding {sev}\" id=\"{p}finding-{i}\" data-rule=\"{}\" data-severity=\"{sev}\" data-confidence=\"{}\">",
         esc(&f.rule),
         esc(f.confidence.as_str())
     );
@@ -308,10 +309,10 @@ fn finding(out: &mut String, f: &Finding, i: usize, h: u8) {
     out.push_str("</article>\n");
 }
 
-fn checks(out: &mut String, checks: &[Check], h: u8) {
+fn checks(out: &mut String, checks: &[Check], h: u8, p: &str) {
     let _ = writeln!(
         out,
-        "<section id=\"checks\"><h{h}>Checks</h{h}>\n<ul class=\"checks\">"
+        "<section id=\"{p}checks\"><h{h}>Checks</h{h}>\n<ul class=\"checks\">"
     );
     for c in checks {
         let (class, label) = match c.status {
@@ -330,12 +331,12 @@ fn checks(out: &mut String, checks: &[Check], h: u8) {
     out.push_str("</ul></section>\n");
 }
 
-fn timeline(out: &mut String, t: &Timeline, h: u8) {
+fn timeline(out: &mut String, t: &Timeline, h: u8, p: &str) {
     if let Some(s) = &t.failures {
-        failures_chart(out, s, h);
+        failures_chart(out, s, h, p);
     }
     if !t.exchanges.is_empty() {
-        exchanges(out, t, h);
+        exchanges(out, t, h, p);
     }
 }
 
@@ -348,7 +349,7 @@ const TOP: f64 = 10.0;
 const BOTTOM: f64 = 34.0;
 
 /// Failures over time: one stacked bar (`g.bucket`) per time bucket, empty buckets included.
-fn failures_chart(out: &mut String, s: &FailureSeries, h: u8) {
+fn failures_chart(out: &mut String, s: &FailureSeries, h: u8, p: &str) {
     let total: i64 = s.buckets.iter().map(|b| b.total()).sum();
     let max = s
         .buckets
@@ -366,13 +367,13 @@ fn failures_chart(out: &mut String, s: &FailureSeries, h: u8) {
     let base = TOP + plot_h;
     let _ = writeln!(
         out,
-        "<section id=\"over-time\"><h{h}>Failures over time</h{h}>\n<figure>"
+        "<section id=\"{p}over-time\"><h{h}>Failures over time</h{h}>\n<figure>"
     );
     let first = s.buckets.first().map(|b| b.start).unwrap_or(0);
     let last_end = s.buckets.last().map(|b| b.start).unwrap_or(0) + s.bucket_seconds;
     let _ = writeln!(
         out,
-        "<svg class=\"chart\" viewBox=\"0 0 {CHART_W} {CHART_H}\" role=\"img\" aria-labelledby=\"over-time-caption\" data-buckets=\"{}\" data-bucket-seconds=\"{}\">",
+        "<svg class=\"chart\" viewBox=\"0 0 {CHART_W} {CHART_H}\" role=\"img\" aria-labelledby=\"{p}over-time-caption\" data-buckets=\"{}\" data-bucket-seconds=\"{}\">",
         s.buckets.len(),
         s.bucket_seconds
     );
@@ -444,7 +445,7 @@ fn failures_chart(out: &mut String, s: &FailureSeries, h: u8) {
     out.push_str("</svg>\n");
     let _ = writeln!(
         out,
-        "<figcaption id=\"over-time-caption\">{total} failure{} from {} to {}, one bar per {} (UTC){}.</figcaption>",
+        "<figcaption id=\"{p}over-time-caption\">{total} failure{} from {} to {}, one bar per {} (UTC){}.</figcaption>",
         if total == 1 { "" } else { "s" },
         esc(&clock(first)),
         esc(&clock(last_end)),
@@ -469,10 +470,10 @@ fn failures_chart(out: &mut String, s: &FailureSeries, h: u8) {
 }
 
 /// A HAR's exchanges in order, the diagnosed one marked.
-fn exchanges(out: &mut String, t: &Timeline, h: u8) {
+fn exchanges(out: &mut String, t: &Timeline, h: u8, p: &str) {
     let _ = writeln!(
         out,
-        "<section id=\"exchanges\"><h{h}>Token and API exchanges</h{h}>\n<ol class=\"exchanges\">"
+        "<section id=\"{p}exchanges\"><h{h}>Token and API exchanges</h{h}>\n<ol class=\"exchanges\">"
     );
     let first = t.exchanges.iter().filter_map(|x| x.at).min();
     for x in &t.exchanges {
@@ -531,8 +532,8 @@ fn exchange(out: &mut String, x: &Exchange, first: Option<i64>) {
     out.push_str("</li>\n");
 }
 
-fn token(out: &mut String, t: &TokenView, h: u8) {
-    let _ = writeln!(out, "<section id=\"token\"><h{h}>Token</h{h}>");
+fn token(out: &mut String, t: &TokenView, h: u8, p: &str) {
+    let _ = writeln!(out, "<section id=\"{p}token\"><h{h}>Token</h{h}>");
     for (name, lines) in [("Header", &t.header), ("Claims", &t.claims)] {
         if lines.is_empty() {
             continue;
