@@ -437,11 +437,25 @@ fn failures_chart(out: &mut String, s: &FailureSeries, h: u8, p: &str) {
         out,
         "<text x=\"{LEFT}\" y=\"{}\">{}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
         CHART_H - 12.0,
-        esc(&clock(first)),
+        esc(&tick(first)),
         CHART_W - RIGHT,
         CHART_H - 12.0,
-        esc(&clock(last_end))
+        esc(&tick(last_end))
     );
+    // Two more times along the axis on a long series, at the start of the buckets a third and
+    // two thirds of the way.
+    if s.buckets.len() >= 9 {
+        for k in [1, 2] {
+            let i = s.buckets.len() * k / 3;
+            let _ = writeln!(
+                out,
+                "<text x=\"{:.2}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                LEFT + slot * i as f64,
+                CHART_H - 12.0,
+                esc(&tick(s.buckets[i].start))
+            );
+        }
+    }
     out.push_str("</svg>\n");
     let _ = writeln!(
         out,
@@ -579,6 +593,13 @@ fn shown_name(n: &str) -> String {
 fn clock(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0)
         .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| t.to_string())
+}
+
+/// A time on the chart's axis, short enough that four fit (the caption gives the year).
+fn tick(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.format("%m-%d %H:%M").to_string())
         .unwrap_or_else(|| t.to_string())
 }
 
