@@ -642,3 +642,43 @@ fn no_secret_reaches_the_page() {
         }
     }
 }
+
+/// Defence in depth: were some text ever written unescaped, the page's Content-Security-Policy
+/// would still refuse to run it (and the refusal is a console error the tests above would see).
+#[test]
+fn the_page_policy_refuses_scripts_it_does_not_carry() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let text =
+        std::fs::read_to_string(root().join("fixtures/text/az-cli-app-not-found.txt")).unwrap();
+    let (html, _) = run(
+        &["triage", "-", "--format", "html"],
+        Some(&text),
+        &[],
+        false,
+    );
+    let tampered = html.replacen(
+        "<section id=\"findings\">",
+        "<script>window.__injected = 1;</script><img src=\"data:,x\" onerror=\"window.__injected = 2\"><section id=\"findings\">",
+        1,
+    );
+    assert_ne!(tampered, html);
+    let path = artifacts().join("tampered.html");
+    std::fs::write(&path, tampered).unwrap();
+    let b = Browser::start();
+    b.open(&path);
+    assert_eq!(
+        b.js("return typeof window.__injected;").as_str(),
+        Some("undefined"),
+        "a script the page does not carry did not run"
+    );
+    let errors = b.errors().join("\n");
+    assert!(
+        errors.contains("Content Security Policy"),
+        "the refusal is reported: {errors}"
+    );
+    // The page's own script still ran: copy buttons are shown.
+    assert_eq!(
+        b.js("return document.querySelectorAll('button.copy:not([hidden])').length > 0;"),
+        Value::Bool(true)
+    );
+}
