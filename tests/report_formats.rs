@@ -9,12 +9,13 @@ use authcheck::report::{
 use serde_json::{json, Value};
 
 const PLAIN: RenderOptions = RenderOptions { color: false };
-const FORMATS: [Format; 5] = [
+const FORMATS: [Format; 6] = [
     Format::Text,
     Format::Json,
     Format::Sarif,
     Format::Junit,
     Format::Github,
+    Format::Html,
 ];
 
 fn base(command: &str) -> Report {
@@ -224,6 +225,7 @@ fn format_name(f: Format) -> &'static str {
         Format::Sarif => "sarif",
         Format::Junit => "junit",
         Format::Github => "github",
+        Format::Html => "html",
     }
 }
 

@@ -12,7 +12,7 @@ use clap::{Args, Parser, ValueEnum};
 pub struct DemoArgs {
     /// Scenarios to run (all built-in ones when none is named); `authcheck sim --list` names them.
     pub scenarios: Vec<String>,
-    /// Output: a verdict line per scenario, or JSON with each scenario's report.
+    /// Output: a verdict line per scenario, JSON with each scenario's report, or one HTML page of them.
     #[arg(long, value_enum, default_value_t = DemoFormat::Text)]
     pub format: DemoFormat,
     /// Show each scenario's findings and checks under its verdict.
@@ -24,6 +24,7 @@ pub struct DemoArgs {
 pub enum DemoFormat {
     Text,
     Json,
+    Html,
 }
 
 /// One scenario's result.
@@ -132,8 +133,58 @@ pub fn run(args: &DemoArgs, color: bool) -> Result<i32, CliError> {
             verdicts.len()
         )),
         DemoFormat::Json => super::emit(&serde_json::to_string_pretty(&verdicts).unwrap_or_default()),
+        DemoFormat::Html => super::emit(&html_page(&verdicts, passed)),
     }
     Ok(if passed == verdicts.len() { 0 } else { 1 })
+}
+
+/// The demo as one HTML page: every scenario's verdict, then its report.
+fn html_page(verdicts: &[Verdict], passed: usize) -> String {
+    use crate::report::html;
+    let parts: Vec<html::Part<'_>> = verdicts
+        .iter()
+        .map(|v| html::Part {
+            name: &v.scenario,
+            description: &v.description,
+            ok: v.ok,
+            outcome: verdict_what(v),
+            report: &v.report,
+        })
+        .collect();
+    html::render_parts(
+        "authcheck demo",
+        &format!(
+            "{passed} of {} scenarios diagnosed as documented.",
+            verdicts.len()
+        ),
+        &parts,
+    )
+}
+
+/// What a scenario came to, in a few words.
+fn verdict_what(v: &Verdict) -> String {
+    let failed = v
+        .report
+        .checks
+        .iter()
+        .filter(|c| c.status == crate::report::CheckStatus::Failed)
+        .count();
+    let what = match (&v.found, &v.title) {
+        (Some(r), Some(t)) => format!("{r}: {t}"),
+        _ if failed > 0 => format!("no finding, {failed} checks failed (exit {})", v.exit_code),
+        _ => "no finding: the setup works".to_string(),
+    };
+    let mut what = match &v.error {
+        Some(e) => format!("could not run: {e}"),
+        None => what,
+    };
+    if !v.ok && v.error.is_none() {
+        what.push_str(&format!(
+            "  (expected {})",
+            v.expected.as_deref().unwrap_or("no error")
+        ));
+    }
+    what
 }
 
 fn verdict_line(v: &Verdict, color: bool, verbose: bool) -> String {
@@ -146,28 +197,7 @@ fn verdict_line(v: &Verdict, color: bool, verbose: bool) -> String {
     } else {
         mark.red().to_string()
     };
-    let failed = v
-        .report
-        .checks
-        .iter()
-        .filter(|c| c.status == crate::report::CheckStatus::Failed)
-        .count();
-    let what = match (&v.found, &v.title) {
-        (Some(r), Some(t)) => format!("{r}: {t}"),
-        _ if failed > 0 => format!("no finding, {failed} checks failed (exit {})", v.exit_code),
-        _ => "no finding: the setup works".to_string(),
-    };
-    let what = match &v.error {
-        Some(e) => format!("could not run: {e}"),
-        None => what,
-    };
-    let mut line = format!("{mark} {:<42} {what}", v.scenario);
-    if !v.ok && v.error.is_none() {
-        line.push_str(&format!(
-            "  (expected {})",
-            v.expected.as_deref().unwrap_or("no error")
-        ));
-    }
+    let mut line = format!("{mark} {:<42} {}", v.scenario, verdict_what(v));
     if verbose {
         for f in &v.report.findings {
             line.push_str(&format!(

@@ -212,6 +212,9 @@ pub fn run(args: &TriageArgs, color: bool) -> Result<i32, CliError> {
     if report.findings.is_empty() && ev.input.kind.as_deref() == Some("unrecognised-text") {
         report.summary.note = Some(unrecognised_note(&ev));
     }
+    if !ev.timeline.is_empty() {
+        report.timeline = Some(ev.timeline.clone());
+    }
     if args.report.show_evidence {
         report.evidence = serde_json::to_value(&ev).ok();
     }

@@ -1,6 +1,7 @@
 //! The renderers: one per output format, all fed the same [`Report`] from the model crate.
 
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod sarif;
@@ -16,6 +17,7 @@ pub enum Format {
     Sarif,
     Junit,
     Github,
+    Html,
 }
 
 /// Options every renderer may honour.
@@ -33,5 +35,6 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
         Format::Sarif => sarif::render(report),
         Format::Junit => junit::render(report),
         Format::Github => github::render(report),
+        Format::Html => html::render(report),
     }
 }

@@ -5,3 +5,4 @@
 pub mod evidence;
 pub mod knowledge;
 pub mod report;
+pub mod timeline;

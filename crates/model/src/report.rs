@@ -164,6 +164,10 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub checks: Vec<Check>,
     pub summary: Summary,
+    /// Failures over time and a HAR's exchanges, for sign-in exports and HARs (see
+    /// [`crate::timeline`]).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub timeline: Option<crate::timeline::Timeline>,
     /// The whole evidence document, when asked for (`--show-evidence`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub evidence: Option<serde_json::Value>,
@@ -183,6 +187,7 @@ impl Report {
             findings: Vec::new(),
             checks: Vec::new(),
             summary: Summary::default(),
+            timeline: None,
             evidence: None,
         }
     }

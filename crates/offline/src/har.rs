@@ -13,6 +13,7 @@
 use super::har_walk::{walk, HarSink, Stop, WalkedEntry};
 use super::{error_text, jwt, redact, ReadNote, SourceError};
 use authcheck_model::evidence::Evidence;
+use authcheck_model::timeline::{self, FailureCounter};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
@@ -148,6 +149,11 @@ struct State {
     first_skipped: Option<(usize, String)>,
     /// An entry with its bodies left out, reused from one entry to the next.
     slim: Vec<u8>,
+    /// Token-endpoint, authorize and API exchanges for the HTML report's timeline.
+    exchanges: Vec<timeline::Exchange>,
+    exchanges_left_out: usize,
+    /// Failed exchanges over time by code, for the HTML report's chart.
+    over_time: FailureCounter,
 }
 
 fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
@@ -186,6 +192,8 @@ fn bearer_of(authorization: Option<&str>) -> Option<String> {
 /// everything not named here (bodies, timings, cookies) is skipped by the parser unread.
 #[derive(serde::Deserialize)]
 struct Peek<'a> {
+    #[serde(rename = "startedDateTime", borrow, default)]
+    started: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     request: PeekRequest<'a>,
     #[serde(default)]
@@ -253,6 +261,33 @@ fn without_query(url: &str) -> String {
 
 fn host_of(url: &str) -> String {
     error_text::util::url_host(url).unwrap_or_default()
+}
+
+/// The path of a URL, without its scheme, host and query.
+fn path_of(url: &str) -> String {
+    let u = without_query(url);
+    let rest = u.split_once("://").map(|(_, r)| r).unwrap_or(&u);
+    match rest.find('/') {
+        Some(i) => rest[i..].to_string(),
+        None => "/".into(),
+    }
+}
+
+/// `startedDateTime` as Unix seconds.
+fn started_at(t: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(t.trim())
+        .ok()
+        .map(|t| t.timestamp())
+}
+
+/// The first `AADSTSnnnn` in a body or a redirect, as `AADSTSnnnn`.
+fn aadsts_code(text: &str) -> Option<String> {
+    let i = text.find("AADSTS")?;
+    let digits: String = text[i + 6..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    (!digits.is_empty()).then(|| format!("AADSTS{digits}"))
 }
 
 fn is_token_url(url: &str) -> bool {
@@ -391,6 +426,9 @@ impl State {
         if let Some(b) = bearer_of(authorization) {
             let method = p.request.method.as_deref().unwrap_or("GET");
             self.note_use(&b, index, &method.to_ascii_uppercase(), url, status);
+            let at = p.started.as_deref().and_then(started_at);
+            let m = method.to_ascii_uppercase();
+            self.record(index, at, "api", &m, url, status, None, status >= 400);
         }
         true
     }
@@ -431,9 +469,7 @@ impl State {
             .unwrap_or("GET")
             .to_ascii_uppercase();
         let status = num(&e, &["response", "status"]).unwrap_or(0);
-        let started = s(&e, &["startedDateTime"])
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t.trim()).ok())
-            .map(|t| t.timestamp());
+        let started = s(&e, &["startedDateTime"]).and_then(started_at);
         let req_headers = pairs(&e, &["request", "headers"]);
         let resp_headers = pairs(&e, &["response", "headers"]);
 
@@ -449,6 +485,8 @@ impl State {
                 }
             }
             let failed = status >= 400 || body.contains("\"error\"");
+            let code = if failed { aadsts_code(&body) } else { None };
+            self.record(index, started, "token", &method, &url, status, code, failed);
             let keep = if failed {
                 self.failed_token.is_none()
             } else {
@@ -480,6 +518,21 @@ impl State {
             let body = body_text(&e);
             let loc_error = location.as_deref().is_some_and(|l| l.contains("error="));
             let page_error = body.contains("AADSTS");
+            let code = location
+                .as_deref()
+                .and_then(aadsts_code)
+                .or_else(|| aadsts_code(&body));
+            let failed = loc_error || page_error || status >= 400;
+            self.record(
+                index,
+                started,
+                "authorize",
+                &method,
+                &url,
+                status,
+                code,
+                failed,
+            );
             if (loc_error || page_error || status >= 400) && self.failed_authorize.is_none() {
                 let query = url
                     .split_once('?')
@@ -510,6 +563,18 @@ impl State {
             .filter(|(n, _)| n.eq_ignore_ascii_case("www-authenticate"))
             .map(|(_, v)| v.clone())
             .collect();
+        if bearer.is_some() || matches!(status, 401 | 403) {
+            self.record(
+                index,
+                started,
+                "api",
+                &method,
+                &url,
+                status,
+                None,
+                status >= 400,
+            );
+        }
         if matches!(status, 401 | 403) {
             self.api_failures += 1;
             // The first refusal of a call that carried a token or got a challenge; a refused
@@ -546,6 +611,41 @@ impl State {
         }
     }
 
+    /// An exchange for the timeline, and a failure for the chart when it failed.
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &mut self,
+        entry: usize,
+        at: Option<i64>,
+        kind: &str,
+        method: &str,
+        url: &str,
+        status: i64,
+        code: Option<String>,
+        failed: bool,
+    ) {
+        if failed {
+            let label = code.clone().unwrap_or_else(|| format!("HTTP {status}"));
+            self.over_time.add(at, &label);
+        }
+        if self.exchanges.len() >= timeline::MAX_EXCHANGES {
+            self.exchanges_left_out += 1;
+            return;
+        }
+        self.exchanges.push(timeline::Exchange {
+            entry,
+            at,
+            kind: kind.to_string(),
+            method: method.to_string(),
+            host: host_of(url),
+            path: redact::redact_text(&path_of(url)).into_owned(),
+            status,
+            code,
+            failed,
+            diagnosed: false,
+        });
+    }
+
     /// A bearer token sent to an API, remembered with where it went.
     fn note_use(&mut self, bearer: &str, index: usize, method: &str, url: &str, status: i64) {
         let used = format!("#{index} {method} {} → {status}", host_of(url));
@@ -575,8 +675,10 @@ impl State {
     }
 
     /// Fills the evidence from the failing exchange, and notes what was read.
-    fn fill(self, ev: &mut Evidence, notes: &mut Vec<ReadNote>) -> Result<(), SourceError> {
+    fn fill(mut self, ev: &mut Evidence, notes: &mut Vec<ReadNote>) -> Result<(), SourceError> {
         ev.input.kind = Some("har".into());
+        let mut exchanges = std::mem::take(&mut self.exchanges);
+        ev.timeline.failures = std::mem::take(&mut self.over_time).finish();
         let creator = self
             .creator
             .as_deref()
@@ -606,6 +708,53 @@ impl State {
                 None
             }
         });
+        // The exchange diagnosed is marked on the timeline (added when it was beyond the cap).
+        let diagnosed = match (exchange, &self.failed_api) {
+            (Some(x), _) => Some((
+                x.index,
+                x.started,
+                x.method.clone(),
+                x.url.clone(),
+                x.status,
+            )),
+            (None, Some(a)) => Some((
+                a.index,
+                a.started,
+                a.method.clone(),
+                a.url.clone(),
+                a.status,
+            )),
+            (None, None) => None,
+        };
+        if let Some((index, at, method, url, status)) = diagnosed {
+            match exchanges.iter_mut().find(|x| x.entry == index) {
+                Some(x) => x.diagnosed = true,
+                None => {
+                    let kind = if is_token_url(&url) {
+                        "token"
+                    } else if is_authorize_url(&url) {
+                        "authorize"
+                    } else {
+                        "api"
+                    };
+                    exchanges.push(timeline::Exchange {
+                        entry: index,
+                        at,
+                        kind: kind.into(),
+                        method,
+                        host: host_of(&url),
+                        path: redact::redact_text(&path_of(&url)).into_owned(),
+                        status,
+                        code: None,
+                        failed: true,
+                        diagnosed: true,
+                    });
+                    self.exchanges_left_out = self.exchanges_left_out.saturating_sub(1);
+                }
+            }
+        }
+        ev.timeline.exchanges = exchanges;
+        ev.timeline.exchanges_left_out = self.exchanges_left_out;
         let mut judged = None;
         if let Some(t) = started {
             ev.env.now = t;
@@ -718,5 +867,70 @@ impl State {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod timeline_tests {
+    use super::*;
+
+    fn entry(at: &str, method: &str, url: &str, status: i64, bearer: bool, body: &str) -> Value {
+        let headers = if bearer {
+            serde_json::json!([{"name": "Authorization", "value": "Bearer eyJhbGciOiJub25lIn0.eyJhdWQiOiJ4In0.c2ln"}])
+        } else {
+            serde_json::json!([])
+        };
+        serde_json::json!({
+            "startedDateTime": at,
+            "request": {"method": method, "url": url, "headers": headers},
+            "response": {"status": status, "headers": [], "content": {"text": body}}
+        })
+    }
+
+    /// However long the archive, the timeline keeps `MAX_EXCHANGES` and always the diagnosed one;
+    /// failures over time count every failure, kept or not.
+    #[test]
+    fn the_timeline_is_capped_and_keeps_the_failing_exchange() {
+        let mut entries = Vec::new();
+        for i in 0..250 {
+            entries.push(entry(
+                &format!("2026-11-24T10:{:02}:00Z", i % 60),
+                "GET",
+                "https://graph.microsoft.com/v1.0/me?x=1",
+                if i % 50 == 49 { 500 } else { 200 },
+                true,
+                "",
+            ));
+        }
+        entries.push(entry(
+            "2026-11-24T11:30:00Z",
+            "POST",
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+            401,
+            false,
+            r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}"#,
+        ));
+        let har = serde_json::json!({"log": {"version": "1.2", "entries": entries}}).to_string();
+        let mut ev = Evidence::default();
+        read(&mut har.as_bytes(), &mut ev).expect("reads");
+        let t = &ev.timeline;
+        assert_eq!(t.exchanges.len(), timeline::MAX_EXCHANGES + 1);
+        assert_eq!(t.exchanges_left_out, 250 + 1 - timeline::MAX_EXCHANGES - 1);
+        let last = t.exchanges.last().unwrap();
+        assert!(last.diagnosed && last.failed && last.kind == "token");
+        assert_eq!(last.entry, 250);
+        assert_eq!(last.path, "/contoso.onmicrosoft.com/oauth2/v2.0/token");
+        assert_eq!(t.exchanges.iter().filter(|x| x.diagnosed).count(), 1);
+        assert!(
+            t.exchanges.iter().all(|x| !x.path.contains('?')),
+            "no query strings"
+        );
+        let f = t.failures.as_ref().expect("failures over time");
+        let count = |code: &str| -> i64 {
+            let k = f.codes.iter().position(|c| c == code).unwrap();
+            f.buckets.iter().map(|b| b.counts[k]).sum()
+        };
+        assert_eq!(count("HTTP 500"), 5);
+        assert_eq!(count("AADSTS7000215"), 1);
     }
 }

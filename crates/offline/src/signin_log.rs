@@ -8,6 +8,7 @@
 
 use super::{ReadNote, SourceError};
 use authcheck_model::evidence::{CredentialKind, Evidence, SignInGroup};
+use authcheck_model::timeline::FailureCounter;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -86,6 +87,8 @@ struct Acc {
     first_at: Option<i64>,
     last_at: Option<i64>,
     format: &'static str,
+    /// Failures over time by code, for the HTML report's chart.
+    over_time: FailureCounter,
 }
 
 /// `Not Applied` / `notApplied` / `NotApplied` → `notApplied`; `Success` → `success`.
@@ -160,6 +163,10 @@ impl Acc {
             return;
         }
         self.failures += 1;
+        match r.code {
+            Some(c) => self.over_time.add(r.at, &format!("AADSTS{c}")),
+            None => self.over_time.add(r.at, "no code"),
+        }
         let key = Key {
             code: r.code,
             app_id: r.app_id,
@@ -196,6 +203,7 @@ impl Acc {
 
     fn fill(mut self, ev: &mut Evidence, notes: &mut Vec<ReadNote>) {
         ev.input.kind = Some("signin-log".into());
+        ev.timeline.failures = std::mem::take(&mut self.over_time).finish();
         let mut groups: Vec<(Key, GroupAcc)> =
             std::mem::take(&mut self.groups).into_iter().collect();
         // Largest first; ties by earliest row so the order is stable.

@@ -36,6 +36,10 @@ pub struct Evidence {
     pub dataplane: DataPlane,
     pub api_call: ApiCall,
     pub signins: SignIns,
+    /// Per-event times for the HTML report's pictures (failures over time, a HAR's exchanges).
+    /// Kept in memory only: rules do not read it.
+    #[serde(skip)]
+    pub timeline: crate::timeline::Timeline,
 }
 
 /// Where the facts came from.
