@@ -145,13 +145,14 @@ fn main() {
         );
         let _ = writeln!(
             defs,
-            "RuleDef {{ name: Borrowed({:?}), title: Borrowed({:?}), severity: Severity::{:?}, confidence: Confidence::{:?}, priority: {}, category: {}, summary: Borrowed({:?}), why: Borrowed({:?}), codes: Borrowed(&{:?}), matches: Borrowed(&[\n{matches}]), fix: Borrowed(&[\n{fixes}]), docs: Borrowed(&[{}]), namespaces: Borrowed(&[{}]) }},",
+            "RuleDef {{ name: Borrowed({:?}), title: Borrowed({:?}), severity: Severity::{:?}, confidence: Confidence::{:?}, priority: {}, category: {}, fault: {}, summary: Borrowed({:?}), why: Borrowed({:?}), codes: Borrowed(&{:?}), matches: Borrowed(&[\n{matches}]), fix: Borrowed(&[\n{fixes}]), docs: Borrowed(&[{}]), namespaces: Borrowed(&[{}]) }},",
             spec.name,
             spec.title,
             spec.severity,
             spec.confidence,
             spec.priority,
             opt_text(spec.category.as_deref()),
+            opt_text(spec.fault.as_deref()),
             spec.summary,
             spec.why,
             spec.codes,

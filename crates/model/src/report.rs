@@ -71,6 +71,15 @@ pub struct Finding {
     pub evidence: Vec<EvidenceRef>,
     pub fix: Vec<FixStep>,
     pub docs: Vec<String>,
+    /// The id of the rule's `[[match]]` alternative that fired (`aadsts`, `text`, `graph`); for a
+    /// rule file whose match has no id, `#N` (its 1-based position).
+    #[serde(rename = "match", skip_serializing_if = "Option::is_none", default)]
+    pub match_id: Option<String>,
+    /// The observed failure this finding explains (`client-secret-rejected`), shared by the
+    /// rules that are alternative causes of one failure: the summary counts such findings once
+    /// and the text report shows them under one heading.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub fault: Option<String>,
     /// The ranking score (higher first); not part of the contract.
     #[serde(skip)]
     pub score: i64,
@@ -194,14 +203,56 @@ impl Report {
             note: self.summary.note.take(),
             ..Summary::default()
         };
-        for f in &self.findings {
-            match f.severity {
+        // One fault is counted once, at the worst severity of the findings that explain it.
+        for (i, f) in self.findings.iter().enumerate() {
+            let group: Vec<&Finding> = match &f.fault {
+                Some(fault) => {
+                    if self.findings[..i]
+                        .iter()
+                        .any(|e| e.fault.as_ref() == Some(fault))
+                    {
+                        continue;
+                    }
+                    self.findings
+                        .iter()
+                        .filter(|e| e.fault.as_ref() == Some(fault))
+                        .collect()
+                }
+                None => vec![f],
+            };
+            match group.iter().map(|g| g.severity).max().unwrap_or(f.severity) {
                 Severity::Error => s.errors += 1,
                 Severity::Warning => s.warnings += 1,
                 Severity::Info => s.infos += 1,
             }
         }
         self.summary = s;
+    }
+
+    /// The findings grouped by fault, in report order: each group starts where its best finding
+    /// stands, and holds every finding that shares its `fault` (a finding without one is alone).
+    pub fn fault_groups(&self) -> Vec<Vec<&Finding>> {
+        let mut groups: Vec<Vec<&Finding>> = Vec::new();
+        for (i, f) in self.findings.iter().enumerate() {
+            match &f.fault {
+                Some(fault) => {
+                    if self.findings[..i]
+                        .iter()
+                        .any(|e| e.fault.as_ref() == Some(fault))
+                    {
+                        continue;
+                    }
+                    groups.push(
+                        self.findings
+                            .iter()
+                            .filter(|e| e.fault.as_ref() == Some(fault))
+                            .collect(),
+                    );
+                }
+                None => groups.push(vec![f]),
+            }
+        }
+        groups
     }
 
     /// Marks the run as unable to diagnose when it has no findings: the reason is the first check

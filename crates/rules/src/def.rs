@@ -18,6 +18,8 @@ pub struct RuleDef {
     pub confidence: Confidence,
     pub priority: i64,
     pub category: Option<Text>,
+    /// The observed failure this rule is one cause of, shared with its alternatives.
+    pub fault: Option<Text>,
     pub summary: Text,
     pub why: Text,
     pub codes: Cow<'static, [i64]>,
@@ -139,6 +141,7 @@ impl RuleDef {
             confidence: spec.confidence,
             priority: spec.priority,
             category: spec.category.map(owned),
+            fault: spec.fault.map(owned),
             summary: owned(spec.summary),
             why: owned(spec.why),
             codes: spec.codes.into(),

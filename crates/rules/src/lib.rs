@@ -91,7 +91,8 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
 }
 
-/// Errors met while evaluating (a condition that failed at run time counts as not matching).
+/// Errors met while evaluating: a condition that failed at run time counts as not matching, and
+/// says so here (`rule`: the rule's name; `message`: which match or fix, and the CEL error).
 #[derive(Debug, Clone)]
 pub struct EvalNote {
     pub rule: String,
@@ -217,7 +218,10 @@ impl RuleSet {
                     Err(e) => {
                         notes.push(EvalNote {
                             rule: rule.name().to_string(),
-                            message: e.to_string(),
+                            message: format!(
+                                "match `{}` condition failed: {e}",
+                                m.id.as_deref().map_or_else(|| format!("#{}", i + 1), str::to_string)
+                            ),
                         });
                         continue;
                     }
@@ -256,7 +260,20 @@ impl RuleSet {
                     .filter(|(j, f)| match &f.when {
                         None => true,
                         Some(_) => rule.fix_condition(*j).is_some_and(|c| {
-                            matches!(cel::Value::resolve(c, ctx()), Ok(cel::Value::Bool(true)))
+                            match cel::Value::resolve(c, ctx()) {
+                                Ok(cel::Value::Bool(b)) => b,
+                                Ok(_) => false,
+                                Err(e) => {
+                                    notes.push(EvalNote {
+                                        rule: rule.name().to_string(),
+                                        message: format!(
+                                            "fix {} condition failed: {e}",
+                                            j + 1
+                                        ),
+                                    });
+                                    false
+                                }
+                            }
                         }),
                     })
                     .map(|(_, f)| FixStep {
@@ -274,6 +291,11 @@ impl RuleSet {
                     evidence,
                     fix,
                     docs: rule.def.docs.iter().map(|d| d.to_string()).collect(),
+                    match_id: Some(
+                        m.id.as_deref()
+                            .map_or_else(|| format!("#{}", i + 1), str::to_string),
+                    ),
+                    fault: rule.def.fault.as_ref().map(|f| f.to_string()),
                     score,
                 });
             }

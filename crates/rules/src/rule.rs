@@ -26,6 +26,10 @@ pub struct RuleSpec {
     /// A grouping word: `credential`, `consent`, `token`, `rbac`, `tenant`, `user`, `request`, `service`.
     #[serde(default)]
     pub category: Option<String>,
+    /// The observed failure the rule explains, when other rules are alternative causes of the
+    /// same failure (`client-secret-rejected`): findings that share it count as one fault.
+    #[serde(default)]
+    pub fault: Option<String>,
     /// One line: what the rule catches.
     pub summary: String,
     /// Why this breaks sign-in or the call.
@@ -164,6 +168,15 @@ pub fn check(file: &str, src: &str, spec: RuleSpec) -> Result<CheckedRule, RuleE
             line: 1,
             message: "rule names are kebab-case".into(),
         });
+    }
+    if let Some(f) = &spec.fault {
+        if f.is_empty() || !f.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+            return Err(RuleError {
+                file: file.into(),
+                line: 1,
+                message: format!("fault `{f}` is not kebab-case"),
+            });
+        }
     }
     if spec.matches.is_empty() {
         return Err(RuleError {
