@@ -323,3 +323,84 @@ fn which_alternatives() {
         }
     }
 }
+
+/// Runs `triage --format json` on `text` and returns the report.
+fn triage_json(text: &str, api: Option<&str>) -> serde_json::Value {
+    use std::io::Write as _;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_authcheck"));
+    cmd.args(["triage", "--format", "json", "--fail-on", "never", "--now", NOW]);
+    if let Some(api) = api {
+        cmd.args(["--api", api]);
+    }
+    let mut child = cmd
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("authcheck runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    serde_json::from_slice(&out.stdout).expect("a JSON report")
+}
+
+/// Ambiguous inputs: every plausible cause is in the top 3, the likeliest first, and the
+/// alternatives of one observed failure count as one fault.
+#[test]
+fn ambiguous_inputs_hold_every_plausible_cause_in_the_top_3() {
+    let cases: &[(&str, Option<&str>, &[&str])] = &[
+        (
+            "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            None,
+            &["public-client-flows-disabled", "spa-cross-origin-redemption", "client-credential-missing"],
+        ),
+        (
+            "AADSTS90002: Tenant 'contoso.onmicrosoft.com' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.",
+            None,
+            &["tenant-not-found", "tenant-in-another-cloud"],
+        ),
+        (
+            "AADSTS90002: Tenant '9188040d-6c67-4c5b-b112-36a304b66dad' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.",
+            None,
+            &["well-known-tenant-unavailable"],
+        ),
+        (
+            "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '00000000-0000-0000-0000-000000000001'.",
+            None,
+            &["client-secret-invalid", "client-secret-id-used", "client-secret-stale"],
+        ),
+        (
+            "Response status code does not indicate success: 403 (Forbidden).",
+            Some("purview"),
+            &["data-plane-role-missing", "rbac-propagation-pending", "purview-role-on-other-collection"],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (text, api, want) in cases {
+        let report = triage_json(text, *api);
+        let got: Vec<&str> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap())
+            .collect();
+        let top3: BTreeSet<&str> = got.iter().take(3).copied().collect();
+        let head = &text[..40.min(text.len())];
+        if got.first() != want.first() {
+            failures.push(format!("{head}…: first {:?}, want {:?}", got.first(), want[0]));
+        }
+        if !want.iter().all(|w| top3.contains(w)) {
+            failures.push(format!("{head}…: top 3 {top3:?}, want {want:?}"));
+        }
+        let s = &report["summary"];
+        let counted = s["errors"].as_u64().unwrap() + s["warnings"].as_u64().unwrap();
+        if counted != 1 {
+            failures.push(format!("{head}…: one fault counted as {counted} ({s})"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -42,6 +42,8 @@ pub struct MatchDef {
     pub boost: i64,
     pub message: Text,
     pub evidence: Cow<'static, [Text]>,
+    /// The observed failure this alternative explains, over the rule's `fault`.
+    pub fault: Option<Text>,
     /// The evidence paths the condition reads.
     pub reads: Cow<'static, [Text]>,
     /// The namespaces of `reads`, as bits in `NAMESPACES` order.
@@ -116,6 +118,7 @@ impl RuleDef {
                         .into_iter()
                         .map(|e| owned(e.into_inner()))
                         .collect(),
+                    fault: m.fault.map(owned),
                     reads: reads.into_iter().map(owned).collect(),
                     read_namespaces,
                     needs_data,

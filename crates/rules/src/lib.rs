@@ -295,7 +295,11 @@ impl RuleSet {
                         m.id.as_deref()
                             .map_or_else(|| format!("#{}", i + 1), str::to_string),
                     ),
-                    fault: rule.def.fault.as_ref().map(|f| f.to_string()),
+                    fault: m
+                        .fault
+                        .as_ref()
+                        .or(rule.def.fault.as_ref())
+                        .map(|f| f.to_string()),
                     score,
                 });
             }

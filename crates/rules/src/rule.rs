@@ -70,6 +70,9 @@ pub struct MatchSpec {
     /// Evidence paths to show as what fired the rule.
     #[serde(default)]
     pub evidence: Vec<Spanned<String>>,
+    /// The observed failure this alternative explains, when it differs from the rule's `fault`.
+    #[serde(default)]
+    pub fault: Option<String>,
 }
 
 /// One fix step; every string is a template.
@@ -169,8 +172,16 @@ pub fn check(file: &str, src: &str, spec: RuleSpec) -> Result<CheckedRule, RuleE
             message: "rule names are kebab-case".into(),
         });
     }
-    if let Some(f) = &spec.fault {
-        if f.is_empty() || !f.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+    for f in spec
+        .fault
+        .iter()
+        .chain(spec.matches.iter().filter_map(|m| m.fault.as_ref()))
+    {
+        if f.is_empty()
+            || !f
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
             return Err(RuleError {
                 file: file.into(),
                 line: 1,
