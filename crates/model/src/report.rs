@@ -275,3 +275,50 @@ impl Report {
         self.findings.iter().map(|f| f.severity).max()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(rule: &str, severity: Severity, fault: Option<&str>) -> Finding {
+        Finding {
+            rule: rule.into(),
+            severity,
+            confidence: Confidence::Likely,
+            title: String::new(),
+            message: String::new(),
+            evidence: Vec::new(),
+            fix: Vec::new(),
+            docs: Vec::new(),
+            match_id: Some("aadsts".into()),
+            fault: fault.map(str::to_string),
+            score: 0,
+        }
+    }
+
+    #[test]
+    fn alternative_causes_of_one_failure_count_once_at_their_worst_severity() {
+        let mut r = Report::new("triage");
+        r.findings = vec![
+            finding("a", Severity::Warning, Some("secret-rejected")),
+            finding("b", Severity::Error, None),
+            finding("c", Severity::Error, Some("secret-rejected")),
+            finding("d", Severity::Info, Some("other")),
+        ];
+        r.tally();
+        assert_eq!((r.summary.errors, r.summary.warnings, r.summary.infos), (2, 0, 1));
+        let groups: Vec<Vec<&str>> = r
+            .fault_groups()
+            .iter()
+            .map(|g| g.iter().map(|f| f.rule.as_str()).collect())
+            .collect();
+        assert_eq!(groups, [vec!["a", "c"], vec!["b"], vec!["d"]]);
+    }
+
+    #[test]
+    fn the_match_is_in_the_json_as_match() {
+        let v = serde_json::to_value(finding("a", Severity::Error, None)).unwrap();
+        assert_eq!(v["match"], "aadsts");
+        assert!(v.get("fault").is_none());
+    }
+}

@@ -388,6 +388,36 @@ mod tests {
     }
 
     #[test]
+    fn a_condition_failing_at_run_time_is_a_note_naming_its_match() {
+        let mut ev = Evidence::new(0);
+        ev.response.messages = vec!["one line".into()];
+        let (f, notes) = rule_set("response.messages[3] == 'x'").evaluate(&ev);
+        assert!(f.is_empty());
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert_eq!(notes[0].rule, "t");
+        assert!(notes[0].message.contains("match `#1`"), "{notes:?}");
+    }
+
+    #[test]
+    fn a_finding_names_its_match_and_fault() {
+        let src = "name = \"t\"\ntitle = \"t\"\nseverity = \"error\"\nconfidence = \"certain\"\nsummary = \"s\"\nwhy = \"w\"\nfault = \"rule-fault\"\n\
+                   [[match]]\nid = \"never\"\nwhen = \"false\"\nmessage = \"m\"\n\
+                   [[match]]\nid = \"code\"\nfault = \"match-fault\"\nwhen = \"7000215 in response.codes\"\nmessage = \"m\"\n";
+        let dir = std::env::temp_dir().join(format!("authcheck-rules-fault-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("t.toml"), src).unwrap();
+        let mut rs = RuleSet { rules: Vec::new() };
+        rs.load_dir(&dir).expect("test rule loads");
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut ev = Evidence::new(0);
+        ev.response.codes = vec![7000215];
+        let (f, notes) = rs.evaluate(&ev);
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(f[0].match_id.as_deref(), Some("code"));
+        assert_eq!(f[0].fault.as_deref(), Some("match-fault"));
+    }
+
+    #[test]
     fn matches_uses_the_pattern_and_reports_a_bad_one() {
         let mut ev = Evidence::new(0);
         ev.response.messages = vec!["Need Admin Approval".into()];
