@@ -128,7 +128,10 @@ fn every_alternative_fires_on_its_fixtures_and_no_near_miss_fires_its_rule() {
             .matches
             .iter()
             .enumerate()
-            .map(|(i, m)| m.id.as_deref().map_or_else(|| format!("#{}", i + 1), str::to_string))
+            .map(|(i, m)| {
+                m.id.as_deref()
+                    .map_or_else(|| format!("#{}", i + 1), str::to_string)
+            })
             .collect();
         alternatives += ids.len();
         let files = fixtures_of(name);
@@ -278,7 +281,10 @@ fn every_firing_fixture_renders() {
                 shown.push_str("--- stderr ---\n");
                 shown.push_str(&String::from_utf8_lossy(&out.stderr));
             }
-            shown.push_str(&format!("--- exit {} ---\n", out.status.code().unwrap_or(-1)));
+            shown.push_str(&format!(
+                "--- exit {} ---\n",
+                out.status.code().unwrap_or(-1)
+            ));
             let stem = fname.replace('.', "_");
             insta::assert_snapshot!(format!("{}__{stem}", rule.name()), shown);
         }
@@ -328,7 +334,15 @@ fn which_alternatives() {
 fn triage_json(text: &str, api: Option<&str>) -> serde_json::Value {
     use std::io::Write as _;
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_authcheck"));
-    cmd.args(["triage", "--format", "json", "--fail-on", "never", "--now", NOW]);
+    cmd.args([
+        "triage",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--now",
+        NOW,
+    ]);
     if let Some(api) = api {
         cmd.args(["--api", api]);
     }
@@ -391,7 +405,11 @@ fn ambiguous_inputs_hold_every_plausible_cause_in_the_top_3() {
         let top3: BTreeSet<&str> = got.iter().take(3).copied().collect();
         let head = &text[..40.min(text.len())];
         if got.first() != want.first() {
-            failures.push(format!("{head}…: first {:?}, want {:?}", got.first(), want[0]));
+            failures.push(format!(
+                "{head}…: first {:?}, want {:?}",
+                got.first(),
+                want[0]
+            ));
         }
         if !want.iter().all(|w| top3.contains(w)) {
             failures.push(format!("{head}…: top 3 {top3:?}, want {want:?}"));

@@ -471,9 +471,17 @@ pub fn write_all(root: &Path) {
 
     // Rule fixtures made of tokens (sidecars are written by hand beside them).
     let r = |rule: &str| rules.join(rule);
-    write(&r("token-expired"), "fire-token--expired-arm-app.jwt", &expired);
+    write(
+        &r("token-expired"),
+        "fire-token--expired-arm-app.jwt",
+        &expired,
+    );
     write(&r("token-expired"), "pass-expires-in-5-minutes.jwt", &soon);
-    write(&r("clock-skew"), "fire-token-nbf--issued-2h-in-future.jwt", &future);
+    write(
+        &r("clock-skew"),
+        "fire-token-nbf--issued-2h-in-future.jwt",
+        &future,
+    );
     write(&r("clock-skew"), "pass-issued-2-minutes-ahead.jwt", &slight);
     write(
         &r("token-signature-invalid"),

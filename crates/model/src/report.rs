@@ -306,7 +306,10 @@ mod tests {
             finding("d", Severity::Info, Some("other")),
         ];
         r.tally();
-        assert_eq!((r.summary.errors, r.summary.warnings, r.summary.infos), (2, 0, 1));
+        assert_eq!(
+            (r.summary.errors, r.summary.warnings, r.summary.infos),
+            (2, 0, 1)
+        );
         let groups: Vec<Vec<&str>> = r
             .fault_groups()
             .iter()

@@ -220,7 +220,8 @@ impl RuleSet {
                             rule: rule.name().to_string(),
                             message: format!(
                                 "match `{}` condition failed: {e}",
-                                m.id.as_deref().map_or_else(|| format!("#{}", i + 1), str::to_string)
+                                m.id.as_deref()
+                                    .map_or_else(|| format!("#{}", i + 1), str::to_string)
                             ),
                         });
                         continue;
@@ -252,36 +253,33 @@ impl RuleSet {
                         })
                     })
                     .collect();
-                let fix = rule
-                    .def
-                    .fix
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, f)| match &f.when {
-                        None => true,
-                        Some(_) => rule.fix_condition(*j).is_some_and(|c| {
-                            match cel::Value::resolve(c, ctx()) {
-                                Ok(cel::Value::Bool(b)) => b,
-                                Ok(_) => false,
-                                Err(e) => {
-                                    notes.push(EvalNote {
-                                        rule: rule.name().to_string(),
-                                        message: format!(
-                                            "fix {} condition failed: {e}",
-                                            j + 1
-                                        ),
-                                    });
-                                    false
+                let fix =
+                    rule.def
+                        .fix
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, f)| match &f.when {
+                            None => true,
+                            Some(_) => rule.fix_condition(*j).is_some_and(|c| {
+                                match cel::Value::resolve(c, ctx()) {
+                                    Ok(cel::Value::Bool(b)) => b,
+                                    Ok(_) => false,
+                                    Err(e) => {
+                                        notes.push(EvalNote {
+                                            rule: rule.name().to_string(),
+                                            message: format!("fix {} condition failed: {e}", j + 1),
+                                        });
+                                        false
+                                    }
                                 }
-                            }
-                        }),
-                    })
-                    .map(|(_, f)| FixStep {
-                        text: template::fill(&f.text, &doc),
-                        command: f.command.as_ref().map(|c| template::fill(c, &doc)),
-                        portal: f.portal.as_ref().map(|c| template::fill(c, &doc)),
-                    })
-                    .collect();
+                            }),
+                        })
+                        .map(|(_, f)| FixStep {
+                            text: template::fill(&f.text, &doc),
+                            command: f.command.as_ref().map(|c| template::fill(c, &doc)),
+                            portal: f.portal.as_ref().map(|c| template::fill(c, &doc)),
+                        })
+                        .collect();
                 best = Some(Finding {
                     rule: rule.name().to_string(),
                     severity,
@@ -403,7 +401,8 @@ mod tests {
         let src = "name = \"t\"\ntitle = \"t\"\nseverity = \"error\"\nconfidence = \"certain\"\nsummary = \"s\"\nwhy = \"w\"\nfault = \"rule-fault\"\n\
                    [[match]]\nid = \"never\"\nwhen = \"false\"\nmessage = \"m\"\n\
                    [[match]]\nid = \"code\"\nfault = \"match-fault\"\nwhen = \"7000215 in response.codes\"\nmessage = \"m\"\n";
-        let dir = std::env::temp_dir().join(format!("authcheck-rules-fault-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("authcheck-rules-fault-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("t.toml"), src).unwrap();
         let mut rs = RuleSet { rules: Vec::new() };
