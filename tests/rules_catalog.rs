@@ -422,3 +422,29 @@ fn ambiguous_inputs_hold_every_plausible_cause_in_the_top_3() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The same codes with a clue: the cause the clue points at comes first.
+#[test]
+fn a_clue_puts_its_cause_first() {
+    let s7000218 = "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.";
+    let s7000215 = "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '00000000-0000-0000-0000-000000000001'.";
+    let cases = [
+        (
+            format!("POST https://login.microsoftonline.com/8f2d4c6a-1b3e-4a5c-9d7f-0e1a2b3c4d5e/oauth2/v2.0/token\nOrigin: https://orders.contoso.com\n{s7000218}"),
+            "spa-cross-origin-redemption",
+        ),
+        (
+            format!("grant_type=password&username=alex@contoso.com&password=***\n{s7000218}"),
+            "public-client-flows-disabled",
+        ),
+        (
+            format!("client_secret=0b7c3a1e-5d2f-4e8a-9c6b-1f0e2d3c4b5a\n{s7000215}"),
+            "client-secret-id-used",
+        ),
+    ];
+    for (text, want) in cases {
+        let report = triage_json(&text, None);
+        assert_eq!(report["findings"][0]["rule"], want, "{text}");
+        assert_eq!(report["summary"]["errors"], 1, "{text}");
+    }
+}
