@@ -392,6 +392,11 @@ fn ambiguous_inputs_hold_every_plausible_cause_in_the_top_3() {
             Some("purview"),
             &["data-plane-role-missing", "rbac-propagation-pending", "purview-role-on-other-collection"],
         ),
+        (
+            "Azure.RequestFailedException: Caller is not authorized to perform action on resource.\nStatus: 403 (Forbidden)\nErrorCode: Forbidden",
+            Some("keyvault"),
+            &["rbac-role-missing", "rbac-propagation-pending"],
+        ),
     ];
     let mut failures = Vec::new();
     for (text, api, want) in cases {
