@@ -453,3 +453,29 @@ fn a_clue_puts_its_cause_first() {
         assert_eq!(report["summary"]["errors"], 1, "{text}");
     }
 }
+
+/// A fault groups alternative causes across rules: a fault name only one rule uses groups nothing
+/// and is most likely a typo of another.
+#[test]
+fn every_fault_is_shared_by_two_rules_or_more() {
+    let rules = RuleSet::builtin().expect("built-in rules load");
+    let mut by_fault: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+    for r in &rules.rules {
+        let faults = r
+            .def
+            .fault
+            .iter()
+            .chain(r.def.matches.iter().filter_map(|m| m.fault.as_ref()));
+        for f in faults {
+            by_fault
+                .entry(f.to_string())
+                .or_default()
+                .insert(r.name().to_string());
+        }
+    }
+    let lonely: Vec<_> = by_fault.iter().filter(|(_, r)| r.len() < 2).collect();
+    assert!(
+        lonely.is_empty(),
+        "faults used by one rule only: {lonely:?}"
+    );
+}

@@ -417,6 +417,14 @@ mod tests {
     }
 
     #[test]
+    fn a_fault_must_be_kebab_case() {
+        let src = "name = \"t\"\ntitle = \"t\"\nseverity = \"error\"\nconfidence = \"certain\"\nsummary = \"s\"\nwhy = \"w\"\n\
+                   [[match]]\nid = \"a\"\nfault = \"Secret Rejected\"\nwhen = \"true\"\nmessage = \"m\"\n";
+        let e = rule::parse("t.toml", src).unwrap_err();
+        assert!(e.message.contains("not kebab-case"), "{e}");
+    }
+
+    #[test]
     fn matches_uses_the_pattern_and_reports_a_bad_one() {
         let mut ev = Evidence::new(0);
         ev.response.messages = vec!["Need Admin Approval".into()];
