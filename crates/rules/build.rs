@@ -99,7 +99,7 @@ fn main() {
                 .collect();
             let _ = writeln!(
                 matches,
-                "MatchDef {{ id: {}, when: Borrowed({:?}), confidence: {}, severity: {}, boost: {}, message: Borrowed({:?}), evidence: Borrowed(&[{}]), fault: {}, reads: Borrowed(&[{}]), read_namespaces: {mask:#x}, needs_data: {needs_data}, read_defaults: Borrowed(&[{}]), idle_without_reads: {idle} }},",
+                "MatchDef {{ id: {}, when: Borrowed({:?}), confidence: {}, severity: {}, boost: {}, message: Borrowed({:?}), evidence: Borrowed(&[{}]), fault: {}, wrapper: {}, reads: Borrowed(&[{}]), read_namespaces: {mask:#x}, needs_data: {needs_data}, read_defaults: Borrowed(&[{}]), idle_without_reads: {idle} }},",
                 opt_text(m.id.as_ref().map(|i| i.get_ref().as_str())),
                 m.when.get_ref(),
                 opt_debug("Confidence", m.confidence),
@@ -108,6 +108,7 @@ fn main() {
                 m.message.get_ref(),
                 texts(m.evidence.iter().map(|e| e.get_ref().as_str())),
                 opt_text(m.fault.as_deref()),
+                m.wrapper,
                 texts(reads.iter().map(String::as_str)),
                 defaults.join(", "),
             );

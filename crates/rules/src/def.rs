@@ -44,6 +44,8 @@ pub struct MatchDef {
     pub evidence: Cow<'static, [Text]>,
     /// The observed failure this alternative explains, over the rule's `fault`.
     pub fault: Option<Text>,
+    /// Restates a wrapper's words: joins the fault of the best finding that names a cause.
+    pub wrapper: bool,
     /// The evidence paths the condition reads.
     pub reads: Cow<'static, [Text]>,
     /// The namespaces of `reads`, as bits in `NAMESPACES` order.
@@ -119,6 +121,7 @@ impl RuleDef {
                         .map(|e| owned(e.into_inner()))
                         .collect(),
                     fault: m.fault.map(owned),
+                    wrapper: m.wrapper,
                     reads: reads.into_iter().map(owned).collect(),
                     read_namespaces,
                     needs_data,

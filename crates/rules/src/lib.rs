@@ -205,6 +205,7 @@ impl RuleSet {
         let ctx: OnceLock<cel::Context> = OnceLock::new();
         let ctx = || ctx.get_or_init(|| context::for_namespaces(&doc, |ns| wanted.contains(&ns)));
         let mut findings = Vec::new();
+        let mut wrappers: Vec<String> = Vec::new();
         let mut notes = Vec::new();
         for (rule, runs) in self.rules.iter().zip(&runs) {
             let mut best: Option<Finding> = None;
@@ -302,10 +303,25 @@ impl RuleSet {
                 });
             }
             if let Some(f) = best {
+                let wrapper = rule
+                    .def
+                    .matches
+                    .iter()
+                    .enumerate()
+                    .find(|(i, m)| {
+                        m.id.as_deref()
+                            .map_or_else(|| format!("#{}", i + 1), str::to_string)
+                            == f.match_id.as_deref().unwrap_or_default()
+                    })
+                    .is_some_and(|(_, m)| m.wrapper);
+                if wrapper {
+                    wrappers.push(f.rule.clone());
+                }
                 findings.push(f);
             }
         }
         rank(&mut findings);
+        join_wrappers(&mut findings, &wrappers);
         (findings, notes)
     }
 }
@@ -357,6 +373,27 @@ fn score(c: Confidence, priority: i64, s: Severity) -> i64 {
         Severity::Info => 1,
     };
     c * 100_000 + priority.clamp(-999, 9_999) * 10 + s
+}
+
+/// Findings that only restate a wrapper's words join the fault of the best finding that names a
+/// cause (which takes its rule name as its fault when it has none): one failure, counted once.
+fn join_wrappers(findings: &mut [Finding], wrappers: &[String]) {
+    if wrappers.is_empty() {
+        return;
+    }
+    let Some(cause) = findings.iter().position(|f| !wrappers.contains(&f.rule)) else {
+        return;
+    };
+    let fault = findings[cause]
+        .fault
+        .clone()
+        .unwrap_or_else(|| findings[cause].rule.clone());
+    findings[cause].fault = Some(fault.clone());
+    for f in findings.iter_mut() {
+        if wrappers.contains(&f.rule) {
+            f.fault = Some(fault.clone());
+        }
+    }
 }
 
 /// Orders findings best first; ties by rule name so output is stable.
@@ -414,6 +451,36 @@ mod tests {
         assert!(notes.is_empty(), "{notes:?}");
         assert_eq!(f[0].match_id.as_deref(), Some("code"));
         assert_eq!(f[0].fault.as_deref(), Some("match-fault"));
+    }
+
+    #[test]
+    fn a_wrapper_joins_the_fault_of_the_cause() {
+        let f = |rule: &str, fault: Option<&str>| Finding {
+            rule: rule.into(),
+            severity: Severity::Error,
+            confidence: Confidence::Likely,
+            title: String::new(),
+            message: String::new(),
+            evidence: Vec::new(),
+            fix: Vec::new(),
+            docs: Vec::new(),
+            match_id: None,
+            fault: fault.map(str::to_string),
+            score: 0,
+        };
+        let mut v = vec![f("interaction-required", None), f("account-locked", None)];
+        join_wrappers(&mut v, &["interaction-required".into()]);
+        assert_eq!(v[0].fault.as_deref(), Some("account-locked"));
+        assert_eq!(v[1].fault.as_deref(), Some("account-locked"));
+        let mut alone = vec![f("interaction-required", None)];
+        join_wrappers(&mut alone, &["interaction-required".into()]);
+        assert_eq!(alone[0].fault, None);
+        let mut v = vec![
+            f("x", Some("secret-rejected")),
+            f("interaction-required", None),
+        ];
+        join_wrappers(&mut v, &["interaction-required".into()]);
+        assert_eq!(v[1].fault.as_deref(), Some("secret-rejected"));
     }
 
     #[test]

@@ -73,6 +73,11 @@ pub struct MatchSpec {
     /// The observed failure this alternative explains, when it differs from the rule's `fault`.
     #[serde(default)]
     pub fault: Option<String>,
+    /// This alternative restates what a wrapper said (an SDK's "interaction required") rather than
+    /// naming a cause: when another rule explains the same input, the finding is counted within
+    /// that rule's fault instead of as a fault of its own.
+    #[serde(default)]
+    pub wrapper: bool,
 }
 
 /// One fix step; every string is a template.
