@@ -686,7 +686,7 @@ fn a_full_disk_on_stdout_is_exit_2_with_one_line() {
 fn folders_read_regular_files_only_and_names_are_escaped() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
-        "fixtures/rules/admin-consent-missing/fire-msal-python.txt",
+        "fixtures/rules/admin-consent-missing/fire-aadsts--msal-python.txt",
         dir.path().join("a.txt"),
     )
     .unwrap();

@@ -65,6 +65,8 @@ fn consent_finding() -> Finding {
             "https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent".into(),
             "https://learn.microsoft.com/entra/identity-platform/reference-error-codes".into(),
         ],
+        match_id: Some("aadsts".into()),
+        fault: None,
         score: 0,
     }
 }
@@ -87,6 +89,8 @@ fn expiry_warning() -> Finding {
             portal: Some("Entra admin center > App registrations > demo-app > Certificates & secrets > New client secret".into()),
         }],
         docs: vec!["https://learn.microsoft.com/entra/identity-platform/howto-create-service-principal-portal".into()],
+        match_id: None,
+        fault: None,
         score: 0,
     }
 }
@@ -102,6 +106,8 @@ fn info_finding() -> Finding {
         evidence: vec![],
         fix: vec![],
         docs: vec![],
+        match_id: None,
+        fault: None,
         score: 0,
     }
 }
@@ -176,6 +182,8 @@ fn decode_report() -> Report {
             portal: None,
         }],
         docs: vec!["https://learn.microsoft.com/entra/identity-platform/access-tokens".into()],
+        match_id: None,
+        fault: None,
         score: 0,
     }];
     r.tally();

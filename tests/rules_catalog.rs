@@ -1,14 +1,33 @@
-//! Walks `rules/`: every rule must have a fixture that fires it (and comes first) and a near miss
-//! that must not fire it, under `fixtures/rules/<rule>/`.
+//! Walks `rules/`: every `[[match]]` alternative of every rule must be proven by a fixture that
+//! fires it, and every rule must have a near miss that must not fire it, under
+//! `fixtures/rules/<rule>/`.
 //!
-//! Fixture files: `fire*` and `pass*` with any extension. The kind is detected as `triage` would,
-//! except `*.jwt` (a token) and `*.evidence.json` (an evidence document). A sidecar
-//! `<fixture>.toml` may set `api = "purview"` (the target API), `now = "RFC 3339"` and
-//! `first = false` (the rule must fire but need not lead). Times are judged at [`NOW`].
+//! File names say what each fixture expects (as clippy's UI tests say what each case expects):
+//!
+//! - `fire-<match-id>.<ext>` or `fire-<match-id>--<what>.<ext>` must make the rule fire through
+//!   its `[[match]]` whose `id` is `<match-id>` (the `"match"` of the finding), and lead the
+//!   findings. `<what>` tells fixtures of one alternative apart (`fire-aadsts--msal-python.txt`).
+//!   A rule file's match without an id is named `#N` (1-based), which no file name can spell:
+//!   built-in matches all have ids.
+//! - `pass-<what>.<ext>` is a near miss: it must be read (a near miss that triage refuses proves
+//!   nothing) and must not fire the rule.
+//!
+//! The walk fails for a fixture whose rule fires through another alternative, for an alternative
+//! no fixture fires, for a near miss that cannot be read, and for any CEL condition that fails at
+//! run time on any fixture (the engine returns those as notes instead of dropping them).
+//!
+//! The kind is detected as `triage` would, except `*.jwt` (a token) and `*.evidence.json` (an
+//! evidence document). A sidecar `<fixture>.toml` may set `api = "purview"` (the target API),
+//! `now = "RFC 3339"`, `kind = "text"` and `first = false` (the rule must fire but need not lead).
+//! Times are judged at [`NOW`].
+//!
+//! `every_firing_fixture_renders` keeps what a user sees for each firing fixture — the text
+//! report with `--show-evidence` — as an insta snapshot in `tests/snapshots/fixtures/`.
 
 use authcheck::cli::build_evidence;
 use authcheck_offline::Kind;
 use authcheck_rules::RuleSet;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The fixed instant every fixture is judged at.
@@ -27,13 +46,17 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+fn file_name(p: &Path) -> String {
+    p.file_name().unwrap().to_string_lossy().to_string()
+}
+
 fn fixtures_of(rule: &str) -> Vec<PathBuf> {
     let dir = root().join("fixtures/rules").join(rule);
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
     v.retain(|p| {
-        let n = p.file_name().unwrap().to_string_lossy().to_string();
+        let n = file_name(p);
         (n.starts_with("fire") || n.starts_with("pass"))
             && !(n.ends_with(".toml") && n.matches('.').count() >= 2)
     });
@@ -41,14 +64,32 @@ fn fixtures_of(rule: &str) -> Vec<PathBuf> {
     v
 }
 
-fn run_fixture(rules: &RuleSet, path: &Path) -> Result<Vec<String>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+/// The match id a `fire-<id>[--<what>].<ext>` file name names, or None when it names none.
+fn expected_match(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix("fire-")?;
+    let end = rest
+        .find("--")
+        .into_iter()
+        .chain(rest.find('.'))
+        .min()
+        .unwrap_or(rest.len());
+    Some(&rest[..end]).filter(|id| !id.is_empty())
+}
+
+fn sidecar(path: &Path) -> Result<Sidecar, String> {
     let side_path = PathBuf::from(format!("{}.toml", path.display()));
-    let side: Sidecar = match std::fs::read_to_string(&side_path) {
-        Ok(s) => toml::from_str(&s).map_err(|e| format!("{}: {e}", side_path.display()))?,
-        Err(_) => Sidecar::default(),
-    };
-    let name = path.file_name().unwrap().to_string_lossy().to_string();
+    match std::fs::read_to_string(&side_path) {
+        Ok(s) => toml::from_str(&s).map_err(|e| format!("{}: {e}", side_path.display())),
+        Err(_) => Ok(Sidecar::default()),
+    }
+}
+
+/// What one fixture fired: each finding's rule and match id, best first. Fails on unreadable
+/// input and on any condition that failed at run time.
+fn run_fixture(rules: &RuleSet, path: &Path) -> Result<Vec<(String, String)>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let side = sidecar(path)?;
+    let name = file_name(path);
     let kind = match side.kind.as_deref() {
         Some("text") => Some(Kind::Text),
         Some("json") => Some(Kind::Json),
@@ -60,66 +101,113 @@ fn run_fixture(rules: &RuleSet, path: &Path) -> Result<Vec<String>, String> {
     };
     let now = authcheck::cli::parse_time(side.now.as_deref().unwrap_or(NOW)).unwrap();
     let ev = build_evidence(&text, &name, kind, side.api.as_deref(), None, now)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| format!("not read: {e}"))?;
     let (findings, notes) = rules.evaluate(&ev);
-    // A pattern that does not compile makes its match silently never fire: refuse it here.
-    if let Some(n) = notes
-        .iter()
-        .find(|n| n.message.contains("regular expression"))
-    {
-        return Err(format!("rule {}: {}", n.rule, n.message));
+    if !notes.is_empty() {
+        return Err(notes
+            .iter()
+            .map(|n| format!("rule {}: {}", n.rule, n.message))
+            .collect::<Vec<_>>()
+            .join("; "));
     }
-    Ok(findings.into_iter().map(|f| f.rule).collect())
+    Ok(findings
+        .into_iter()
+        .map(|f| (f.rule, f.match_id.unwrap_or_default()))
+        .collect())
 }
 
 #[test]
-fn every_rule_fires_on_its_fixtures_and_not_on_its_near_misses() {
+fn every_alternative_fires_on_its_fixtures_and_no_near_miss_fires_its_rule() {
     let rules = RuleSet::builtin().expect("built-in rules load");
     let mut failures = Vec::new();
+    let mut alternatives = 0;
     for rule in &rules.rules {
         let name = rule.name();
+        let ids: Vec<String> = rule
+            .def
+            .matches
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                m.id.as_deref()
+                    .map_or_else(|| format!("#{}", i + 1), str::to_string)
+            })
+            .collect();
+        alternatives += ids.len();
         let files = fixtures_of(name);
         let fires: Vec<_> = files
             .iter()
-            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("fire"))
+            .filter(|p| file_name(p).starts_with("fire"))
             .collect();
         let passes: Vec<_> = files
             .iter()
-            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("pass"))
+            .filter(|p| file_name(p).starts_with("pass"))
             .collect();
-        if fires.is_empty() {
-            failures.push(format!(
-                "{name}: no fire* fixture in fixtures/rules/{name}/"
-            ));
-        }
         if passes.is_empty() {
             failures.push(format!(
                 "{name}: no pass* (near miss) fixture in fixtures/rules/{name}/"
             ));
         }
+        let mut proven = BTreeSet::new();
         for f in fires {
-            let first = std::fs::read_to_string(format!("{}.toml", f.display()))
-                .ok()
-                .and_then(|s| toml::from_str::<Sidecar>(&s).ok())
-                .and_then(|s| s.first)
-                .unwrap_or(true);
+            let fname = file_name(f);
+            let Some(want) = expected_match(&fname) else {
+                failures.push(format!(
+                    "{}: name it fire-<match-id>[--<what>].<ext> (ids: {})",
+                    f.display(),
+                    ids.join(", ")
+                ));
+                continue;
+            };
+            if !ids.iter().any(|i| i == want) {
+                failures.push(format!(
+                    "{}: `{name}` has no match `{want}` (ids: {})",
+                    f.display(),
+                    ids.join(", ")
+                ));
+                continue;
+            }
+            let first = match sidecar(f) {
+                Ok(s) => s.first.unwrap_or(true),
+                Err(e) => {
+                    failures.push(e);
+                    continue;
+                }
+            };
             match run_fixture(&rules, f) {
                 Err(e) => failures.push(format!("{}: {e}", f.display())),
-                Ok(found) if !found.iter().any(|r| r == name) => failures.push(format!(
-                    "{}: `{name}` did not fire (got {found:?})",
-                    f.display()
-                )),
-                Ok(found) if first && found[0] != name => failures.push(format!(
-                    "{}: `{name}` fired but {found:?} came first",
-                    f.display()
-                )),
-                Ok(_) => {}
+                Ok(found) => match found.iter().position(|(r, _)| r == name) {
+                    None => failures.push(format!(
+                        "{}: `{name}` did not fire (got {found:?})",
+                        f.display()
+                    )),
+                    Some(i) if found[i].1 != want => failures.push(format!(
+                        "{}: `{name}` fired through `{}`, not `{want}`",
+                        f.display(),
+                        found[i].1
+                    )),
+                    Some(i) if first && i != 0 => failures.push(format!(
+                        "{}: `{name}#{want}` fired but {:?} came first",
+                        f.display(),
+                        found[0]
+                    )),
+                    Some(_) => {
+                        proven.insert(want.to_string());
+                    }
+                },
+            }
+        }
+        for id in &ids {
+            if !proven.contains(id) {
+                failures.push(format!(
+                    "{name}#{id}: no fixture proves this alternative (add fixtures/rules/{name}/fire-{id}.<ext>)"
+                ));
             }
         }
         for p in passes {
             match run_fixture(&rules, p) {
-                Err(_) => {} // a near miss may be input triage refuses: that is not the rule firing
-                Ok(found) if found.iter().any(|r| r == name) => failures.push(format!(
+                Err(e) => failures.push(format!("{}: near miss {e}", p.display())),
+                Ok(found) if found.iter().any(|(r, _)| r == name) => failures.push(format!(
                     "{}: near miss fired `{name}` (got {found:?})",
                     p.display()
                 )),
@@ -127,12 +215,80 @@ fn every_rule_fires_on_its_fixtures_and_not_on_its_near_misses() {
             }
         }
     }
+    assert!(alternatives > 0);
     assert!(
         failures.is_empty(),
         "{} rule fixture problems:\n  {}",
         failures.len(),
         failures.join("\n  ")
     );
+}
+
+#[test]
+fn a_fire_file_name_names_its_alternative() {
+    assert_eq!(expected_match("fire-aadsts.txt"), Some("aadsts"));
+    assert_eq!(
+        expected_match("fire-invalid-client--msal-python.txt"),
+        Some("invalid-client")
+    );
+    assert_eq!(expected_match("fire-graph.evidence.json"), Some("graph"));
+    assert_eq!(expected_match("fire.txt"), None);
+    assert_eq!(expected_match("pass-aadsts.txt"), None);
+}
+
+/// What a user sees for each firing fixture: `triage --show-evidence` in text, run as a user
+/// would run it, with the sidecar's `api`, `kind` and `now` as flags.
+#[test]
+fn every_firing_fixture_renders() {
+    let rules = RuleSet::builtin().expect("built-in rules load");
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("tests/snapshots/fixtures"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    let _guard = settings.bind_to_scope();
+    for rule in &rules.rules {
+        for f in fixtures_of(rule.name()) {
+            let fname = file_name(&f);
+            if !fname.starts_with("fire") {
+                continue;
+            }
+            let side = sidecar(&f).unwrap();
+            let rel = f.strip_prefix(root()).unwrap();
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_authcheck"));
+            cmd.current_dir(root())
+                .env_remove("NO_COLOR")
+                .args(["triage", "--show-evidence", "--color", "never"])
+                .args(["--fail-on", "never", "--now"])
+                .arg(side.now.as_deref().unwrap_or(NOW));
+            if let Some(api) = &side.api {
+                cmd.args(["--api", api]);
+            }
+            match side.kind.as_deref() {
+                Some(k) => {
+                    cmd.args(["--kind", k]);
+                }
+                None if fname.ends_with(".jwt") => {
+                    cmd.args(["--kind", "jwt"]);
+                }
+                None if fname.ends_with(".evidence.json") => {
+                    cmd.args(["--kind", "evidence"]);
+                }
+                None => {}
+            }
+            let out = cmd.arg(rel).output().expect("authcheck runs");
+            let mut shown = String::from_utf8_lossy(&out.stdout).into_owned();
+            if !out.stderr.is_empty() {
+                shown.push_str("--- stderr ---\n");
+                shown.push_str(&String::from_utf8_lossy(&out.stderr));
+            }
+            shown.push_str(&format!(
+                "--- exit {} ---\n",
+                out.status.code().unwrap_or(-1)
+            ));
+            let stem = fname.replace('.', "_");
+            insta::assert_snapshot!(format!("{}__{stem}", rule.name()), shown);
+        }
+    }
 }
 
 #[test]
@@ -150,4 +306,176 @@ fn every_builtin_condition_compiles() {
         r.compile_all()
             .unwrap_or_else(|(line, e)| panic!("{}:{line}: {e}", r.file));
     }
+}
+
+/// Prints which alternative each fire* fixture fires (to name a new fixture): run with
+/// `cargo test --test rules_catalog -- --ignored --nocapture which_alternatives`.
+#[test]
+#[ignore]
+fn which_alternatives() {
+    let rules = RuleSet::builtin().expect("built-in rules load");
+    for rule in &rules.rules {
+        for f in fixtures_of(rule.name()) {
+            let r = run_fixture(&rules, &f);
+            let got = match &r {
+                Ok(found) => found
+                    .iter()
+                    .position(|(n, _)| n == rule.name())
+                    .map(|i| format!("{} @{i}", found[i].1))
+                    .unwrap_or_else(|| format!("NONE {found:?}")),
+                Err(e) => format!("ERR {e}"),
+            };
+            println!("MAP\t{}\t{}\t{got}", rule.name(), file_name(&f));
+        }
+    }
+}
+
+/// Runs `triage --format json` on `text` and returns the report.
+fn triage_json(text: &str, api: Option<&str>) -> serde_json::Value {
+    use std::io::Write as _;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_authcheck"));
+    cmd.args([
+        "triage",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--now",
+        NOW,
+    ]);
+    if let Some(api) = api {
+        cmd.args(["--api", api]);
+    }
+    let mut child = cmd
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("authcheck runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    serde_json::from_slice(&out.stdout).expect("a JSON report")
+}
+
+/// Ambiguous inputs: every plausible cause is in the top 3, the likeliest first, and the
+/// alternatives of one observed failure count as one fault.
+#[test]
+fn ambiguous_inputs_hold_every_plausible_cause_in_the_top_3() {
+    let cases: &[(&str, Option<&str>, &[&str])] = &[
+        (
+            "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            None,
+            &["public-client-flows-disabled", "spa-cross-origin-redemption", "client-credential-missing"],
+        ),
+        (
+            "AADSTS90002: Tenant 'contoso.onmicrosoft.com' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.",
+            None,
+            &["tenant-not-found", "tenant-in-another-cloud"],
+        ),
+        (
+            "AADSTS90002: Tenant '9188040d-6c67-4c5b-b112-36a304b66dad' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.",
+            None,
+            &["well-known-tenant-unavailable"],
+        ),
+        (
+            "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '00000000-0000-0000-0000-000000000001'.",
+            None,
+            &["client-secret-invalid", "client-secret-id-used", "client-secret-stale"],
+        ),
+        (
+            "Response status code does not indicate success: 403 (Forbidden).",
+            Some("purview"),
+            &["data-plane-role-missing", "rbac-propagation-pending", "purview-role-on-other-collection"],
+        ),
+        (
+            "Azure.RequestFailedException: Caller is not authorized to perform action on resource.\nStatus: 403 (Forbidden)\nErrorCode: Forbidden",
+            Some("keyvault"),
+            &["rbac-role-missing", "rbac-propagation-pending"],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (text, api, want) in cases {
+        let report = triage_json(text, *api);
+        let got: Vec<&str> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap())
+            .collect();
+        let top3: BTreeSet<&str> = got.iter().take(3).copied().collect();
+        let head = &text[..40.min(text.len())];
+        if got.first() != want.first() {
+            failures.push(format!(
+                "{head}…: first {:?}, want {:?}",
+                got.first(),
+                want[0]
+            ));
+        }
+        if !want.iter().all(|w| top3.contains(w)) {
+            failures.push(format!("{head}…: top 3 {top3:?}, want {want:?}"));
+        }
+        let s = &report["summary"];
+        let counted = s["errors"].as_u64().unwrap() + s["warnings"].as_u64().unwrap();
+        if counted != 1 {
+            failures.push(format!("{head}…: one fault counted as {counted} ({s})"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The same codes with a clue: the cause the clue points at comes first.
+#[test]
+fn a_clue_puts_its_cause_first() {
+    let s7000218 = "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.";
+    let s7000215 = "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '00000000-0000-0000-0000-000000000001'.";
+    let cases = [
+        (
+            format!("POST https://login.microsoftonline.com/8f2d4c6a-1b3e-4a5c-9d7f-0e1a2b3c4d5e/oauth2/v2.0/token\nOrigin: https://orders.contoso.com\n{s7000218}"),
+            "spa-cross-origin-redemption",
+        ),
+        (
+            format!("grant_type=password&username=alex@contoso.com&password=***\n{s7000218}"),
+            "public-client-flows-disabled",
+        ),
+        (
+            format!("client_secret=0b7c3a1e-5d2f-4e8a-9c6b-1f0e2d3c4b5a\n{s7000215}"),
+            "client-secret-id-used",
+        ),
+    ];
+    for (text, want) in cases {
+        let report = triage_json(&text, None);
+        assert_eq!(report["findings"][0]["rule"], want, "{text}");
+        assert_eq!(report["summary"]["errors"], 1, "{text}");
+    }
+}
+
+/// A fault groups alternative causes across rules: a fault name only one rule uses groups nothing
+/// and is most likely a typo of another.
+#[test]
+fn every_fault_is_shared_by_two_rules_or_more() {
+    let rules = RuleSet::builtin().expect("built-in rules load");
+    let mut by_fault: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+    for r in &rules.rules {
+        let faults = r
+            .def
+            .fault
+            .iter()
+            .chain(r.def.matches.iter().filter_map(|m| m.fault.as_ref()));
+        for f in faults {
+            by_fault
+                .entry(f.to_string())
+                .or_default()
+                .insert(r.name().to_string());
+        }
+    }
+    let lonely: Vec<_> = by_fault.iter().filter(|(_, r)| r.len() < 2).collect();
+    assert!(
+        lonely.is_empty(),
+        "faults used by one rule only: {lonely:?}"
+    );
 }

@@ -389,10 +389,10 @@ fn standard_input_cannot_join_files() {
 fn an_evidence_document_cannot_join_a_bundle() {
     let out = run(&[
         "triage",
-        "fixtures/rules/federated-credential-mismatch/fire-subject-case.evidence.json",
+        "fixtures/rules/federated-credential-mismatch/fire-case-only--subject-case.evidence.json",
         &path("federated/github-login.txt"),
     ]);
-    assert_input_error(&out, "fire-subject-case.evidence.json");
+    assert_input_error(&out, "fire-case-only--subject-case.evidence.json");
 }
 
 #[test]

@@ -99,7 +99,7 @@ fn main() {
                 .collect();
             let _ = writeln!(
                 matches,
-                "MatchDef {{ id: {}, when: Borrowed({:?}), confidence: {}, severity: {}, boost: {}, message: Borrowed({:?}), evidence: Borrowed(&[{}]), reads: Borrowed(&[{}]), read_namespaces: {mask:#x}, needs_data: {needs_data}, read_defaults: Borrowed(&[{}]), idle_without_reads: {idle} }},",
+                "MatchDef {{ id: {}, when: Borrowed({:?}), confidence: {}, severity: {}, boost: {}, message: Borrowed({:?}), evidence: Borrowed(&[{}]), fault: {}, wrapper: {}, reads: Borrowed(&[{}]), read_namespaces: {mask:#x}, needs_data: {needs_data}, read_defaults: Borrowed(&[{}]), idle_without_reads: {idle} }},",
                 opt_text(m.id.as_ref().map(|i| i.get_ref().as_str())),
                 m.when.get_ref(),
                 opt_debug("Confidence", m.confidence),
@@ -107,6 +107,8 @@ fn main() {
                 m.boost,
                 m.message.get_ref(),
                 texts(m.evidence.iter().map(|e| e.get_ref().as_str())),
+                opt_text(m.fault.as_deref()),
+                m.wrapper,
                 texts(reads.iter().map(String::as_str)),
                 defaults.join(", "),
             );
@@ -145,13 +147,14 @@ fn main() {
         );
         let _ = writeln!(
             defs,
-            "RuleDef {{ name: Borrowed({:?}), title: Borrowed({:?}), severity: Severity::{:?}, confidence: Confidence::{:?}, priority: {}, category: {}, summary: Borrowed({:?}), why: Borrowed({:?}), codes: Borrowed(&{:?}), matches: Borrowed(&[\n{matches}]), fix: Borrowed(&[\n{fixes}]), docs: Borrowed(&[{}]), namespaces: Borrowed(&[{}]) }},",
+            "RuleDef {{ name: Borrowed({:?}), title: Borrowed({:?}), severity: Severity::{:?}, confidence: Confidence::{:?}, priority: {}, category: {}, fault: {}, summary: Borrowed({:?}), why: Borrowed({:?}), codes: Borrowed(&{:?}), matches: Borrowed(&[\n{matches}]), fix: Borrowed(&[\n{fixes}]), docs: Borrowed(&[{}]), namespaces: Borrowed(&[{}]) }},",
             spec.name,
             spec.title,
             spec.severity,
             spec.confidence,
             spec.priority,
             opt_text(spec.category.as_deref()),
+            opt_text(spec.fault.as_deref()),
             spec.summary,
             spec.why,
             spec.codes,

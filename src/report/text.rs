@@ -21,9 +21,28 @@ pub fn render(report: &Report, opts: super::RenderOptions) -> String {
     if !report.checks.is_empty() {
         checks_block(&mut out, &p, &report.checks);
     }
-    for (i, f) in report.findings.iter().enumerate() {
-        finding_block(&mut out, &p, f, i == 0);
-        out.push('\n');
+    // `--show-evidence` also names the `[[match]]` alternative that fired each finding.
+    let show_match = report.evidence.is_some();
+    let mut first = true;
+    for group in report.fault_groups() {
+        // Alternative causes of one observed failure: one fault, shown under one heading.
+        if group.len() > 1 {
+            let _ = writeln!(
+                out,
+                "{} {}",
+                p.bold_color("one of these causes:", Color::Magenta),
+                p.dim(&format!(
+                    "{} explanations of one failure, counted once",
+                    group.len()
+                ))
+            );
+            out.push('\n');
+        }
+        for f in group {
+            finding_block(&mut out, &p, f, first, show_match);
+            out.push('\n');
+            first = false;
+        }
     }
     summary_line(&mut out, &p, report);
     if let Some(ev) = &report.evidence {
@@ -89,7 +108,7 @@ fn severity_color(s: Severity) -> Color {
     }
 }
 
-fn finding_block(out: &mut String, p: &Painter, f: &Finding, first: bool) {
+fn finding_block(out: &mut String, p: &Painter, f: &Finding, first: bool, show_match: bool) {
     let sev = f.severity.as_str();
     let _ = writeln!(
         out,
@@ -138,6 +157,17 @@ fn finding_block(out: &mut String, p: &Painter, f: &Finding, first: bool) {
         );
     } else {
         let _ = writeln!(out, "   {eq} {confidence}");
+    }
+    if show_match {
+        if let Some(id) = &f.match_id {
+            let _ = writeln!(
+                out,
+                "   {eq} {} {}#{}",
+                p.bold("matched:"),
+                clean(&f.rule),
+                clean(id)
+            );
+        }
     }
     if !f.fix.is_empty() {
         let _ = writeln!(out, "   {eq} {}", p.bold("fix:"));

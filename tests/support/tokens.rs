@@ -471,13 +471,21 @@ pub fn write_all(root: &Path) {
 
     // Rule fixtures made of tokens (sidecars are written by hand beside them).
     let r = |rule: &str| rules.join(rule);
-    write(&r("token-expired"), "fire-expired-arm-app.jwt", &expired);
+    write(
+        &r("token-expired"),
+        "fire-token--expired-arm-app.jwt",
+        &expired,
+    );
     write(&r("token-expired"), "pass-expires-in-5-minutes.jwt", &soon);
-    write(&r("clock-skew"), "fire-issued-2h-in-future.jwt", &future);
+    write(
+        &r("clock-skew"),
+        "fire-token-nbf--issued-2h-in-future.jwt",
+        &future,
+    );
     write(&r("clock-skew"), "pass-issued-2-minutes-ahead.jwt", &slight);
     write(
         &r("token-signature-invalid"),
-        "fire-alg-none.jwt",
+        "fire-unsigned--alg-none.jwt",
         &unsigned,
     );
     write(
@@ -487,7 +495,7 @@ pub fn write_all(root: &Path) {
     );
     write(
         &r("wrong-audience"),
-        "fire-purview-token-for-arm.jwt",
+        "fire-token--purview-token-for-arm.jwt",
         &purview,
     );
     write(
@@ -497,7 +505,7 @@ pub fn write_all(root: &Path) {
     );
     write(
         &r("delegated-only-api-app-token"),
-        "fire-app-token.jwt",
+        "fire-token--app-token.jwt",
         &pp_app,
     );
     write(

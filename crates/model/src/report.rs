@@ -71,6 +71,15 @@ pub struct Finding {
     pub evidence: Vec<EvidenceRef>,
     pub fix: Vec<FixStep>,
     pub docs: Vec<String>,
+    /// The id of the rule's `[[match]]` alternative that fired (`aadsts`, `text`, `graph`); for a
+    /// rule file whose match has no id, `#N` (its 1-based position).
+    #[serde(rename = "match", skip_serializing_if = "Option::is_none", default)]
+    pub match_id: Option<String>,
+    /// The observed failure this finding explains (`client-secret-rejected`), shared by the
+    /// rules that are alternative causes of one failure: the summary counts such findings once
+    /// and the text report shows them under one heading.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub fault: Option<String>,
     /// The ranking score (higher first); not part of the contract.
     #[serde(skip)]
     pub score: i64,
@@ -199,14 +208,56 @@ impl Report {
             note: self.summary.note.take(),
             ..Summary::default()
         };
-        for f in &self.findings {
-            match f.severity {
+        // One fault is counted once, at the worst severity of the findings that explain it.
+        for (i, f) in self.findings.iter().enumerate() {
+            let group: Vec<&Finding> = match &f.fault {
+                Some(fault) => {
+                    if self.findings[..i]
+                        .iter()
+                        .any(|e| e.fault.as_ref() == Some(fault))
+                    {
+                        continue;
+                    }
+                    self.findings
+                        .iter()
+                        .filter(|e| e.fault.as_ref() == Some(fault))
+                        .collect()
+                }
+                None => vec![f],
+            };
+            match group.iter().map(|g| g.severity).max().unwrap_or(f.severity) {
                 Severity::Error => s.errors += 1,
                 Severity::Warning => s.warnings += 1,
                 Severity::Info => s.infos += 1,
             }
         }
         self.summary = s;
+    }
+
+    /// The findings grouped by fault, in report order: each group starts where its best finding
+    /// stands, and holds every finding that shares its `fault` (a finding without one is alone).
+    pub fn fault_groups(&self) -> Vec<Vec<&Finding>> {
+        let mut groups: Vec<Vec<&Finding>> = Vec::new();
+        for (i, f) in self.findings.iter().enumerate() {
+            match &f.fault {
+                Some(fault) => {
+                    if self.findings[..i]
+                        .iter()
+                        .any(|e| e.fault.as_ref() == Some(fault))
+                    {
+                        continue;
+                    }
+                    groups.push(
+                        self.findings
+                            .iter()
+                            .filter(|e| e.fault.as_ref() == Some(fault))
+                            .collect(),
+                    );
+                }
+                None => groups.push(vec![f]),
+            }
+        }
+        groups
     }
 
     /// Marks the run as unable to diagnose when it has no findings: the reason is the first check
@@ -227,5 +278,55 @@ impl Report {
     /// The most severe finding's severity.
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(rule: &str, severity: Severity, fault: Option<&str>) -> Finding {
+        Finding {
+            rule: rule.into(),
+            severity,
+            confidence: Confidence::Likely,
+            title: String::new(),
+            message: String::new(),
+            evidence: Vec::new(),
+            fix: Vec::new(),
+            docs: Vec::new(),
+            match_id: Some("aadsts".into()),
+            fault: fault.map(str::to_string),
+            score: 0,
+        }
+    }
+
+    #[test]
+    fn alternative_causes_of_one_failure_count_once_at_their_worst_severity() {
+        let mut r = Report::new("triage");
+        r.findings = vec![
+            finding("a", Severity::Warning, Some("secret-rejected")),
+            finding("b", Severity::Error, None),
+            finding("c", Severity::Error, Some("secret-rejected")),
+            finding("d", Severity::Info, Some("other")),
+        ];
+        r.tally();
+        assert_eq!(
+            (r.summary.errors, r.summary.warnings, r.summary.infos),
+            (2, 0, 1)
+        );
+        let groups: Vec<Vec<&str>> = r
+            .fault_groups()
+            .iter()
+            .map(|g| g.iter().map(|f| f.rule.as_str()).collect())
+            .collect();
+        assert_eq!(groups, [vec!["a", "c"], vec!["b"], vec!["d"]]);
+    }
+
+    #[test]
+    fn the_match_is_in_the_json_as_match() {
+        let v = serde_json::to_value(finding("a", Severity::Error, None)).unwrap();
+        assert_eq!(v["match"], "aadsts");
+        assert!(v.get("fault").is_none());
     }
 }

@@ -18,6 +18,8 @@ pub struct RuleDef {
     pub confidence: Confidence,
     pub priority: i64,
     pub category: Option<Text>,
+    /// The observed failure this rule is one cause of, shared with its alternatives.
+    pub fault: Option<Text>,
     pub summary: Text,
     pub why: Text,
     pub codes: Cow<'static, [i64]>,
@@ -40,6 +42,10 @@ pub struct MatchDef {
     pub boost: i64,
     pub message: Text,
     pub evidence: Cow<'static, [Text]>,
+    /// The observed failure this alternative explains, over the rule's `fault`.
+    pub fault: Option<Text>,
+    /// Restates a wrapper's words: joins the fault of the best finding that names a cause.
+    pub wrapper: bool,
     /// The evidence paths the condition reads.
     pub reads: Cow<'static, [Text]>,
     /// The namespaces of `reads`, as bits in `NAMESPACES` order.
@@ -114,6 +120,8 @@ impl RuleDef {
                         .into_iter()
                         .map(|e| owned(e.into_inner()))
                         .collect(),
+                    fault: m.fault.map(owned),
+                    wrapper: m.wrapper,
                     reads: reads.into_iter().map(owned).collect(),
                     read_namespaces,
                     needs_data,
@@ -139,6 +147,7 @@ impl RuleDef {
             confidence: spec.confidence,
             priority: spec.priority,
             category: spec.category.map(owned),
+            fault: spec.fault.map(owned),
             summary: owned(spec.summary),
             why: owned(spec.why),
             codes: spec.codes.into(),

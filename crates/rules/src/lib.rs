@@ -91,7 +91,8 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
 }
 
-/// Errors met while evaluating (a condition that failed at run time counts as not matching).
+/// Errors met while evaluating: a condition that failed at run time counts as not matching, and
+/// says so here (`rule`: the rule's name; `message`: which match or fix, and the CEL error).
 #[derive(Debug, Clone)]
 pub struct EvalNote {
     pub rule: String,
@@ -204,6 +205,7 @@ impl RuleSet {
         let ctx: OnceLock<cel::Context> = OnceLock::new();
         let ctx = || ctx.get_or_init(|| context::for_namespaces(&doc, |ns| wanted.contains(&ns)));
         let mut findings = Vec::new();
+        let mut wrappers: Vec<String> = Vec::new();
         let mut notes = Vec::new();
         for (rule, runs) in self.rules.iter().zip(&runs) {
             let mut best: Option<Finding> = None;
@@ -217,7 +219,11 @@ impl RuleSet {
                     Err(e) => {
                         notes.push(EvalNote {
                             rule: rule.name().to_string(),
-                            message: e.to_string(),
+                            message: format!(
+                                "match `{}` condition failed: {e}",
+                                m.id.as_deref()
+                                    .map_or_else(|| format!("#{}", i + 1), str::to_string)
+                            ),
                         });
                         continue;
                     }
@@ -248,23 +254,33 @@ impl RuleSet {
                         })
                     })
                     .collect();
-                let fix = rule
-                    .def
-                    .fix
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, f)| match &f.when {
-                        None => true,
-                        Some(_) => rule.fix_condition(*j).is_some_and(|c| {
-                            matches!(cel::Value::resolve(c, ctx()), Ok(cel::Value::Bool(true)))
-                        }),
-                    })
-                    .map(|(_, f)| FixStep {
-                        text: template::fill(&f.text, &doc),
-                        command: f.command.as_ref().map(|c| template::fill(c, &doc)),
-                        portal: f.portal.as_ref().map(|c| template::fill(c, &doc)),
-                    })
-                    .collect();
+                let fix =
+                    rule.def
+                        .fix
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, f)| match &f.when {
+                            None => true,
+                            Some(_) => rule.fix_condition(*j).is_some_and(|c| {
+                                match cel::Value::resolve(c, ctx()) {
+                                    Ok(cel::Value::Bool(b)) => b,
+                                    Ok(_) => false,
+                                    Err(e) => {
+                                        notes.push(EvalNote {
+                                            rule: rule.name().to_string(),
+                                            message: format!("fix {} condition failed: {e}", j + 1),
+                                        });
+                                        false
+                                    }
+                                }
+                            }),
+                        })
+                        .map(|(_, f)| FixStep {
+                            text: template::fill(&f.text, &doc),
+                            command: f.command.as_ref().map(|c| template::fill(c, &doc)),
+                            portal: f.portal.as_ref().map(|c| template::fill(c, &doc)),
+                        })
+                        .collect();
                 best = Some(Finding {
                     rule: rule.name().to_string(),
                     severity,
@@ -274,14 +290,38 @@ impl RuleSet {
                     evidence,
                     fix,
                     docs: rule.def.docs.iter().map(|d| d.to_string()).collect(),
+                    match_id: Some(
+                        m.id.as_deref()
+                            .map_or_else(|| format!("#{}", i + 1), str::to_string),
+                    ),
+                    fault: m
+                        .fault
+                        .as_ref()
+                        .or(rule.def.fault.as_ref())
+                        .map(|f| f.to_string()),
                     score,
                 });
             }
             if let Some(f) = best {
+                let wrapper = rule
+                    .def
+                    .matches
+                    .iter()
+                    .enumerate()
+                    .find(|(i, m)| {
+                        m.id.as_deref()
+                            .map_or_else(|| format!("#{}", i + 1), str::to_string)
+                            == f.match_id.as_deref().unwrap_or_default()
+                    })
+                    .is_some_and(|(_, m)| m.wrapper);
+                if wrapper {
+                    wrappers.push(f.rule.clone());
+                }
                 findings.push(f);
             }
         }
         rank(&mut findings);
+        join_wrappers(&mut findings, &wrappers);
         (findings, notes)
     }
 }
@@ -335,6 +375,27 @@ fn score(c: Confidence, priority: i64, s: Severity) -> i64 {
     c * 100_000 + priority.clamp(-999, 9_999) * 10 + s
 }
 
+/// Findings that only restate a wrapper's words join the fault of the best finding that names a
+/// cause (which takes its rule name as its fault when it has none): one failure, counted once.
+fn join_wrappers(findings: &mut [Finding], wrappers: &[String]) {
+    if wrappers.is_empty() {
+        return;
+    }
+    let Some(cause) = findings.iter().position(|f| !wrappers.contains(&f.rule)) else {
+        return;
+    };
+    let fault = findings[cause]
+        .fault
+        .clone()
+        .unwrap_or_else(|| findings[cause].rule.clone());
+    findings[cause].fault = Some(fault.clone());
+    for f in findings.iter_mut() {
+        if wrappers.contains(&f.rule) {
+            f.fault = Some(fault.clone());
+        }
+    }
+}
+
 /// Orders findings best first; ties by rule name so output is stable.
 pub fn rank(findings: &mut [Finding]) {
     findings.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.rule.cmp(&b.rule)));
@@ -359,6 +420,75 @@ mod tests {
         rs.load_dir(&dir).expect("test rule loads");
         let _ = std::fs::remove_dir_all(&dir);
         rs
+    }
+
+    #[test]
+    fn a_condition_failing_at_run_time_is_a_note_naming_its_match() {
+        let mut ev = Evidence::new(0);
+        ev.response.messages = vec!["one line".into()];
+        let (f, notes) = rule_set("response.messages[3] == 'x'").evaluate(&ev);
+        assert!(f.is_empty());
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert_eq!(notes[0].rule, "t");
+        assert!(notes[0].message.contains("match `#1`"), "{notes:?}");
+    }
+
+    #[test]
+    fn a_finding_names_its_match_and_fault() {
+        let src = "name = \"t\"\ntitle = \"t\"\nseverity = \"error\"\nconfidence = \"certain\"\nsummary = \"s\"\nwhy = \"w\"\nfault = \"rule-fault\"\n\
+                   [[match]]\nid = \"never\"\nwhen = \"false\"\nmessage = \"m\"\n\
+                   [[match]]\nid = \"code\"\nfault = \"match-fault\"\nwhen = \"7000215 in response.codes\"\nmessage = \"m\"\n";
+        let dir =
+            std::env::temp_dir().join(format!("authcheck-rules-fault-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("t.toml"), src).unwrap();
+        let mut rs = RuleSet { rules: Vec::new() };
+        rs.load_dir(&dir).expect("test rule loads");
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut ev = Evidence::new(0);
+        ev.response.codes = vec![7000215];
+        let (f, notes) = rs.evaluate(&ev);
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(f[0].match_id.as_deref(), Some("code"));
+        assert_eq!(f[0].fault.as_deref(), Some("match-fault"));
+    }
+
+    #[test]
+    fn a_wrapper_joins_the_fault_of_the_cause() {
+        let f = |rule: &str, fault: Option<&str>| Finding {
+            rule: rule.into(),
+            severity: Severity::Error,
+            confidence: Confidence::Likely,
+            title: String::new(),
+            message: String::new(),
+            evidence: Vec::new(),
+            fix: Vec::new(),
+            docs: Vec::new(),
+            match_id: None,
+            fault: fault.map(str::to_string),
+            score: 0,
+        };
+        let mut v = vec![f("interaction-required", None), f("account-locked", None)];
+        join_wrappers(&mut v, &["interaction-required".into()]);
+        assert_eq!(v[0].fault.as_deref(), Some("account-locked"));
+        assert_eq!(v[1].fault.as_deref(), Some("account-locked"));
+        let mut alone = vec![f("interaction-required", None)];
+        join_wrappers(&mut alone, &["interaction-required".into()]);
+        assert_eq!(alone[0].fault, None);
+        let mut v = vec![
+            f("x", Some("secret-rejected")),
+            f("interaction-required", None),
+        ];
+        join_wrappers(&mut v, &["interaction-required".into()]);
+        assert_eq!(v[1].fault.as_deref(), Some("secret-rejected"));
+    }
+
+    #[test]
+    fn a_fault_must_be_kebab_case() {
+        let src = "name = \"t\"\ntitle = \"t\"\nseverity = \"error\"\nconfidence = \"certain\"\nsummary = \"s\"\nwhy = \"w\"\n\
+                   [[match]]\nid = \"a\"\nfault = \"Secret Rejected\"\nwhen = \"true\"\nmessage = \"m\"\n";
+        let e = rule::parse("t.toml", src).unwrap_err();
+        assert!(e.message.contains("not kebab-case"), "{e}");
     }
 
     #[test]

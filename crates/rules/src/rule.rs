@@ -26,6 +26,10 @@ pub struct RuleSpec {
     /// A grouping word: `credential`, `consent`, `token`, `rbac`, `tenant`, `user`, `request`, `service`.
     #[serde(default)]
     pub category: Option<String>,
+    /// The observed failure the rule explains, when other rules are alternative causes of the
+    /// same failure (`client-secret-rejected`): findings that share it count as one fault.
+    #[serde(default)]
+    pub fault: Option<String>,
     /// One line: what the rule catches.
     pub summary: String,
     /// Why this breaks sign-in or the call.
@@ -66,6 +70,14 @@ pub struct MatchSpec {
     /// Evidence paths to show as what fired the rule.
     #[serde(default)]
     pub evidence: Vec<Spanned<String>>,
+    /// The observed failure this alternative explains, when it differs from the rule's `fault`.
+    #[serde(default)]
+    pub fault: Option<String>,
+    /// This alternative restates what a wrapper said (an SDK's "interaction required") rather than
+    /// naming a cause: when another rule explains the same input, the finding is counted within
+    /// that rule's fault instead of as a fault of its own.
+    #[serde(default)]
+    pub wrapper: bool,
 }
 
 /// One fix step; every string is a template.
@@ -164,6 +176,23 @@ pub fn check(file: &str, src: &str, spec: RuleSpec) -> Result<CheckedRule, RuleE
             line: 1,
             message: "rule names are kebab-case".into(),
         });
+    }
+    for f in spec
+        .fault
+        .iter()
+        .chain(spec.matches.iter().filter_map(|m| m.fault.as_ref()))
+    {
+        if f.is_empty()
+            || !f
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(RuleError {
+                file: file.into(),
+                line: 1,
+                message: format!("fault `{f}` is not kebab-case"),
+            });
+        }
     }
     if spec.matches.is_empty() {
         return Err(RuleError {
