@@ -41,6 +41,7 @@ mod aad_error;
 mod arm;
 mod authorize;
 mod dataplane;
+mod device_code;
 mod error;
 mod graph;
 mod http;
@@ -48,6 +49,7 @@ mod imds;
 pub mod keys;
 pub mod scenario;
 mod server;
+mod signin;
 mod tls;
 mod token_endpoint;
 mod tokens;
@@ -124,6 +126,8 @@ pub struct Sim {
     log: Option<Mutex<std::fs::File>>,
     /// Refresh tokens handed out, by value.
     refresh_tokens: Mutex<std::collections::HashMap<String, token_endpoint::RefreshEntry>>,
+    /// Interactive sign-ins under way, device and authorization codes, users' consents.
+    signin: Mutex<signin::State>,
 }
 
 impl Sim {
@@ -154,6 +158,11 @@ impl Sim {
             "refresh_token",
             "code",
             "access_token",
+            "device_code",
+            "code_verifier",
+            "passwd",
+            "otc",
+            "flowToken",
         ];
         let query: BTreeMap<&String, String> = req
             .query
@@ -365,6 +374,7 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, Si
         fault_hits: Mutex::new(vec![0; nfaults]),
         log,
         refresh_tokens: Mutex::new(Default::default()),
+        signin: Mutex::new(Default::default()),
     });
     let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.config));
     let (stop, rx) = tokio::sync::watch::channel(false);
