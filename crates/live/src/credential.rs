@@ -84,6 +84,15 @@ pub enum Credential {
     /// An interactive (browser) sign-in: nothing secret to present; the doctor checks the
     /// authorize request (client, tenant, redirect URI) without a browser.
     Interactive { redirect_uri: Option<String> },
+    /// The device authorization grant: the user signs in on another device with the code Entra
+    /// shows, while the doctor polls.
+    DeviceCode,
+    /// A real browser sign-in: authorization code with PKCE on a loopback redirect URI, the
+    /// browser started from `$BROWSER` (when set) or the platform's opener.
+    Browser {
+        redirect_uri: Option<String>,
+        browser: Option<String>,
+    },
     /// Nothing was supplied.
     None,
 }
@@ -172,15 +181,22 @@ pub fn load(env: &dyn Env, src: &Sources) -> Result<Credential, CredentialError>
                 client_id: src.managed_identity_client_id.clone(),
             })
         }
-        "interactive" | "browser" => {
+        "interactive" => {
             return Ok(Credential::Interactive {
                 redirect_uri: src.redirect_uri.clone(),
+            })
+        }
+        "device-code" | "devicecode" => return Ok(Credential::DeviceCode),
+        "browser" => {
+            return Ok(Credential::Browser {
+                redirect_uri: src.redirect_uri.clone(),
+                browser: env.var("BROWSER"),
             })
         }
         other => {
             return Err(CredentialError::Invalid(
                 "--credential".into(),
-                format!("`{other}` is not secret, certificate, federated, password, token, managed-identity, interactive or none"),
+                format!("`{other}` is not secret, certificate, federated, password, token, managed-identity, device-code, browser, interactive or none"),
             ))
         }
     };
@@ -733,6 +749,8 @@ impl Credential {
             Credential::AccessToken { .. } => "access-token",
             Credential::ManagedIdentity { .. } => "managed-identity",
             Credential::Interactive { .. } => "interactive",
+            Credential::DeviceCode => "device-code",
+            Credential::Browser { .. } => "browser",
             Credential::None => "none",
         }
     }
@@ -779,6 +797,15 @@ impl Credential {
                 r.flow = Some(Flow::ManagedIdentity);
             }
             Credential::Interactive { redirect_uri } => {
+                r.credential = Some(CredentialKind::None);
+                r.flow = Some(Flow::Interactive);
+                r.redirect_uri = redirect_uri.clone();
+            }
+            Credential::DeviceCode => {
+                r.credential = Some(CredentialKind::None);
+                r.flow = Some(Flow::DeviceCode);
+            }
+            Credential::Browser { redirect_uri, .. } => {
                 r.credential = Some(CredentialKind::None);
                 r.flow = Some(Flow::Interactive);
                 r.redirect_uri = redirect_uri.clone();
