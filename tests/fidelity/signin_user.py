@@ -70,7 +70,8 @@ def _form(page):
 
 def complete(start_url, upn, password, mfa_code="246810", decision="accept", user_code=None):
     """Walks the pages from `start_url` (the verification page or an authorize URL). Returns the
-    redirect Location an authorize flow ends with (None for a device code), and the last page."""
+    redirect Location an authorize flow ends with (None for a device code, and for form_post,
+    whose answer this function posts itself), and the last page."""
     base = "{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(start_url))
     status, location, page = _fetch(start_url)
     if user_code is not None:
@@ -83,6 +84,10 @@ def complete(start_url, upn, password, mfa_code="246810", decision="accept", use
         if f.action is None:
             return None, page
         data = dict(f.hidden)
+        if f.action.startswith("http") and not f.action.startswith(base):
+            # response_mode=form_post: the page posts the answer to the app's redirect URI.
+            _fetch(f.action, data)
+            return None, page
         names = set(f.fields) | {b[0] for b in f.buttons}
         if "continue" in names:
             data["continue"] = "yes" if decision != "decline" else "no"

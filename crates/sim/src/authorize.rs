@@ -100,7 +100,21 @@ fn start(sim: &Sim, req: &Req, tenant_seg: &str, app: &super::world::App, v2: bo
         upn: None,
         mfa_done: false,
     };
-    let fail = |err: AadError| signin::error_redirect(req, &redirect_uri, state.as_deref(), &err);
+    let form_post = match q.get("response_mode").map(String::as_str) {
+        None | Some("query") | Some("fragment") => false,
+        Some("form_post") => true,
+        Some(other) => {
+            let err = AadError::new(
+                400,
+                "invalid_request",
+                70007,
+                format!("The provided value '{other}' for the input parameter 'response_mode' is not supported."),
+            );
+            return signin::error_answer(req, &redirect_uri, state.as_deref(), &err, false);
+        }
+    };
+    let fail =
+        |err: AadError| signin::error_answer(req, &redirect_uri, state.as_deref(), &err, form_post);
     if q.get("response_type").map(String::as_str) != Some("code") {
         return fail(AadError::new(
             400,
@@ -137,6 +151,7 @@ fn start(sim: &Sim, req: &Req, tenant_seg: &str, app: &super::world::App, v2: bo
             state: state.clone(),
             challenge,
             nonce: q.get("nonce").cloned(),
+            form_post,
         }),
     )
 }

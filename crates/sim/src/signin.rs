@@ -55,6 +55,8 @@ pub enum FlowKind {
         /// (method, challenge) of PKCE.
         challenge: Option<(String, String)>,
         nonce: Option<String>,
+        /// `query` (a 302) or `form_post` (a page that posts the answer to the redirect URI).
+        form_post: bool,
     },
 }
 
@@ -494,6 +496,7 @@ fn finish(sim: &Sim, req: &Req, flow: Flow) -> Reply {
             state,
             challenge,
             nonce,
+            form_post,
         } => {
             let code = format!("1.{}", random_token(96));
             if let Ok(mut st) = sim.signin.lock() {
@@ -517,7 +520,7 @@ fn finish(sim: &Sim, req: &Req, flow: Flow) -> Reply {
                 q.push(("state", s));
             }
             q.push(("session_state", uuid::Uuid::new_v4().to_string()));
-            redirect(&redirect_uri, &q)
+            answer(&redirect_uri, &q, form_post)
         }
     }
 }
@@ -557,8 +560,9 @@ pub fn fail(sim: &Sim, req: &Req, flow: Flow, err: AadError) -> Reply {
         FlowKind::Authorize {
             redirect_uri,
             state,
+            form_post,
             ..
-        } => error_redirect(req, &redirect_uri, state.as_deref(), &err),
+        } => error_answer(req, &redirect_uri, state.as_deref(), &err, form_post),
     }
 }
 
@@ -579,8 +583,15 @@ fn authorize_error(err: &AadError) -> &'static str {
     }
 }
 
-/// A redirect to the app with the error, as Entra sends one once the redirect URI is trusted.
-pub fn error_redirect(req: &Req, redirect_uri: &str, state: Option<&str>, err: &AadError) -> Reply {
+/// The error sent back to the app, as Entra sends it once the redirect URI is trusted: in a
+/// redirect's query, or posted by a page (`response_mode=form_post`).
+pub fn error_answer(
+    req: &Req,
+    redirect_uri: &str,
+    state: Option<&str>,
+    err: &AadError,
+    form_post: bool,
+) -> Reply {
     let trace = uuid::Uuid::new_v4().to_string();
     let desc = format!(
         "{}\r\nTrace ID: {trace}\r\nCorrelation ID: {}\r\nTimestamp: {}",
@@ -599,7 +610,30 @@ pub fn error_redirect(req: &Req, redirect_uri: &str, state: Option<&str>, err: &
     if let Some(s) = state {
         q.push(("state", s.to_string()));
     }
-    redirect(redirect_uri, &q)
+    answer(redirect_uri, &q, form_post)
+}
+
+fn answer(uri: &str, q: &[(&str, String)], form_post: bool) -> Reply {
+    if !form_post {
+        return redirect(uri, q);
+    }
+    let inputs: String = q
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "<input type=\"hidden\" name=\"{k}\" value=\"{}\">\n",
+                html_escape(v)
+            )
+        })
+        .collect();
+    Reply::html(
+        200,
+        &format!(
+            "<!DOCTYPE html>\n<html><head><title>Working...</title></head>\n<body onload=\"document.forms[0].submit()\">\n<form method=\"POST\" name=\"hiddenform\" action=\"{}\">\n{inputs}<noscript><p>Script is disabled. Click Submit to continue.</p><input type=\"submit\" value=\"Submit\"></noscript>\n</form>\n</body></html>\n",
+            html_escape(uri)
+        ),
+    )
+    .header("Cache-Control", "no-store, no-cache")
 }
 
 fn redirect(uri: &str, q: &[(&str, String)]) -> Reply {
