@@ -487,16 +487,16 @@ fn browser_redirect_mismatch_found_before_any_browser_opens() {
 
 #[test]
 fn browser_sign_in_succeeds_and_a_declined_consent_comes_back_as_65004() {
-    // The consent scenario's user may not consent; the device-code consent scenario's may.
-    let (code, r, stderr) = browser_run("device-code-consent", Person::SignIn);
+    let (code, r, stderr) = browser_run("browser-signin", Person::SignIn);
     assert_eq!(
         check(&r, "token.request")["status"],
         "ok",
         "{}\n{stderr}",
         r["checks"]
     );
+    assert_eq!(check(&r, "dataplane.call")["status"], "ok", "{}", r["checks"]);
     assert_eq!(code, 0);
-    let (_, r, _) = browser_run("device-code-consent", Person::DeclineConsent);
+    let (_, r, _) = browser_run("browser-signin", Person::DeclineConsent);
     assert!(
         check(&r, "token.request")["detail"]
             .as_str()

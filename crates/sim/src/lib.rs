@@ -1,6 +1,6 @@
 //! The simulator behind `authcheck sim`: Entra ID in a box. A loopback HTTP(S) server that plays the token endpoints
 //! (v1 and v2; client credentials with a secret, a certificate assertion or a federated
-//! assertion; ROPC), OpenID discovery and JWKS with real RS256 keys, the Microsoft Graph reads the
+//! assertion; ROPC; device code; authorization code with PKCE after real HTML sign-in pages), OpenID discovery and JWKS with real RS256 keys, the Microsoft Graph reads the
 //! doctor makes, ARM role assignments, and data-plane stand-ins for Purview, the Power Platform API
 //! and Log Analytics — all deciding from a scenario's tenant state, answering with the real
 //! services' shapes, and injecting the scenario's faults.
@@ -29,7 +29,8 @@
 //!
 //! Files: `scenario` (the TOML model and the built-ins), `world` (the scenario resolved at start),
 //! `keys` (RSA keys and certificates), `tokens` (minting, discovery, JWKS, bearer checks),
-//! `token_endpoint` and `aad_error` (Entra's decisions and bodies), `authorize`, `imds`, `graph`,
+//! `token_endpoint` and `aad_error` (Entra's decisions and bodies), `authorize`, `device_code` and
+//! `signin` (the device authorization grant and the HTML sign-in pages), `imds`, `graph`,
 //! `arm`, `dataplane`, `server` (HTTP, faults, log), `tls`.
 //!
 //! Fidelity notes: first-party APIs (Graph, ARM, Purview, Power Platform, Log Analytics) get v1
