@@ -494,7 +494,12 @@ fn browser_sign_in_succeeds_and_a_declined_consent_comes_back_as_65004() {
         "{}\n{stderr}",
         r["checks"]
     );
-    assert_eq!(check(&r, "dataplane.call")["status"], "ok", "{}", r["checks"]);
+    assert_eq!(
+        check(&r, "dataplane.call")["status"],
+        "ok",
+        "{}",
+        r["checks"]
+    );
     assert_eq!(code, 0);
     let (_, r, _) = browser_run("browser-signin", Person::DeclineConsent);
     assert!(

@@ -442,6 +442,19 @@ mod tests {
         );
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn browser_opener_falls_through_to_the_next_and_reports_failure() {
+        // `$BROWSER` is a `:`-separated list tried in order; a failing opener is not an opened
+        // browser, so the doctor prints the URL instead.
+        assert!(!open_browser("http://127.0.0.1:1/", Some("false")));
+        assert!(!open_browser(
+            "http://127.0.0.1:1/",
+            Some("/nonexistent/browser")
+        ));
+        assert!(open_browser("http://127.0.0.1:1/", Some("false:true")));
+    }
+
     #[test]
     fn numbers_as_v1_and_v2_write_them() {
         let v = serde_json::json!({"a": 5, "b": "900"});

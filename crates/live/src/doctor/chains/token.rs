@@ -52,12 +52,6 @@ impl TokenFacts {
 /// How long a browser sign-in may take before the doctor stops waiting for the redirect.
 const SIGN_IN_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
 
-/// The sign-in's words for the user (Entra's device-code message, the URL to open), on stderr so
-/// reports on stdout stay clean.
-fn say_on_stderr(text: &str) {
-    eprintln!("authcheck: {text}");
-}
-
 /// The token request as the user's code makes it. Delegated flows through MSAL always ask for the
 /// OpenID scopes too (and so get a refresh token).
 pub fn user_request(plan: &Plan, cred: &Credential) -> TokenRequest {
@@ -152,7 +146,7 @@ async fn request_then_refresh(
                 .await
         }
         Credential::DeviceCode => {
-            crate::signin::device_code(http, &user_request, &say_on_stderr, start).await
+            crate::signin::device_code(http, &user_request, &|t: &str| track.say(t), start).await
         }
         Credential::Browser {
             redirect_uri,
@@ -164,7 +158,7 @@ async fn request_then_refresh(
                 redirect_uri.as_deref(),
                 browser.as_deref(),
                 SIGN_IN_WAIT,
-                &say_on_stderr,
+                &|t: &str| track.say(t),
                 start,
             )
             .await
