@@ -57,8 +57,13 @@ impl AadError {
             "timestamp": ts,
             "trace_id": trace_id,
             "correlation_id": correlation_id,
-            "error_uri": format!("https://login.microsoftonline.com/error?code={}", self.code),
         });
+        if self.code != 0 {
+            v["error_uri"] = json!(format!(
+                "https://login.microsoftonline.com/error?code={}",
+                self.code
+            ));
+        }
         if let Some(s) = self.suberror {
             v["suberror"] = json!(s);
         }

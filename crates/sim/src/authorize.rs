@@ -128,14 +128,23 @@ fn start(sim: &Sim, req: &Req, tenant_seg: &str, app: &super::world::App, v2: bo
     }
     let challenge = match (q.get("code_challenge"), q.get("code_challenge_method")) {
         (None, _) => None,
+        (Some(c), _) if !(43..=128).contains(&c.len()) => {
+            return fail(AadError::new(
+                400,
+                "invalid_request",
+                50147,
+                "The code_challenge is missing or has an invalid size: it must be 43 to 128 characters.",
+            ));
+        }
         (Some(c), m) => {
             let m = m.cloned().unwrap_or_else(|| "plain".into());
             if m != "S256" && m != "plain" {
+                // Microsoft documents S256 and plain only; no AADSTS code is invented for others.
                 return fail(AadError::new(
                     400,
                     "invalid_request",
-                    50147,
-                    "The code_challenge_method is not supported. Supported values: S256, plain.",
+                    0,
+                    format!("The code_challenge_method '{m}' is not supported: use S256."),
                 ));
             }
             Some((m, c.clone()))

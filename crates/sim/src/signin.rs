@@ -271,14 +271,14 @@ pub fn post_step(sim: &Sim, req: &Req) -> Reply {
         .ok()
         .and_then(|mut s| s.flows.remove(&token))
     else {
-        // An unknown or finished flow: Entra says the session expired.
+        // An unknown or finished flow: Entra says the flow token expired.
         return error_page(
             req,
             &AadError::new(
                 400,
                 "invalid_request",
-                90095,
-                "Your session has expired or the sign-in was already completed. Start the sign-in again.",
+                50089,
+                "Flow token expired. Authentication failed: start the sign-in again.",
             ),
         );
     };
@@ -602,11 +602,13 @@ pub fn error_answer(
     let mut q = vec![
         ("error", authorize_error(err).to_string()),
         ("error_description", desc),
-        (
+    ];
+    if err.code != 0 {
+        q.push((
             "error_uri",
             format!("https://login.microsoftonline.com/error?code={}", err.code),
-        ),
-    ];
+        ));
+    }
     if let Some(s) = state {
         q.push(("state", s.to_string()));
     }
