@@ -285,9 +285,17 @@ fn first_rule(r: &Value) -> Option<&str> {
 
 /// Runs a device-code scenario with the person doing `person` (None: nobody comes).
 fn device_code_run(name: &str, person: Option<Person>) -> (i32, Value, String, String) {
+    device_code_run_with(name, person, &[])
+}
+
+fn device_code_run_with(
+    name: &str,
+    person: Option<Person>,
+    extra: &[&str],
+) -> (i32, Value, String, String) {
     let sim = Sim::start(&scenario(name), &[]);
     let base = sim.s("authority");
-    let mut d = start_doctor(&sim, &[], &[]);
+    let mut d = start_doctor(&sim, extra, &[]);
     let line = d.line_with("enter the code");
     let url = line
         .split("open the page ")
@@ -344,6 +352,24 @@ fn device_code_pending_then_signed_in() {
     // Entra's message, with the user code meant for the person, and nothing secret.
     assert!(stderr.contains("To sign in, use a web browser"), "{stderr}");
     assert_no_secrets(&r, &stderr);
+}
+
+#[test]
+fn device_code_on_the_v1_endpoint() {
+    // v1: `resource`, `verification_url`, numbers as strings, the device code polled as `code`.
+    let (code, r, stderr, last) = device_code_run_with(
+        "device-code-signin",
+        Some(Person::SignIn),
+        &["--endpoint-version", "v1"],
+    );
+    assert!(last.contains("You have signed in"), "{last}");
+    assert_eq!(
+        check(&r, "token.request")["status"],
+        "ok",
+        "{}",
+        r["checks"]
+    );
+    assert_eq!(code, 0, "{stderr}");
 }
 
 #[test]
