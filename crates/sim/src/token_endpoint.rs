@@ -251,6 +251,7 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
                 vec![],
                 auth,
                 &form,
+                None,
             )
         }
         "password" => {
@@ -295,6 +296,7 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
                 scopes,
                 auth,
                 &form,
+                None,
             )
         }
         _ => {
@@ -335,6 +337,7 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
                 scopes,
                 auth,
                 &form,
+                None,
             )
         }
     }
@@ -453,9 +456,6 @@ fn signin_grant(
     if asked_v2 {
         f.insert("scope".into(), scope.clone());
     }
-    if let Some(n) = nonce {
-        f.insert("\u{0}nonce".into(), n);
-    }
     let auth = if has_cred {
         ClientAuth::Secret
     } else {
@@ -473,6 +473,7 @@ fn signin_grant(
         scopes,
         auth,
         &f,
+        nonce.as_deref(),
     )
 }
 
@@ -744,6 +745,7 @@ fn issue(
     scopes: Vec<String>,
     auth: ClientAuth,
     form: &BTreeMap<String, String>,
+    nonce: Option<&str>,
 ) -> Result<Value, AadError> {
     let w = &sim.world;
     let authority = &sim.info.authority;
@@ -810,7 +812,6 @@ fn issue(
             v["refresh_token"] = json!(rt);
         }
         if asked.split_whitespace().any(|x| x == "openid") || !v2 {
-            let nonce = form.get("\u{0}nonce").map(String::as_str);
             v["id_token"] = json!(tokens::id_token(w, authority, app, u, req.now, nonce));
         }
         if form.get("client_info").map(String::as_str) == Some("1") {
