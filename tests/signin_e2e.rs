@@ -499,6 +499,17 @@ fn browser_sign_in_blocked_by_conditional_access() {
 }
 
 #[test]
+fn browser_sign_in_without_a_registered_mfa_method() {
+    let (code, r, _) = browser_run("browser-mfa-registration-required", Person::SignIn);
+    assert_eq!(first_rule(&r), Some("mfa-required"), "{}", r["checks"]);
+    assert!(check(&r, "token.request")["detail"]
+        .as_str()
+        .unwrap()
+        .contains("50079"));
+    assert_eq!(code, 1);
+}
+
+#[test]
 fn browser_redirect_mismatch_found_before_any_browser_opens() {
     let (code, r, stderr) = browser_run("browser-redirect-uri-mismatch", Person::SignIn);
     assert_eq!(

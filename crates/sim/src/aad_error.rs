@@ -399,6 +399,16 @@ pub fn mfa_required(resource_app_id: &str) -> AadError {
     .suberror("basic_action")
 }
 
+pub fn mfa_registration_required(resource_app_id: &str) -> AadError {
+    AadError::new(
+        400,
+        "invalid_grant",
+        50079,
+        format!("Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication to access '{resource_app_id}'."),
+    )
+    .suberror("basic_action")
+}
+
 pub fn user_not_assigned(name: &str, app_id: &str, upn: &str) -> AadError {
     AadError::new(
         400,

@@ -538,7 +538,8 @@ pub struct UserSpec {
     /// Sign-in needs MFA (a per-user or CA requirement ROPC cannot meet).
     #[serde(default)]
     pub mfa: bool,
-    /// The one-time code the user's authenticator shows (what the MFA page accepts).
+    /// The one-time code the user's authenticator shows (what the MFA page accepts); empty when
+    /// the user has registered no method, so a sign-in that needs MFA ends in AADSTS50079.
     #[serde(default = "default_mfa_code")]
     pub mfa_code: String,
     /// The user may consent to delegated permissions nobody has granted yet (the tenant's user

@@ -371,6 +371,15 @@ fn decide(sim: &Sim, req: &Req, token: &str, mut flow: Flow) -> Reply {
         return fail(sim, req, flow, e::ca_blocked());
     }
     if (user.spec.mfa || ca.is_some_and(|p| p.grant == "mfa")) && !flow.mfa_done {
+        if user.spec.mfa_code.is_empty() {
+            // No method registered: the sign-in cannot go on until the user registers one.
+            let resource = super::token_endpoint::target_of(&flow.scope, flow.v2)
+                .ok()
+                .and_then(|t| w.resource(&t.resource))
+                .map(|r| r.app_id)
+                .unwrap_or_default();
+            return fail(sim, req, flow, e::mfa_registration_required(&resource));
+        }
         flow.step = Step::Mfa;
         return retry_free(sim, token, flow);
     }
