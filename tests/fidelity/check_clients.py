@@ -6,6 +6,9 @@ simulator's CA trusted through REQUESTS_CA_BUNDLE). The healthy scenario must gi
 accept, whose signatures verify against the simulator's JWKS; every failing scenario must reach them
 as the same error fields and AADSTS codes Entra would send.
 
+Delegated sign-in too: MSAL's device flow and its interactive flow obtain tokens while
+signin_user.py plays the person at the simulator's sign-in pages (plain HTTP form posts).
+
 Usage: python3 tests/fidelity/check_clients.py [--bin target/debug/authcheck] [-v]
 Needs: pip install msal azure-identity   (PyJWT and cryptography come with msal)
 Exit status: 0 when every check passes, 1 when one fails, 2 when the clients are not installed.
@@ -19,6 +22,8 @@ import ssl
 import subprocess
 import sys
 import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 try:
     import msal
@@ -70,6 +75,9 @@ EXPECTED = {
 }
 # Scenarios with their own check (not a plain token request).
 SPECIAL = ["refresh-token-expired", "managed-identity-unavailable", "token-signature-invalid"]
+# Delegated sign-in with a person at the simulator's pages (signin_user.py posts the forms).
+SIGNIN = ["device-flow", "interactive"]
+SIGNIN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "scenarios", "signin")
 
 RESULTS = []
 
@@ -352,6 +360,72 @@ def failing(binary, name):
             check(f"azure-identity {name}", text is not None and f"AADSTS{code}" in text, str(text)[:300])
 
 
+def device_flow(binary):
+    """MSAL's initiate_device_flow / acquire_token_by_device_flow while a person enters the code."""
+    import threading
+
+    import signin_user
+
+    with Sim(binary, os.path.join(SIGNIN_DIR, "device-code-mfa.toml")) as sim:
+        app = msal_app(sim, cls=msal.PublicClientApplication)
+        flow = app.initiate_device_flow(scopes=[POWERPLATFORM])
+        check("device-flow: initiate_device_flow gives a user code", "user_code" in flow, json.dumps(flow)[:300])
+        check("device-flow: Entra's message names the page and the code",
+              flow.get("verification_uri", "") in flow.get("message", "") and flow.get("user_code", "-") in flow.get("message", ""))
+        person = threading.Thread(
+            target=signin_user.complete,
+            args=(flow["verification_uri"], USER, PASSWORD),
+            kwargs={"user_code": flow["user_code"]},
+        )
+        person.start()
+        result = app.acquire_token_by_device_flow(flow)
+        person.join()
+        ok = "access_token" in result
+        check("device-flow: acquire_token_by_device_flow gets a token after MFA", ok, json.dumps(result)[:400])
+        if ok:
+            claims = verify(sim, result["access_token"], "https://api.powerplatform.com",
+                            f"https://sts.windows.net/{sim.env['AZURE_TENANT_ID']}/")
+            check("device-flow: the token is Alice's, signed by the tenant", claims.get("upn") == USER or claims.get("unique_name") == USER, str(claims)[:300])
+            check("device-flow: MSAL accepted the id token", bool(result.get("id_token_claims")), str(result.get("id_token_claims"))[:200])
+    with Sim(binary, os.path.join(SIGNIN_DIR, "device-code-expired.toml")) as sim:
+        app = msal_app(sim, cls=msal.PublicClientApplication)
+        flow = app.initiate_device_flow(scopes=[POWERPLATFORM])
+        result = app.acquire_token_by_device_flow(flow)
+        check("device-flow: nobody signs in -> expired_token", result.get("error") == "expired_token" and 70019 in result.get("error_codes", []), json.dumps(result)[:300])
+
+
+def interactive(binary):
+    """MSAL's acquire_token_interactive with a browser opener that completes the pages over HTTP."""
+    import signin_user
+    import webbrowser
+
+    class Person(webbrowser.BaseBrowser):
+        def open(self, url, new=0, autoraise=True):
+            import threading
+
+            def walk():
+                location, page = signin_user.complete(url, USER, PASSWORD)
+                if location:
+                    # The "browser" follows the last redirect to MSAL's loopback listener.
+                    import urllib.request
+                    urllib.request.urlopen(location, timeout=30).read()
+            threading.Thread(target=walk, daemon=True).start()
+            return True
+
+    webbrowser.register("authcheck-person", None, Person("authcheck-person"), preferred=True)
+    with Sim(binary, os.path.join(SIGNIN_DIR, "browser-signin.toml")) as sim:
+        app = msal_app(sim, cls=msal.PublicClientApplication)
+        result = app.acquire_token_interactive(scopes=[POWERPLATFORM], timeout=60, port=0)
+        check("interactive: acquire_token_interactive gets a token through the consent screen",
+              "access_token" in result, json.dumps(result)[:400])
+    with Sim(binary, os.path.join(SIGNIN_DIR, "browser-user-not-assigned.toml")) as sim:
+        app = msal_app(sim, cls=msal.PublicClientApplication)
+        result = app.acquire_token_interactive(scopes=[POWERPLATFORM], timeout=60, port=0)
+        check("interactive: an unassigned user comes back as access_denied with AADSTS50105",
+              result.get("error") == "access_denied" and "AADSTS50105" in result.get("error_description", ""),
+              json.dumps(result)[:400])
+
+
 def main():
     global VERBOSE
     # MSAL builds its home-realm-discovery URL from the authority's host without its port; the
@@ -368,7 +442,7 @@ def main():
     logging.getLogger("azure.identity").setLevel(logging.CRITICAL)
     os.environ["NO_PROXY"] = "127.0.0.1,localhost"
     os.environ["no_proxy"] = "127.0.0.1,localhost"
-    wanted = a.scenarios or ["healthy", *EXPECTED, *SPECIAL]
+    wanted = a.scenarios or ["healthy", *EXPECTED, *SPECIAL, *SIGNIN]
     for name in wanted:
         try:
             if name == "healthy":
@@ -379,6 +453,10 @@ def main():
                 managed_identity_unavailable(a.bin)
             elif name == "token-signature-invalid":
                 signature_invalid(a.bin)
+            elif name == "device-flow":
+                device_flow(a.bin)
+            elif name == "interactive":
+                interactive(a.bin)
             else:
                 failing(a.bin, name)
         except Exception as e:  # a crash in one scenario is a failure, not the end of the run

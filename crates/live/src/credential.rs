@@ -84,6 +84,15 @@ pub enum Credential {
     /// An interactive (browser) sign-in: nothing secret to present; the doctor checks the
     /// authorize request (client, tenant, redirect URI) without a browser.
     Interactive { redirect_uri: Option<String> },
+    /// The device authorization grant: the user signs in on another device with the code Entra
+    /// shows, while the doctor polls.
+    DeviceCode,
+    /// A real browser sign-in: authorization code with PKCE on a loopback redirect URI, the
+    /// browser started from `$BROWSER` (when set) or the platform's opener.
+    Browser {
+        redirect_uri: Option<String>,
+        browser: Option<String>,
+    },
     /// Nothing was supplied.
     None,
 }
@@ -172,15 +181,31 @@ pub fn load(env: &dyn Env, src: &Sources) -> Result<Credential, CredentialError>
                 client_id: src.managed_identity_client_id.clone(),
             })
         }
-        "interactive" | "browser" => {
+        "interactive" => {
             return Ok(Credential::Interactive {
                 redirect_uri: src.redirect_uri.clone(),
+            })
+        }
+        "device-code" | "devicecode" | "browser" if ci_run(env).is_some() => {
+            return Err(CredentialError::Invalid(
+                format!("--credential {only}"),
+                format!(
+                    "needs a person to sign in, and this is a pipeline run ({} is set); use a service principal, a managed identity or workload identity federation there",
+                    ci_run(env).unwrap_or_default()
+                ),
+            ))
+        }
+        "device-code" | "devicecode" => return Ok(Credential::DeviceCode),
+        "browser" => {
+            return Ok(Credential::Browser {
+                redirect_uri: src.redirect_uri.clone(),
+                browser: env.var("BROWSER"),
             })
         }
         other => {
             return Err(CredentialError::Invalid(
                 "--credential".into(),
-                format!("`{other}` is not secret, certificate, federated, password, token, managed-identity, interactive or none"),
+                format!("`{other}` is not secret, certificate, federated, password, token, managed-identity, device-code, browser, interactive or none"),
             ))
         }
     };
@@ -222,6 +247,13 @@ pub fn load(env: &dyn Env, src: &Sources) -> Result<Credential, CredentialError>
     let c = load_any(&Only { env, keep }, &src)?;
     // Asked for a secret and none is set: that is the case to diagnose (an empty variable).
     Ok(c)
+}
+
+/// The variable that says this is a pipeline run, where nobody can sign in interactively.
+fn ci_run(env: &dyn Env) -> Option<&'static str> {
+    ["CI", "GITHUB_ACTIONS", "TF_BUILD"]
+        .into_iter()
+        .find(|v| env.var(v).is_some_and(|x| !x.is_empty() && x != "false"))
 }
 
 fn load_any(env: &dyn Env, src: &Sources) -> Result<Credential, CredentialError> {
@@ -733,6 +765,8 @@ impl Credential {
             Credential::AccessToken { .. } => "access-token",
             Credential::ManagedIdentity { .. } => "managed-identity",
             Credential::Interactive { .. } => "interactive",
+            Credential::DeviceCode => "device-code",
+            Credential::Browser { .. } => "browser",
             Credential::None => "none",
         }
     }
@@ -783,6 +817,15 @@ impl Credential {
                 r.flow = Some(Flow::Interactive);
                 r.redirect_uri = redirect_uri.clone();
             }
+            Credential::DeviceCode => {
+                r.credential = Some(CredentialKind::None);
+                r.flow = Some(Flow::DeviceCode);
+            }
+            Credential::Browser { redirect_uri, .. } => {
+                r.credential = Some(CredentialKind::None);
+                r.flow = Some(Flow::Interactive);
+                r.redirect_uri = redirect_uri.clone();
+            }
             Credential::None => r.credential = Some(CredentialKind::None),
         }
     }
@@ -822,6 +865,32 @@ mod tests {
         fn var(&self, name: &str) -> Option<String> {
             self.0.get(name).map(|s| s.to_string())
         }
+    }
+
+    #[test]
+    fn a_person_sign_in_is_refused_in_a_pipeline() {
+        let src = Sources {
+            only: Some("device-code".into()),
+            ..Sources::default()
+        };
+        let ci = MapEnv(HashMap::from([("GITHUB_ACTIONS", "true")]));
+        let e = load(&ci, &src).unwrap_err().to_string();
+        assert!(
+            e.starts_with("--credential device-code: needs a person"),
+            "{e}"
+        );
+        assert!(e.contains("GITHUB_ACTIONS"), "{e}");
+        let here = MapEnv(HashMap::new());
+        assert!(matches!(load(&here, &src), Ok(Credential::DeviceCode)));
+        let browser = Sources {
+            only: Some("browser".into()),
+            ..Sources::default()
+        };
+        let with_browser = MapEnv(HashMap::from([("BROWSER", "firefox")]));
+        assert!(matches!(
+            load(&with_browser, &browser),
+            Ok(Credential::Browser { browser: Some(b), .. }) if b == "firefox"
+        ));
     }
 
     #[test]

@@ -494,6 +494,11 @@ fn classify(e: &reqwest::Error, host: &str, secs: u64) -> HttpError {
 pub trait Track: Send + Sync {
     fn start(&self, name: &str);
     fn done(&self, name: &str, status: authcheck_model::report::CheckStatus, detail: String);
+    /// Words for the person at the terminal (Entra's device-code message, a URL to open): on
+    /// stderr, above a live display rather than under its redraws.
+    fn say(&self, text: &str) {
+        eprintln!("authcheck: {text}");
+    }
 }
 
 /// A tracker that records nothing (library use, tests).

@@ -10,5 +10,6 @@ pub mod dataplane;
 pub mod doctor;
 pub mod graph;
 pub mod http;
+pub mod signin;
 pub mod token_endpoint;
 pub mod workload_oidc;

@@ -129,6 +129,9 @@ fn form(req: &TokenRequest, cred: &Credential, now: i64) -> Result<Vec<(String, 
                     .into(),
             )
         }
+        Credential::DeviceCode | Credential::Browser { .. } => {
+            return Err("a delegated sign-in is made by the sign-in module".into())
+        }
     }
     Ok(f)
 }
@@ -139,7 +142,8 @@ pub fn grant_type(cred: &Credential) -> Option<&'static str> {
         Credential::Password { .. } => Some("password"),
         Credential::AccessToken { .. } => None,
         Credential::ManagedIdentity { .. } => None,
-        Credential::Interactive { .. } => Some("authorization_code"),
+        Credential::Interactive { .. } | Credential::Browser { .. } => Some("authorization_code"),
+        Credential::DeviceCode => Some("urn:ietf:params:oauth:grant-type:device_code"),
         _ => Some("client_credentials"),
     }
 }
@@ -165,7 +169,7 @@ pub async fn request(
     (read_reply(reply), chain)
 }
 
-fn read_reply(reply: Result<Reply, HttpError>) -> Outcome {
+pub(crate) fn read_reply(reply: Result<Reply, HttpError>) -> Outcome {
     let reply = match reply {
         Ok(r) => r,
         Err(e) => return Outcome::Failed(e),

@@ -28,6 +28,15 @@ impl AadError {
         }
     }
 
+    /// `AADSTS50105: Your administrator …`, or the message alone for a refusal without a code.
+    pub fn headline(&self) -> String {
+        if self.code == 0 {
+            self.message.clone()
+        } else {
+            format!("AADSTS{}: {}", self.code, self.message)
+        }
+    }
+
     pub fn suberror(mut self, s: &'static str) -> Self {
         self.suberror = Some(s);
         self
@@ -38,18 +47,23 @@ impl AadError {
     pub fn body(&self, trace_id: &str, correlation_id: &str, now: i64, _authority: &str) -> Value {
         let ts = entra_timestamp(now);
         let desc = format!(
-            "AADSTS{}: {}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}\r\nTimestamp: {ts}",
-            self.code, self.message
+            "{}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}\r\nTimestamp: {ts}",
+            self.headline()
         );
         let mut v = json!({
             "error": self.error,
             "error_description": desc,
-            "error_codes": [self.code],
+            "error_codes": if self.code == 0 { json!([]) } else { json!([self.code]) },
             "timestamp": ts,
             "trace_id": trace_id,
             "correlation_id": correlation_id,
-            "error_uri": format!("https://login.microsoftonline.com/error?code={}", self.code),
         });
+        if self.code != 0 {
+            v["error_uri"] = json!(format!(
+                "https://login.microsoftonline.com/error?code={}",
+                self.code
+            ));
+        }
         if let Some(s) = self.suberror {
             v["suberror"] = json!(s);
         }
@@ -385,6 +399,16 @@ pub fn mfa_required(resource_app_id: &str) -> AadError {
     .suberror("basic_action")
 }
 
+pub fn mfa_registration_required(resource_app_id: &str) -> AadError {
+    AadError::new(
+        400,
+        "invalid_grant",
+        50079,
+        format!("Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication to access '{resource_app_id}'."),
+    )
+    .suberror("basic_action")
+}
+
 pub fn user_not_assigned(name: &str, app_id: &str, upn: &str) -> AadError {
     AadError::new(
         400,
@@ -472,5 +496,106 @@ pub fn throttled() -> AadError {
         "temporarily_unavailable",
         90055,
         "The number of requests made by this client to the token endpoint exceeds the allowed threshold. Retry after the interval given in the Retry-After header.",
+    )
+}
+
+// The device authorization grant's answers to a poll of the token endpoint
+// (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code#expected-errors).
+
+pub fn device_pending() -> AadError {
+    AadError::new(
+        400,
+        "authorization_pending",
+        70016,
+        "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
+    )
+}
+
+/// RFC 8628's `slow_down`: the client polls faster than the interval allows.
+pub fn device_slow_down() -> AadError {
+    AadError::new(
+        400,
+        "slow_down",
+        70016,
+        "OAuth 2.0 device flow error. Polling too frequently: wait longer between requests.",
+    )
+}
+
+/// Microsoft's page lists `authorization_declined` without an AADSTS code, so none is invented.
+pub fn device_declined() -> AadError {
+    AadError::new(
+        400,
+        "authorization_declined",
+        0,
+        "The end user declined the authorization request.",
+    )
+}
+
+pub fn device_expired() -> AadError {
+    AadError::new(400, "expired_token", 70019, "Verification code expired.")
+}
+
+pub fn device_bad_code() -> AadError {
+    AadError::new(
+        400,
+        "bad_verification_code",
+        70018,
+        "The provided value for the input parameter 'device_code' is not valid.",
+    )
+}
+
+// The authorization-code grant.
+
+pub fn code_redeemed() -> AadError {
+    AadError::new(
+        400,
+        "invalid_grant",
+        54005,
+        "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.",
+    )
+}
+
+pub fn code_invalid() -> AadError {
+    AadError::new(
+        400,
+        "invalid_grant",
+        70008,
+        "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.",
+    )
+}
+
+pub fn code_reply_mismatch(sent: &str, at_authorize: &str) -> AadError {
+    AadError::new(
+        400,
+        "invalid_grant",
+        500112,
+        format!("The reply address '{sent}' does not match the reply address '{at_authorize}' provided when requesting Authorization code."),
+    )
+}
+
+pub fn pkce_mismatch() -> AadError {
+    AadError::new(
+        400,
+        "invalid_grant",
+        501481,
+        "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
+    )
+}
+
+pub fn consent_declined() -> AadError {
+    AadError::new(
+        400,
+        "access_denied",
+        65004,
+        "User declined to consent to access the app.",
+    )
+}
+
+pub fn login_required() -> AadError {
+    AadError::new(
+        400,
+        "login_required",
+        50058,
+        "A silent sign-in request was sent but no user is signed in.",
     )
 }

@@ -1,6 +1,6 @@
 //! The simulator behind `authcheck sim`: Entra ID in a box. A loopback HTTP(S) server that plays the token endpoints
 //! (v1 and v2; client credentials with a secret, a certificate assertion or a federated
-//! assertion; ROPC), OpenID discovery and JWKS with real RS256 keys, the Microsoft Graph reads the
+//! assertion; ROPC; device code; authorization code with PKCE after real HTML sign-in pages), OpenID discovery and JWKS with real RS256 keys, the Microsoft Graph reads the
 //! doctor makes, ARM role assignments, and data-plane stand-ins for Purview, the Power Platform API
 //! and Log Analytics — all deciding from a scenario's tenant state, answering with the real
 //! services' shapes, and injecting the scenario's faults.
@@ -29,7 +29,8 @@
 //!
 //! Files: `scenario` (the TOML model and the built-ins), `world` (the scenario resolved at start),
 //! `keys` (RSA keys and certificates), `tokens` (minting, discovery, JWKS, bearer checks),
-//! `token_endpoint` and `aad_error` (Entra's decisions and bodies), `authorize`, `imds`, `graph`,
+//! `token_endpoint` and `aad_error` (Entra's decisions and bodies), `authorize`, `device_code` and
+//! `signin` (the device authorization grant and the HTML sign-in pages), `imds`, `graph`,
 //! `arm`, `dataplane`, `server` (HTTP, faults, log), `tls`.
 //!
 //! Fidelity notes: first-party APIs (Graph, ARM, Purview, Power Platform, Log Analytics) get v1
@@ -41,6 +42,7 @@ mod aad_error;
 mod arm;
 mod authorize;
 mod dataplane;
+mod device_code;
 mod error;
 mod graph;
 mod http;
@@ -48,6 +50,7 @@ mod imds;
 pub mod keys;
 pub mod scenario;
 mod server;
+mod signin;
 mod tls;
 mod token_endpoint;
 mod tokens;
@@ -124,6 +127,8 @@ pub struct Sim {
     log: Option<Mutex<std::fs::File>>,
     /// Refresh tokens handed out, by value.
     refresh_tokens: Mutex<std::collections::HashMap<String, token_endpoint::RefreshEntry>>,
+    /// Interactive sign-ins under way, device and authorization codes, users' consents.
+    signin: Mutex<signin::State>,
 }
 
 impl Sim {
@@ -154,6 +159,11 @@ impl Sim {
             "refresh_token",
             "code",
             "access_token",
+            "device_code",
+            "code_verifier",
+            "passwd",
+            "otc",
+            "flowToken",
         ];
         let query: BTreeMap<&String, String> = req
             .query
@@ -365,6 +375,7 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, Si
         fault_hits: Mutex::new(vec![0; nfaults]),
         log,
         refresh_tokens: Mutex::new(Default::default()),
+        signin: Mutex::new(Default::default()),
     });
     let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.config));
     let (stop, rx) = tokio::sync::watch::channel(false);

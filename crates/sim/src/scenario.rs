@@ -278,6 +278,40 @@ pub struct TenantSpec {
     /// default is 90 days. 0 makes every refresh token stale at once.
     #[serde(default = "default_rt_minutes")]
     pub refresh_token_max_inactive_minutes: i64,
+    /// The device authorization grant: how long a code lives and how often a client may poll.
+    #[serde(default)]
+    pub device_code: DeviceCodeSpec,
+}
+
+/// The device authorization grant's timing, and a busy service: Entra gives codes 15 minutes and
+/// asks clients to poll every 5 seconds; tests shorten both.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceCodeSpec {
+    #[serde(default = "default_device_expires")]
+    pub expires_in_seconds: i64,
+    #[serde(default = "default_device_interval")]
+    pub interval_seconds: i64,
+    /// The first this-many polls are answered `slow_down`, as a busy service does.
+    #[serde(default)]
+    pub slow_down_polls: u32,
+}
+
+impl Default for DeviceCodeSpec {
+    fn default() -> Self {
+        DeviceCodeSpec {
+            expires_in_seconds: default_device_expires(),
+            interval_seconds: default_device_interval(),
+            slow_down_polls: 0,
+        }
+    }
+}
+
+fn default_device_expires() -> i64 {
+    900
+}
+fn default_device_interval() -> i64 {
+    5
 }
 
 fn default_rt_minutes() -> i64 {
@@ -305,7 +339,8 @@ pub struct ClientSpec {
     /// A tenant segment to use instead of the tenant id (`common`, a tenant that does not exist).
     #[serde(default)]
     pub tenant: Option<String>,
-    /// `secret`, `certificate`, `federated`, `password`, `none`.
+    /// `secret`, `certificate`, `federated`, `password`, `managed-identity`, `interactive` (the
+    /// authorize request checked without a browser), `device-code`, `browser`, `none`.
     #[serde(default = "default_credential")]
     pub credential: String,
     /// The secret the client holds (a fixture value). `{secret_id}` is replaced with the id of
@@ -503,6 +538,15 @@ pub struct UserSpec {
     /// Sign-in needs MFA (a per-user or CA requirement ROPC cannot meet).
     #[serde(default)]
     pub mfa: bool,
+    /// The one-time code the user's authenticator shows (what the MFA page accepts); empty when
+    /// the user has registered no method, so a sign-in that needs MFA ends in AADSTS50079.
+    #[serde(default = "default_mfa_code")]
+    pub mfa_code: String,
+    /// The user may consent to delegated permissions nobody has granted yet (the tenant's user
+    /// consent setting allows it, or the user is an administrator): the sign-in shows a consent
+    /// screen instead of refusing with AADSTS65001.
+    #[serde(default)]
+    pub may_consent: bool,
     /// Apps (by name) the user is assigned to.
     #[serde(default)]
     pub assigned_to: Vec<String>,
@@ -677,6 +721,10 @@ pub struct SignInSpec {
     pub count: i64,
     #[serde(default)]
     pub user: Option<String>,
+}
+
+fn default_mfa_code() -> String {
+    "246810".into()
 }
 
 fn default_when() -> String {

@@ -3,7 +3,10 @@
 //! routed, logged, and written back — or broken on purpose when a fault says so.
 
 use super::http::{parse_urlencoded, percent_decode, Broken, Reply, Req};
-use super::{aad_error, arm, authorize, dataplane, graph, imds, token_endpoint, tokens, Sim};
+use super::{
+    aad_error, arm, authorize, dataplane, device_code, graph, imds, signin, token_endpoint, tokens,
+    Sim,
+};
 use axum::body::Body;
 use bytes::Bytes;
 use hyper::body::Incoming;
@@ -103,7 +106,13 @@ pub fn family(path: &str) -> &'static str {
         "loganalytics" => "loganalytics",
         "federation" => "federation",
         "metadata" => "imds",
-        _ if path.ends_with("/authorize") => "authorize",
+        "devicelogin" => "authorize",
+        _ if path.ends_with("/authorize")
+            || path.ends_with("/login")
+            || path.ends_with("/oauth2/deviceauth") =>
+        {
+            "authorize"
+        }
         _ if path.contains("/oauth2/") => "token",
         _ if path.contains("/.well-known/") || path.contains("/discovery/") => "discovery",
         _ => "other",
@@ -309,7 +318,13 @@ fn route_inner(sim: &Sim, req: &Req, fam: &str) -> Reply {
             match rest.as_str() {
                 "oauth2/token" => token_endpoint::handle(sim, req, tenant, false),
                 "oauth2/v2.0/token" => token_endpoint::handle(sim, req, tenant, true),
-                "oauth2/v2.0/authorize" | "oauth2/authorize" => authorize::handle(sim, req, tenant),
+                "oauth2/v2.0/authorize" => authorize::handle(sim, req, tenant, true),
+                "oauth2/authorize" => authorize::handle(sim, req, tenant, false),
+                "oauth2/v2.0/devicecode" => device_code::devicecode(sim, req, tenant, true),
+                "oauth2/devicecode" => device_code::devicecode(sim, req, tenant, false),
+                "oauth2/deviceauth" => device_code::enter_code(sim, req),
+                "login" => signin::post_step(sim, req),
+                "" if tenant == "devicelogin" => device_code::verification_page(sim, req),
                 "v2.0/.well-known/openid-configuration" | ".well-known/openid-configuration" => {
                     if !known_tenant {
                         return discovery_tenant_error(sim, req, tenant);

@@ -59,12 +59,28 @@ fn looks_like_domain(s: &str) -> bool {
 }
 
 /// What the request asks for: the resource URI as written and the permissions named.
-struct Target {
+pub struct Target {
     /// The resource as the client wrote it (`https://purview.azure.net`).
-    resource: String,
+    pub resource: String,
     /// Explicit permissions (`User.Read`) when not `.default`.
-    permissions: Vec<String>,
+    pub permissions: Vec<String>,
 }
+
+/// What a v2 `scope` or a v1 `resource` asks for.
+pub fn target_of(scope: &str, v2: bool) -> Result<Target, AadError> {
+    if v2 {
+        parse_scopes(scope)
+    } else if scope.trim().is_empty() {
+        Err(e::missing_parameter("resource"))
+    } else {
+        Ok(Target {
+            resource: scope.trim().to_string(),
+            permissions: vec![],
+        })
+    }
+}
+
+const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 fn parse_scopes(scope: &str) -> Result<Target, AadError> {
     let mut resource: Option<String> = None;
@@ -134,7 +150,10 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
     let Some(grant) = grant else {
         return Err(e::missing_parameter("grant_type"));
     };
-    if !matches!(grant, "client_credentials" | "password" | "refresh_token") {
+    if !matches!(
+        grant,
+        "client_credentials" | "password" | "refresh_token" | "authorization_code" | DEVICE_GRANT
+    ) {
         return Err(e::unsupported_grant(grant));
     }
     let Some(client_id) = get("client_id").filter(|c| !c.is_empty()) else {
@@ -142,6 +161,9 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
     };
     if !is_guid(client_id) {
         return Err(e::client_id_malformed(client_id));
+    }
+    if grant == "authorization_code" || grant == DEVICE_GRANT {
+        return signin_grant(sim, req, tenant_seg, v2, multi, grant, client_id, &form);
     }
     // What is asked for.
     let target = if v2 {
@@ -229,6 +251,7 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
                 vec![],
                 auth,
                 &form,
+                None,
             )
         }
         "password" => {
@@ -260,7 +283,7 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
             if user.spec.mfa {
                 return Err(e::mfa_required(&resource.app_id));
             }
-            let scopes = delegated_scopes(w, app, &resource, &target)?;
+            let scopes = delegated_scopes(sim, app, Some(user), &resource, &target)?;
             issue(
                 sim,
                 req,
@@ -273,6 +296,7 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
                 scopes,
                 auth,
                 &form,
+                None,
             )
         }
         _ => {
@@ -300,7 +324,7 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
             let Some(user) = w.user_by_upn(&entry.upn) else {
                 return Err(e::refresh_token_invalid());
             };
-            let scopes = delegated_scopes(w, app, &resource, &target)?;
+            let scopes = delegated_scopes(sim, app, Some(user), &resource, &target)?;
             issue(
                 sim,
                 req,
@@ -313,9 +337,144 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
                 scopes,
                 auth,
                 &form,
+                None,
             )
         }
     }
+}
+
+/// The two grants that end an interactive sign-in: a device code polled for, and an
+/// authorization code redeemed (with its PKCE verifier when the request had a challenge).
+#[allow(clippy::too_many_arguments)]
+fn signin_grant(
+    sim: &Sim,
+    req: &Req,
+    tenant_seg: &str,
+    v2: bool,
+    multi: bool,
+    grant: &str,
+    client_id: &str,
+    form: &BTreeMap<String, String>,
+) -> Result<Value, AadError> {
+    let w = &sim.world;
+    let get = |k: &str| form.get(k).map(String::as_str).filter(|v| !v.is_empty());
+    let Some(app) = w.app_by_client_id(client_id) else {
+        return Err(e::app_not_found(client_id, w.tenant_name()));
+    };
+    if multi && !app.multi_tenant() {
+        return Err(e::single_tenant_on_common(&app.app_id, &app.display_name));
+    }
+    let has_cred = nonempty(form, "client_secret")
+        || nonempty(form, "client_assertion")
+        || basic_secret(req, &app.app_id).is_some();
+    let (upn, scope, asked_v2, nonce) = if grant == DEVICE_GRANT {
+        // v1 names the device code `code`.
+        let Some(dc) = get("device_code").or_else(|| get("code")) else {
+            return Err(e::missing_parameter("device_code"));
+        };
+        let auth = if has_cred {
+            client_credential(w, app, form, req, sim, tenant_seg, v2)?
+        } else {
+            ClientAuth::Public
+        };
+        if auth == ClientAuth::Public && !app.spec.public_client_flows {
+            return Err(e::confidential_needs_credential());
+        }
+        let a = super::device_code::poll(sim, req, &app.app_id, dc)?;
+        (a.upn, a.scope, a.v2, None)
+    } else {
+        let Some(code) = get("code") else {
+            return Err(e::missing_parameter("code"));
+        };
+        let entry = {
+            let mut st = sim.signin.lock().map_err(|_| e::transient())?;
+            let Some(c) = st.codes.get_mut(code) else {
+                return Err(e::code_invalid());
+            };
+            if !c.app_id.eq_ignore_ascii_case(&app.app_id) {
+                return Err(e::code_invalid());
+            }
+            if c.redeemed {
+                return Err(e::code_redeemed());
+            }
+            c.redeemed = true;
+            (
+                c.upn.clone(),
+                c.scope.clone(),
+                c.v2,
+                c.nonce.clone(),
+                c.redirect_uri.clone(),
+                c.challenge.clone(),
+                c.issued,
+            )
+        };
+        let (upn, scope, code_v2, nonce, redirect_uri, challenge, issued) = entry;
+        // Codes live ten minutes.
+        if issued + 600 <= req.now {
+            return Err(e::code_invalid());
+        }
+        let sent = get("redirect_uri").unwrap_or("");
+        if sent != redirect_uri {
+            return Err(e::code_reply_mismatch(sent, &redirect_uri));
+        }
+        if let Some((method, challenge)) = challenge {
+            let verifier = get("code_verifier").unwrap_or("");
+            let derived = if method == "S256" {
+                use sha2::Digest;
+                URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()))
+            } else {
+                verifier.to_string()
+            };
+            if verifier.is_empty() || derived != challenge {
+                return Err(e::pkce_mismatch());
+            }
+        }
+        // A web redirect URI belongs to a confidential client: it must prove who it is.
+        if has_cred {
+            client_credential(w, app, form, req, sim, tenant_seg, v2)?;
+        } else if app.spec.web_redirect_uris.contains(&redirect_uri) {
+            return Err(e::confidential_needs_credential());
+        }
+        (upn, scope, code_v2, nonce)
+    };
+    if !app.spec.service_principal {
+        return Err(e::sp_missing(&app.app_id, &w.tenant_id));
+    }
+    if !app.spec.enabled {
+        return Err(e::app_disabled(&app.app_id, &app.display_name));
+    }
+    let target = target_of(&scope, asked_v2)?;
+    let Some(resource) = w.resource(&target.resource) else {
+        return Err(e::resource_not_found(&target.resource, w.tenant_name()));
+    };
+    let Some(user) = w.user_by_upn(&upn) else {
+        return Err(e::user_not_found(&w.tenant_id));
+    };
+    let scopes = delegated_scopes(sim, app, Some(user), &resource, &target)?;
+    // What the sign-in asked for decides the OpenID extras (id token, refresh token).
+    let mut f = form.clone();
+    if asked_v2 {
+        f.insert("scope".into(), scope.clone());
+    }
+    let auth = if has_cred {
+        ClientAuth::Secret
+    } else {
+        ClientAuth::Public
+    };
+    issue(
+        sim,
+        req,
+        v2,
+        app,
+        &resource,
+        &target,
+        Some(user),
+        vec![],
+        scopes,
+        auth,
+        &f,
+        nonce.as_deref(),
+    )
 }
 
 fn nonempty(form: &BTreeMap<String, String>, k: &str) -> bool {
@@ -533,14 +692,35 @@ fn check_assertion(
 }
 
 /// The delegated scopes a user's token gets: those asked for (or, for `.default`, all granted),
-/// each of which must have been consented.
-fn delegated_scopes(
-    w: &World,
+/// each of which must have been consented — by an admin for everyone, or by this user at sign-in.
+pub fn delegated_scopes(
+    sim: &Sim,
     app: &App,
+    user: Option<&User>,
     resource: &ResourceRef,
     target: &Target,
 ) -> Result<Vec<String>, AadError> {
-    let granted = w.granted_scopes(app, &resource.app_id);
+    let w = &sim.world;
+    let mut granted = w.granted_scopes(app, &resource.app_id);
+    if let Some(u) = user {
+        let own: Vec<String> = app
+            .perms
+            .iter()
+            .filter(|p| {
+                p.kind == "Scope" && p.resource_app_id.eq_ignore_ascii_case(&resource.app_id)
+            })
+            .map(|p| p.value.clone())
+            .chain(target.permissions.iter().cloned())
+            .filter(|p| {
+                super::signin::user_consented(sim, &app.app_id, &u.spec.upn, &resource.app_id, p)
+            })
+            .collect();
+        for p in own {
+            if !granted.contains(&p) {
+                granted.push(p);
+            }
+        }
+    }
     let scopes = if target.permissions.is_empty() {
         granted.clone()
     } else {
@@ -565,6 +745,7 @@ fn issue(
     scopes: Vec<String>,
     auth: ClientAuth,
     form: &BTreeMap<String, String>,
+    nonce: Option<&str>,
 ) -> Result<Value, AadError> {
     let w = &sim.world;
     let authority = &sim.info.authority;
@@ -631,7 +812,7 @@ fn issue(
             v["refresh_token"] = json!(rt);
         }
         if asked.split_whitespace().any(|x| x == "openid") || !v2 {
-            v["id_token"] = json!(tokens::id_token(w, authority, app, u, req.now));
+            v["id_token"] = json!(tokens::id_token(w, authority, app, u, req.now, nonce));
         }
         if form.get("client_info").map(String::as_str) == Some("1") {
             v["client_info"] = json!(tokens::client_info(w, u));

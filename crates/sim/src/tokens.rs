@@ -131,8 +131,15 @@ pub fn mint_for(
 }
 
 /// An id token for ROPC with `openid` (MSAL reads it to build its account).
-pub fn id_token(world: &World, authority: &str, app: &App, user: &User, now: i64) -> String {
-    let c = json!({
+pub fn id_token(
+    world: &World,
+    authority: &str,
+    app: &App,
+    user: &User,
+    now: i64,
+    nonce: Option<&str>,
+) -> String {
+    let mut c = json!({
         "aud": app.app_id,
         "iss": issuer_v2(authority, &world.tenant_id),
         "iat": now - 300,
@@ -145,6 +152,9 @@ pub fn id_token(world: &World, authority: &str, app: &App, user: &User, now: i64
         "tid": world.tenant_id,
         "ver": "2.0",
     });
+    if let Some(n) = nonce {
+        c["nonce"] = json!(n);
+    }
     world.signing.sign(&c)
 }
 

@@ -97,6 +97,11 @@ pub fn credential_check(cred: &Credential, plan: &Plan, now: i64) -> (CheckStatu
                 .map(|r| format!(" returning to {r}"))
                 .unwrap_or_default()
         ),
+        Credential::DeviceCode => "a device-code sign-in (the user signs in on another device)".into(),
+        Credential::Browser { redirect_uri, .. } => format!(
+            "a browser sign-in (authorization code with PKCE) returning to {}",
+            redirect_uri.as_deref().unwrap_or("http://localhost on a free port")
+        ),
         Credential::None => "none found: AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE are unset".into(),
     };
     (status, detail)

@@ -109,14 +109,17 @@ pub struct DoctorOptions {
     pub api_endpoint: Option<String>,
     /// Which credential to use when several are set: secret, certificate (AZURE_CLIENT_CERTIFICATE_PATH:
     /// PEM or PFX, its password in AZURE_CLIENT_CERTIFICATE_PASSWORD), federated, password, token
-    /// (an access token), or none (send none, to see what Entra says).
+    /// (an access token), managed-identity, device-code (sign in on another device with the code
+    /// shown), browser (sign in in the system browser; PKCE, loopback redirect URI), interactive
+    /// (check the authorize request without signing in), or none (send none, to see what Entra says).
     #[arg(long, value_name = "KIND")]
     pub credential: Option<String>,
     /// The instance metadata service for `--credential managed-identity` (or
     /// AUTHCHECK_IMDS_ENDPOINT, AZURE_POD_IDENTITY_AUTHORITY_HOST; default http://169.254.169.254).
     #[arg(long, value_name = "URL")]
     pub imds_endpoint: Option<String>,
-    /// The redirect URI an interactive sign-in sends (`--credential interactive`).
+    /// The redirect URI a browser sign-in listens on and sends (`--credential browser`, a loopback
+    /// `http://localhost[:PORT]`; default a free port), or the one `--credential interactive` checks.
     #[arg(long, value_name = "URL")]
     pub redirect_uri: Option<String>,
     /// ROPC user name (the password comes from AZURE_PASSWORD only).

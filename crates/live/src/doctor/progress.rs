@@ -46,6 +46,8 @@ struct Line {
 pub struct Tracker {
     lines: Mutex<Vec<Line>>,
     live: bool,
+    /// Words for the person not yet printed above the live display.
+    notes: Mutex<Vec<String>>,
 }
 
 impl Tracker {
@@ -53,6 +55,7 @@ impl Tracker {
         Arc::new(Tracker {
             lines: Mutex::new(Vec::new()),
             live,
+            notes: Mutex::new(Vec::new()),
         })
     }
 
@@ -108,6 +111,18 @@ impl Tracker {
         let mut s = String::new();
         if previous > 0 {
             s.push_str(&format!("\x1b[{previous}A"));
+        }
+        // A note is printed once, above the block the next frames redraw, so it stays.
+        let notes = self
+            .notes
+            .lock()
+            .map(|mut n| std::mem::take(&mut *n))
+            .unwrap_or_default();
+        if !notes.is_empty() {
+            s.push_str("\x1b[J");
+            for n in notes {
+                s.push_str(&format!("authcheck: {n}\n"));
+            }
         }
         for l in &lines {
             let (mark, detail) = match l.status {
@@ -175,6 +190,9 @@ impl Track for Recorder<'_> {
         self.live.done(name, status, detail.clone());
         self.kept.done(name, status, detail);
     }
+    fn say(&self, text: &str) {
+        self.live.say(text);
+    }
 }
 
 impl Track for Tracker {
@@ -183,6 +201,12 @@ impl Track for Tracker {
     }
     fn done(&self, name: &str, status: CheckStatus, detail: String) {
         self.upsert(name, Some(status), detail);
+    }
+    fn say(&self, text: &str) {
+        match self.notes.lock() {
+            Ok(mut n) if self.live => n.push(text.to_string()),
+            _ => eprintln!("authcheck: {text}"),
+        }
     }
 }
 

@@ -82,7 +82,11 @@ pub(super) async fn reader_token(
             }
             if matches!(
                 cred,
-                Credential::None | Credential::AccessToken { .. } | Credential::Interactive { .. }
+                Credential::None
+                    | Credential::AccessToken { .. }
+                    | Credential::Interactive { .. }
+                    | Credential::DeviceCode
+                    | Credential::Browser { .. }
             ) {
                 return (
                     Err((

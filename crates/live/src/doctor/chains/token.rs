@@ -49,13 +49,19 @@ impl TokenFacts {
     }
 }
 
+/// How long a browser sign-in may take before the doctor stops waiting for the redirect.
+const SIGN_IN_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// The token request as the user's code makes it. Delegated flows through MSAL always ask for the
 /// OpenID scopes too (and so get a refresh token).
 pub fn user_request(plan: &Plan, cred: &Credential) -> TokenRequest {
     let mut r = plan.request.clone();
     if matches!(
         cred,
-        Credential::Password { .. } | Credential::Interactive { .. }
+        Credential::Password { .. }
+            | Credential::Interactive { .. }
+            | Credential::DeviceCode
+            | Credential::Browser { .. }
     ) && r.endpoint == Endpoint::V2
     {
         if let Some(scope) = &r.scope {
@@ -138,6 +144,24 @@ async fn request_then_refresh(
         Credential::Interactive { redirect_uri } => {
             token_endpoint::authorize_probe(http, &user_request, redirect_uri.as_deref(), start)
                 .await
+        }
+        Credential::DeviceCode => {
+            crate::signin::device_code(http, &user_request, &|t: &str| track.say(t), start).await
+        }
+        Credential::Browser {
+            redirect_uri,
+            browser,
+        } => {
+            crate::signin::browser(
+                http,
+                &user_request,
+                redirect_uri.as_deref(),
+                browser.as_deref(),
+                SIGN_IN_WAIT,
+                &|t: &str| track.say(t),
+                start,
+            )
+            .await
         }
         _ => token_endpoint::request(http, &user_request, cred, start, "token.request").await,
     };
