@@ -82,12 +82,7 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
         }
     };
     if req.method != "GET" {
-        return error(
-            405,
-            "Request_BadRequest",
-            "The simulator's Graph is read-only.",
-            req,
-        );
+        return super::graph_write::handle(sim, req, path, &claims);
     }
     let rest = path.trim_start_matches('/');
     let (version, rest) = rest.split_once('/').unwrap_or((rest, ""));
@@ -383,14 +378,14 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
     )
 }
 
-enum Key {
+pub(crate) enum Key {
     None,
     AppId(String),
     Bad,
 }
 
 /// Reads `applications(appId='…')` / `servicePrincipals(appId='…')`.
-fn key_segment(seg: &str, name: &str) -> Key {
+pub(crate) fn key_segment(seg: &str, name: &str) -> Key {
     let Some(rest) = seg.strip_prefix(name) else {
         return Key::Bad;
     };
@@ -411,11 +406,11 @@ fn key_segment(seg: &str, name: &str) -> Key {
 }
 
 /// The service principal object of a well-known API.
-fn api_sp_id(key: &str) -> String {
+pub(crate) fn api_sp_id(key: &str) -> String {
     derived_guid(&format!("sp-api:{key}"))
 }
 
-fn application(w: &World, a: &App) -> Value {
+pub(crate) fn application(w: &World, a: &App) -> Value {
     let mut rra: Vec<Value> = vec![];
     for p in &a.perms {
         let access = json!({"id": p.id, "type": p.kind});
@@ -496,7 +491,7 @@ fn own_app_roles(w: &World, a: &App) -> Vec<Value> {
 
 /// Every service principal in the tenant: the scenario's apps that have one and the well-known
 /// APIs that are present, each with the app roles and scopes the scenario uses.
-fn service_principals(w: &World) -> Vec<(Value, Option<&App>)> {
+pub(crate) fn service_principals(w: &World) -> Vec<(Value, Option<&App>)> {
     let mut out = vec![];
     for a in w.apps.iter().filter(|a| a.spec.service_principal) {
         let mut names = vec![a.app_id.clone()];
@@ -565,7 +560,7 @@ fn service_principals(w: &World) -> Vec<(Value, Option<&App>)> {
 }
 
 /// The service principal id of a resource app id.
-fn resource_sp(w: &World, resource_app_id: &str) -> (String, String) {
+pub(crate) fn resource_sp(w: &World, resource_app_id: &str) -> (String, String) {
     if let Some(api) = apis::APIS
         .iter()
         .find(|a| a.app_id == Some(resource_app_id))
@@ -644,7 +639,7 @@ fn assigned_to(w: &World, sp_id: &str, app: Option<&App>) -> Vec<Value> {
     out
 }
 
-fn grants(w: &World, a: &App) -> Vec<Value> {
+pub(crate) fn grants(w: &World, a: &App) -> Vec<Value> {
     let mut by_resource: Vec<(String, Vec<String>)> = vec![];
     for p in a.perms.iter().filter(|p| p.kind == "Scope" && p.granted) {
         match by_resource

@@ -43,6 +43,7 @@ mod authorize;
 mod dataplane;
 mod error;
 mod graph;
+mod graph_write;
 mod http;
 mod imds;
 pub mod keys;
@@ -61,7 +62,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use world::World;
+use world::{World, WorldCell};
 
 /// Options for [`start`].
 #[derive(Debug, Clone, Default)]
@@ -116,7 +117,8 @@ pub struct SimInfo {
 
 /// The running simulator's shared state.
 pub struct Sim {
-    pub(crate) world: World,
+    /// The tenant; the repair endpoints (Graph and ARM writes) replace it version by version.
+    pub(crate) world: WorldCell,
     pub info: SimInfo,
     latency_ms: u64,
     /// Matching requests each fault has hit so far.
@@ -359,7 +361,7 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, Si
     };
     let nfaults = world.scenario.faults.len();
     let sim = Arc::new(Sim {
-        world,
+        world: WorldCell::new(world),
         info: info.clone(),
         latency_ms: opts.latency_ms,
         fault_hits: Mutex::new(vec![0; nfaults]),
