@@ -211,6 +211,19 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
     }
     const RA: &str = "/providers/microsoft.authorization/roleassignments";
     const RD: &str = "/providers/microsoft.authorization/roledefinitions";
+    const PERMS: &str = "/providers/microsoft.authorization/permissions";
+    if let Some(scope) = lower.strip_suffix(PERMS).map(|s| &path[..s.len()]) {
+        // What the caller may do at the scope: the actions of its roles in force there (any
+        // caller may ask about itself).
+        let items: Vec<Value> = w
+            .effective_roles(&oid, scope, req.now)
+            .into_iter()
+            .filter(|(_, in_force)| *in_force)
+            .filter_map(|(r, _)| role_by_id(&r.role_id))
+            .map(|(_, _, acts)| json!({"actions": acts, "notActions": [], "dataActions": [], "notDataActions": []}))
+            .collect();
+        return Reply::json(200, &json!({ "value": items }));
+    }
     if let Some(idx) = lower.find(RA) {
         let scope = &path[..idx];
         let action = "Microsoft.Authorization/roleAssignments/read";
