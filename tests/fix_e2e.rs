@@ -39,7 +39,10 @@ struct Run {
 impl Run {
     fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!("JSON: {e}\nstdout: {}\nstderr: {}", self.stdout, self.stderr)
+            panic!(
+                "JSON: {e}\nstdout: {}\nstderr: {}",
+                self.stdout, self.stderr
+            )
         })
     }
 }
@@ -192,7 +195,10 @@ fn a_missing_service_principal_is_made_and_the_next_problem_is_reported_honestly
     // The scenario's app has no Purview collection role: the doctor now says so, and fix does
     // not claim success.
     assert_eq!(doc["after"]["healthy"], false, "{doc}");
-    assert_eq!(doc["after"]["findings"][0], "data-plane-role-missing", "{doc}");
+    assert_eq!(
+        doc["after"]["findings"][0], "data-plane-role-missing",
+        "{doc}"
+    );
     assert_eq!(fix.code, 1);
 }
 
@@ -200,7 +206,10 @@ fn a_missing_service_principal_is_made_and_the_next_problem_is_reported_honestly
 fn an_operator_without_the_permission_gets_the_step_marked_and_nothing_applied() {
     let dir = tempfile::tempdir().unwrap();
     for (scenario, permission) in [
-        ("admin-consent-missing", "DelegatedPermissionGrant.ReadWrite.All"),
+        (
+            "admin-consent-missing",
+            "DelegatedPermissionGrant.ReadWrite.All",
+        ),
         (
             "rbac-role-missing",
             "Microsoft.Authorization/roleAssignments/write",
@@ -209,7 +218,11 @@ fn an_operator_without_the_permission_gets_the_step_marked_and_nothing_applied()
         let sim = start(scenario, "operator-reader", dir.path());
         let fix = run(&sim, "fix", &["--yes", "--format", "json"]);
         assert_eq!(fix.code, 1, "{scenario}: {}", fix.stderr);
-        assert!(fix.stderr.contains(permission), "{scenario}: {}", fix.stderr);
+        assert!(
+            fix.stderr.contains(permission),
+            "{scenario}: {}",
+            fix.stderr
+        );
         assert_eq!(fix.stderr.trim().lines().count(), 1, "{}", fix.stderr);
         let doc = fix.json();
         assert!(
@@ -257,7 +270,11 @@ fn a_new_secret_goes_to_a_0600_file_and_into_no_output() {
     // Without --secret-out the step cannot be made, and nothing is.
     let refused = run(&sim, "fix", &["--yes"]);
     assert_eq!(refused.code, 1);
-    assert!(refused.stderr.contains("--secret-out"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("--secret-out"),
+        "{}",
+        refused.stderr
+    );
 
     let text = run(&sim, "fix", &["--yes", "--secret-out", out_s]);
     assert_eq!(text.code, 0, "{}\n{}", text.stdout, text.stderr);
@@ -272,9 +289,17 @@ fn a_new_secret_goes_to_a_0600_file_and_into_no_output() {
 
     // The client now uses the new secret: healthy, and nothing left to plan.
     let with_new = ["--client-secret-file", out_s];
-    let doctor = run(&sim, "doctor", &[&["--format", "json"][..], &with_new].concat());
+    let doctor = run(
+        &sim,
+        "doctor",
+        &[&["--format", "json"][..], &with_new].concat(),
+    );
     assert_eq!(doctor.code, 0, "{}\n{}", doctor.stdout, doctor.stderr);
-    let again = run(&sim, "fix", &[&["--format", "json"][..], &with_new].concat());
+    let again = run(
+        &sim,
+        "fix",
+        &[&["--format", "json"][..], &with_new].concat(),
+    );
     assert_eq!(again.json()["steps"].as_array().map_or(0, Vec::len), 0);
 
     // An existing path is refused before anything is done: one line, exit 2.
@@ -313,10 +338,19 @@ async fn the_simulator_refuses_writes_as_the_services_do() {
 
     let arm = reader.s("arm");
     let scope = reader.s("arm_scope");
-    let url = format!("{arm}{scope}/providers/Microsoft.Authorization/roleAssignments/{}?api-version=2022-04-01", uuid::Uuid::new_v4());
+    let url = format!(
+        "{arm}{scope}/providers/Microsoft.Authorization/roleAssignments/{}?api-version=2022-04-01",
+        uuid::Uuid::new_v4()
+    );
     let body = serde_json::json!({"properties": {"roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7", "principalId": "00000000-0000-0000-0000-000000000001"}});
     let arm_tok = reader.env("AUTHCHECK_ARM_TOKEN").unwrap();
-    let r = http.put(&url).bearer_auth(&arm_tok).json(&body).send().await.unwrap();
+    let r = http
+        .put(&url)
+        .bearer_auth(&arm_tok)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 403);
     let b: Value = r.json().await.unwrap();
     assert_eq!(b["error"]["code"], "AuthorizationFailed");
@@ -327,7 +361,11 @@ async fn the_simulator_refuses_writes_as_the_services_do() {
     let arm_tok = admin.env("AUTHCHECK_ARM_TOKEN").unwrap();
     let graph_tok = admin.env("AUTHCHECK_GRAPH_TOKEN").unwrap();
     let sp: Value = http
-        .get(format!("{}/v1.0/servicePrincipals(appId='{}')", admin.s("graph"), admin.s("client_id")))
+        .get(format!(
+            "{}/v1.0/servicePrincipals(appId='{}')",
+            admin.s("graph"),
+            admin.s("client_id")
+        ))
         .bearer_auth(&graph_tok)
         .send()
         .await
@@ -339,7 +377,13 @@ async fn the_simulator_refuses_writes_as_the_services_do() {
     let mut statuses = vec![];
     for _ in 0..2 {
         let url = format!("{arm}{scope}/providers/Microsoft.Authorization/roleAssignments/{}?api-version=2022-04-01", uuid::Uuid::new_v4());
-        let r = http.put(&url).bearer_auth(&arm_tok).json(&body).send().await.unwrap();
+        let r = http
+            .put(&url)
+            .bearer_auth(&arm_tok)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         statuses.push(r.status().as_u16());
         if r.status().as_u16() == 409 {
             let b: Value = r.json().await.unwrap();

@@ -172,7 +172,11 @@ async fn run_async(
         evidence: &d.evidence,
         operator: &op,
         http: &http,
-        now: args.now.as_deref().and_then(super::parse_time).unwrap_or_else(|| chrono::Utc::now().timestamp()),
+        now: args
+            .now
+            .as_deref()
+            .and_then(super::parse_time)
+            .unwrap_or_else(|| chrono::Utc::now().timestamp()),
         secret_out: sink.map(SecretSink::path),
     };
     let mut plan = fix::build(&cx, &findings).await;
@@ -185,7 +189,12 @@ async fn run_async(
         .steps
         .iter()
         .enumerate()
-        .filter_map(|(i, s)| s.blocked.as_ref().filter(|_| s.kind == StepKind::Automatic).map(|b| format!("step {}: {b}", i + 1)))
+        .filter_map(|(i, s)| {
+            s.blocked
+                .as_ref()
+                .filter(|_| s.kind == StepKind::Automatic)
+                .map(|b| format!("step {}: {b}", i + 1))
+        })
         .collect();
     run.plan = plan;
     run.code = 1;
@@ -258,7 +267,11 @@ async fn run_async(
         });
     }
     run.after = Some((rules_of(&d2), healthy));
-    run.code = if healthy && outcome.failed.is_none() { 0 } else { 1 };
+    run.code = if healthy && outcome.failed.is_none() {
+        0
+    } else {
+        1
+    };
     Ok(run)
 }
 
@@ -268,10 +281,7 @@ fn confirm(n: usize) -> Option<bool> {
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         return None;
     }
-    eprint!(
-        "Apply {n} change{}? [y/N] ",
-        if n == 1 { "" } else { "s" }
-    );
+    eprint!("Apply {n} change{}? [y/N] ", if n == 1 { "" } else { "s" });
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).ok()?;
@@ -293,7 +303,12 @@ fn render_plan(plan: &RepairPlan, before: &[String]) -> String {
             StepKind::Automatic => "",
             StepKind::Manual => "manual: ",
         };
-        out.push_str(&format!("\n{}. [{}] {kind}{}\n", i + 1, s.finding, s.action));
+        out.push_str(&format!(
+            "\n{}. [{}] {kind}{}\n",
+            i + 1,
+            s.finding,
+            s.action
+        ));
         if let Some(r) = &s.request {
             out.push_str(&format!("   {} {}\n", r.method, r.url));
             out.push_str(&format!("   {}\n", r.body));
@@ -328,7 +343,9 @@ fn render_outcome(plan: &RepairPlan, o: &Outcome) -> String {
             a.step + 1,
             plan.steps[a.step].action,
             a.status,
-            a.id.as_ref().map(|i| format!(", id {i}")).unwrap_or_default()
+            a.id.as_ref()
+                .map(|i| format!(", id {i}"))
+                .unwrap_or_default()
         ));
     }
     if let Some((i, why)) = &o.failed {
@@ -340,7 +357,11 @@ fn render_outcome(plan: &RepairPlan, o: &Outcome) -> String {
         out.push_str("  stopped at the first failure.\n");
     }
     for i in &o.not_applied {
-        out.push_str(&format!("  – {}. not applied: {}\n", i + 1, plan.steps[*i].action));
+        out.push_str(&format!(
+            "  – {}. not applied: {}\n",
+            i + 1,
+            plan.steps[*i].action
+        ));
     }
     out
 }

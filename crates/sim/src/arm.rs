@@ -339,7 +339,12 @@ fn put_role_assignment(sim: &Sim, req: &Req, path: &str, client: &str, oid: &str
     const RA: &str = "/providers/microsoft.authorization/roleassignments/";
     let path = path.trim_end_matches('/');
     let lower = path.to_ascii_lowercase();
-    let sub = sim.world.scenario.azure.subscription_id.to_ascii_lowercase();
+    let sub = sim
+        .world
+        .scenario
+        .azure
+        .subscription_id
+        .to_ascii_lowercase();
     let Some(idx) = lower.find(RA) else {
         return arm_error(
             405,
@@ -423,6 +428,10 @@ fn put_role_assignment(sim: &Sim, req: &Req, path: &str, client: &str, oid: &str
     });
     match made {
         Ok(v) => Reply::json(201, &v),
-        Err(()) => arm_error(409, "RoleAssignmentExists", "The role assignment already exists."),
+        Err(()) => arm_error(
+            409,
+            "RoleAssignmentExists",
+            "The role assignment already exists.",
+        ),
     }
 }

@@ -200,7 +200,9 @@ fn add_grant(sim: &Sim, req: &Req, body: &Value) -> Result<Reply, Refusal> {
     };
     let values: Vec<String> = scope.split_whitespace().map(String::from).collect();
     sim.world.write(|w| {
-        let app = w.app_by_sp_id(client).ok_or_else(|| not_found(req, client))?;
+        let app = w
+            .app_by_sp_id(client)
+            .ok_or_else(|| not_found(req, client))?;
         let already = app
             .perms
             .iter()
@@ -217,12 +219,17 @@ fn add_grant(sim: &Sim, req: &Req, body: &Value) -> Result<Reply, Refusal> {
             let id = permission_id("Scope", v, &rapp);
             w.grant_permission(client, &rapp, "Scope", v, &id, req.now);
         }
-        let app = w.app_by_sp_id(client).ok_or_else(|| not_found(req, client))?;
+        let app = w
+            .app_by_sp_id(client)
+            .ok_or_else(|| not_found(req, client))?;
         let grant = graph::grants(w, app)
             .into_iter()
             .find(|g| g["resourceId"].as_str() == Some(resource))
             .unwrap_or(Value::Null);
-        Ok(Reply::json(201, &with_context(sim, "oauth2PermissionGrants/$entity", grant)))
+        Ok(Reply::json(
+            201,
+            &with_context(sim, "oauth2PermissionGrants/$entity", grant),
+        ))
     })
 }
 
@@ -254,7 +261,9 @@ fn add_app_role_assignment(
         .apps
         .iter()
         .flat_map(|a| a.perms.iter())
-        .find(|p| p.kind == "Role" && p.resource_app_id == rapp && p.id.eq_ignore_ascii_case(role_id))
+        .find(|p| {
+            p.kind == "Role" && p.resource_app_id == rapp && p.id.eq_ignore_ascii_case(role_id)
+        })
         .map(|p| p.value.clone())
     else {
         return Err(bad(
@@ -284,7 +293,10 @@ fn add_app_role_assignment(
             "resourceDisplayName": rname,
             "resourceId": rid,
         });
-        Ok(Reply::json(201, &with_context(sim, "appRoleAssignments/$entity", v)))
+        Ok(Reply::json(
+            201,
+            &with_context(sim, "appRoleAssignments/$entity", v),
+        ))
     })
 }
 
@@ -334,7 +346,12 @@ fn add_service_principal(sim: &Sim, req: &Req, body: &Value) -> Result<Reply, Re
 /// `PATCH /applications/{id}`: `isFallbackPublicClient` and the redirect URIs of each platform.
 /// As in Graph, a collection in the body replaces the one stored: the caller sends the old URIs
 /// with the new.
-fn update_application(sim: &Sim, req: &Req, object_id: &str, body: &Value) -> Result<Reply, Refusal> {
+fn update_application(
+    sim: &Sim,
+    req: &Req,
+    object_id: &str,
+    body: &Value,
+) -> Result<Reply, Refusal> {
     let uris = |platform: &str| -> Result<Option<Vec<String>>, Refusal> {
         match &body[platform]["redirectUris"] {
             Value::Null => Ok(None),
@@ -440,7 +457,11 @@ fn add_federated_credential(
     let subject = str_field(req, body, "subject")?.to_string();
     let audiences: Vec<String> = body["audiences"]
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default();
     if audiences.len() != 1 {
         return Err(bad(req, "audiences must hold exactly one value."));

@@ -265,7 +265,11 @@ impl World {
             t0 + year,
         )?);
         let unregistered = if scenario.client.certificate.as_deref() == Some("unregistered") {
-            Some(Arc::new(CertKey::generate("unregistered", t0 - year, t0 + year)?))
+            Some(Arc::new(CertKey::generate(
+                "unregistered",
+                t0 - year,
+                t0 + year,
+            )?))
         } else {
             None
         };

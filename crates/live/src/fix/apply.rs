@@ -78,7 +78,10 @@ async fn arm_allows(
         arm_base.trim_end_matches('/')
     );
     let (r, _) = http
-        .send(&Req::get(url, "fix.precheck.arm").bearer(token), Chain::default())
+        .send(
+            &Req::get(url, "fix.precheck.arm").bearer(token),
+            Chain::default(),
+        )
         .await;
     let r = r.map_err(|e| e.short())?;
     if !r.is_success() {
@@ -87,7 +90,11 @@ async fn arm_allows(
     let v = r.json().ok_or("the answer is not JSON")?;
     let list = |p: &serde_json::Value, k: &str| -> Vec<String> {
         p[k].as_array()
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     Ok(v["value"].as_array().into_iter().flatten().any(|p| {

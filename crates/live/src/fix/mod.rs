@@ -88,7 +88,13 @@ pub struct Step {
 }
 
 impl Step {
-    fn automatic(finding: &str, action: String, request: Request, need: Need, undo: String) -> Step {
+    fn automatic(
+        finding: &str,
+        action: String,
+        request: Request,
+        need: Need,
+        undo: String,
+    ) -> Step {
         Step {
             finding: finding.to_string(),
             kind: StepKind::Automatic,
@@ -107,7 +113,12 @@ impl Step {
         }
     }
 
-    fn manual(finding: &str, action: String, instructions: Vec<String>, command: Option<String>) -> Step {
+    fn manual(
+        finding: &str,
+        action: String,
+        instructions: Vec<String>,
+        command: Option<String>,
+    ) -> Step {
         Step {
             finding: finding.to_string(),
             kind: StepKind::Manual,
@@ -179,7 +190,9 @@ pub async fn operator(plan: &DoctorPlan, env: &dyn Env) -> Operator {
             .filter(|v| !v.trim().is_empty())
             .map(|v| Secret::new(authcheck_offline::jwt::strip_wrapping(&v)))
             .ok_or_else(|| {
-                format!("no operator identity: set {var}, or run with --graph-auth az after `az login`")
+                format!(
+                    "no operator identity: set {var}, or run with --graph-auth az after `az login`"
+                )
             })
     };
     if plan.reader == ReaderAuth::Az {

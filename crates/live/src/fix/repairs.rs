@@ -79,11 +79,19 @@ fn graph_base(cx: &Context<'_>) -> String {
 }
 
 /// A GET with the operator's token; the JSON on success, else why not.
-async fn read(cx: &Context<'_>, service: Service, url: String, label: &str) -> Result<Value, String> {
+async fn read(
+    cx: &Context<'_>,
+    service: Service,
+    url: String,
+    label: &str,
+) -> Result<Value, String> {
     let token = cx.operator.token(service).map_err(str::to_string)?;
     let (r, _) = cx
         .http
-        .send(&Req::get(url, label).bearer(token.expose()), Chain::default())
+        .send(
+            &Req::get(url, label).bearer(token.expose()),
+            Chain::default(),
+        )
         .await;
     match r {
         Ok(r) if r.is_success() => r.json().ok_or_else(|| "the answer is not JSON".into()),
@@ -152,16 +160,23 @@ async fn admin_consent(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
             .and_then(|p| p.resource_name.clone())
             .unwrap_or_else(|| rid.clone());
         let resource_sp = sp_of(cx, &rid).await;
-        let rsp = resource_sp.clone().unwrap_or_else(|_| format!("(service principal of {rid})"));
+        let rsp = resource_sp
+            .clone()
+            .unwrap_or_else(|_| format!("(service principal of {rid})"));
         let of_kind = |k: &str| -> Vec<&authcheck_model::evidence::Permission> {
             ungranted
                 .iter()
                 .copied()
-                .filter(|p| p.resource_app_id.as_deref() == Some(&rid) && p.kind.as_deref() == Some(k))
+                .filter(|p| {
+                    p.resource_app_id.as_deref() == Some(&rid) && p.kind.as_deref() == Some(k)
+                })
                 .collect()
         };
         // Delegated permissions: one tenant-wide grant per resource.
-        let scopes: Vec<String> = of_kind("Scope").iter().filter_map(|p| p.value.clone()).collect();
+        let scopes: Vec<String> = of_kind("Scope")
+            .iter()
+            .filter_map(|p| p.value.clone())
+            .collect();
         if !scopes.is_empty() {
             let existing = ev
                 .sp
@@ -242,7 +257,11 @@ async fn azure_role(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
     ) else {
         return vec![manual_from(f)];
     };
-    let principal_type = if ev.token.delegated { "User" } else { "ServicePrincipal" };
+    let principal_type = if ev.token.delegated {
+        "User"
+    } else {
+        "ServicePrincipal"
+    };
     let arm = cx.doctor.arm.trim_end_matches('/');
     let defs = read(
         cx,
@@ -298,7 +317,15 @@ fn app_object(cx: &Context<'_>, f: &Finding) -> Result<String, Vec<Step>> {
         .ok_or_else(|| vec![manual_from(f)])
 }
 
-fn app_write(cx: &Context<'_>, f: &Finding, action: String, method: &str, sub: &str, body: Value, undo: String) -> Vec<Step> {
+fn app_write(
+    cx: &Context<'_>,
+    f: &Finding,
+    action: String,
+    method: &str,
+    sub: &str,
+    body: Value,
+    undo: String,
+) -> Vec<Step> {
     let obj = match app_object(cx, f) {
         Ok(o) => o,
         Err(s) => return s,
@@ -327,7 +354,10 @@ fn public_client(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
         "PATCH",
         "",
         json!({"isFallbackPublicClient": true}),
-        format!("PATCH {}/applications/{obj} with {{\"isFallbackPublicClient\": false}}", graph_base(cx)),
+        format!(
+            "PATCH {}/applications/{obj} with {{\"isFallbackPublicClient\": false}}",
+            graph_base(cx)
+        ),
     )
 }
 
@@ -353,11 +383,12 @@ fn redirect_uri(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
         return vec![manual_from(f)];
     };
     // The platform the app already uses for this kind of client: SPA when it has only SPA URIs.
-    let (platform, existing) = if !app.spa_redirect_uris.is_empty() && app.web_redirect_uris.is_empty() {
-        ("spa", app.spa_redirect_uris.clone())
-    } else {
-        ("web", app.web_redirect_uris.clone())
-    };
+    let (platform, existing) =
+        if !app.spa_redirect_uris.is_empty() && app.web_redirect_uris.is_empty() {
+            ("spa", app.spa_redirect_uris.clone())
+        } else {
+            ("web", app.web_redirect_uris.clone())
+        };
     if existing.contains(&uri) {
         return vec![manual_from(f)];
     }
@@ -367,7 +398,10 @@ fn redirect_uri(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
     app_write(
         cx,
         f,
-        format!("Add {uri} as a {platform} redirect URI (keeping the {} there)", existing.len()),
+        format!(
+            "Add {uri} as a {platform} redirect URI (keeping the {} there)",
+            existing.len()
+        ),
         "PATCH",
         "",
         json!({ platform: {"redirectUris": all} }),
