@@ -30,7 +30,7 @@
 //! Files: `scenario` (the TOML model and the built-ins), `world` (the scenario resolved at start),
 //! `keys` (RSA keys and certificates), `tokens` (minting, discovery, JWKS, bearer checks),
 //! `token_endpoint` and `aad_error` (Entra's decisions and bodies), `authorize`, `imds`, `graph`,
-//! `arm`, `dataplane`, `server` (HTTP, faults, log), `tls`.
+//! `graph_write` (the repairs' writes; `arm` has its role-assignment write), `arm`, `dataplane`, `server` (HTTP, faults, log), `tls`.
 //!
 //! Fidelity notes: first-party APIs (Graph, ARM, Purview, Power Platform, Log Analytics) get v1
 //! tokens even from the v2 endpoint, as Entra issues them (`aud` is the resource URI as asked, the

@@ -23,13 +23,15 @@ pub async fn precheck(plan: &mut RepairPlan, op: &Operator, http: &Http, arm_bas
         match req.service {
             Service::Graph => match (&op.graph, &graph_held) {
                 (Err(why), _) => s.blocked = Some(format!("Graph: {why}")),
-                (Ok(_), Some(held)) => {
-                    if need.met_by(held) {
+                (Ok(_), Some((roles, scp))) => {
+                    if need.met_by(roles) {
                         continue;
                     }
-                    if held.iter().any(|h| h == ACTS_AS_USER) {
+                    // A delegated token acts with the signed-in user's directory roles as well
+                    // as its scopes: only Graph can say whether they allow the write.
+                    if need.met_by(scp) || scp.iter().any(|h| h == ACTS_AS_USER) {
                         s.unverified = Some(format!(
-                            "the operator's Graph token acts with the signed-in user's directory roles; Graph decides whether they allow this ({})",
+                            "the operator's Graph token is delegated: it needs {} and a directory role that allows the change, which Graph decides",
                             need.named
                         ));
                     } else {
@@ -256,4 +258,70 @@ async fn one(
         status: reply.status,
         id,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credential::Secret;
+    use crate::fix::{Request, Step};
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+
+    /// A token with these claims and a meaningless signature: the pre-check reads claims only.
+    fn token(claims: serde_json::Value) -> Secret {
+        let enc = |v: serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        Secret::new(format!(
+            "{}.{}.{}",
+            enc(serde_json::json!({"alg": "RS256", "typ": "JWT"})),
+            enc(claims),
+            URL_SAFE_NO_PAD.encode([7u8; 256])
+        ))
+    }
+
+    fn grant_step() -> RepairPlan {
+        RepairPlan {
+            steps: vec![Step::automatic(
+                "admin-consent-missing",
+                "grant".into(),
+                Request {
+                    service: Service::Graph,
+                    method: "POST".into(),
+                    url: "http://127.0.0.1:1/v1.0/oauth2PermissionGrants".into(),
+                    body: serde_json::Value::Null,
+                },
+                permissions::GRANT_DELEGATED,
+                "undo".into(),
+            )],
+        }
+    }
+
+    async fn check(claims: serde_json::Value) -> super::super::Step {
+        let op = Operator {
+            graph: Ok(token(claims)),
+            arm: Err("none".into()),
+        };
+        let http = Http::new(Default::default(), None).unwrap();
+        let mut plan = grant_step();
+        precheck(&mut plan, &op, &http, "http://127.0.0.1:1").await;
+        plan.steps.remove(0)
+    }
+
+    #[tokio::test]
+    async fn app_only_tokens_are_judged_by_their_roles_delegated_ones_left_to_graph() {
+        let s =
+            check(serde_json::json!({"roles": ["DelegatedPermissionGrant.ReadWrite.All"]})).await;
+        assert!(s.blocked.is_none() && s.unverified.is_none());
+        let s = check(serde_json::json!({"roles": ["Application.Read.All"]})).await;
+        assert!(s
+            .blocked
+            .unwrap()
+            .contains("DelegatedPermissionGrant.ReadWrite.All"));
+        let s =
+            check(serde_json::json!({"scp": "DelegatedPermissionGrant.ReadWrite.All User.Read"}))
+                .await;
+        assert!(s.blocked.is_none() && s.unverified.is_some());
+        let s = check(serde_json::json!({"scp": "User.Read"})).await;
+        assert!(s.blocked.is_some());
+    }
 }

@@ -210,23 +210,22 @@ pub async fn operator(plan: &DoctorPlan, env: &dyn Env) -> Operator {
     }
 }
 
-/// The permissions a token carries (`roles` and `scp`), read without checking its signature:
-/// the service checks it; this only predicts what the service will say.
-pub fn held_permissions(token: &Secret) -> Vec<String> {
+/// The permissions a token carries: its application permissions (`roles`) and its delegated ones
+/// (`scp`), read without checking the signature — the service checks it; this only predicts what
+/// the service will say.
+pub fn held_permissions(token: &Secret) -> (Vec<String>, Vec<String>) {
     let Ok(t) = authcheck_offline::jwt::decode(token.expose()) else {
-        return vec![];
+        return (vec![], vec![]);
     };
-    let mut out = vec![];
-    for claim in ["roles", "scp"] {
+    let list = |claim: &str| -> Vec<String> {
         match t.claims.get(claim) {
-            Some(serde_json::Value::Array(a)) => {
-                out.extend(a.iter().filter_map(|v| v.as_str().map(String::from)))
-            }
-            Some(serde_json::Value::String(s)) => {
-                out.extend(s.split_whitespace().map(String::from))
-            }
-            _ => {}
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect(),
+            Some(serde_json::Value::String(s)) => s.split_whitespace().map(String::from).collect(),
+            _ => vec![],
         }
-    }
-    out
+    };
+    (list("roles"), list("scp"))
 }
