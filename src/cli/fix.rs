@@ -348,11 +348,12 @@ fn render_outcome(plan: &RepairPlan, o: &Outcome) -> String {
                 .unwrap_or_default()
         ));
     }
-    if let Some((i, why)) = &o.failed {
+    if let Some(f) = &o.failed {
         out.push_str(&format!(
-            "  ✗ {}. {}: {why}\n",
-            i + 1,
-            plan.steps[*i].action
+            "  ✗ {}. {}: {}\n",
+            f.step + 1,
+            plan.steps[f.step].action,
+            f.reason
         ));
         out.push_str("  stopped at the first failure.\n");
     }

@@ -184,13 +184,21 @@ pub struct Applied {
     pub id: Option<String>,
 }
 
+/// A step the service refused.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failed {
+    pub step: usize,
+    /// The status with the service's code and message (never the body whole).
+    pub reason: String,
+}
+
 /// What applying did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Outcome {
     pub applied: Vec<Applied>,
-    /// The step that failed, and why (the service's code and message).
+    /// The step that failed, and why.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub failed: Option<(usize, String)>,
+    pub failed: Option<Failed>,
     /// Automatic steps not made (after a failure).
     pub not_applied: Vec<usize>,
 }
@@ -216,7 +224,10 @@ pub async fn apply(
         match result {
             Ok(a) => out.applied.push(Applied { step: i, ..a }),
             Err(why) => {
-                out.failed = Some((i, why));
+                out.failed = Some(Failed {
+                    step: i,
+                    reason: why,
+                });
                 out.not_applied = autos[k + 1..].to_vec();
                 break;
             }

@@ -13,7 +13,7 @@ mod apply;
 pub mod permissions;
 mod repairs;
 
-pub use apply::{apply, precheck, Applied, Outcome, SecretSink};
+pub use apply::{apply, precheck, Applied, Failed, Outcome, SecretSink};
 pub use repairs::{build, Context};
 
 use crate::credential::{Env, Secret};
@@ -88,7 +88,8 @@ pub struct Step {
 }
 
 impl Step {
-    fn automatic(
+    /// An automatic step: the request, what the operator needs for it, and its undo.
+    pub fn automatic(
         finding: &str,
         action: String,
         request: Request,
