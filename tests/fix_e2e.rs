@@ -131,6 +131,7 @@ fn each_repair_leaves_the_doctor_healthy_and_a_second_fix_plans_nothing() {
         "admin-consent-missing",
         "rbac-role-missing",
         "public-client-flows-disabled",
+        "user-assignment-required",
         "redirect-uri-mismatch",
         "federated-credential-mismatch",
         "resource-principal-missing",

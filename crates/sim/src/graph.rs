@@ -19,6 +19,12 @@ const READ_APPS: &[&str] = &[
     "Directory.ReadWrite.All",
 ];
 const READ_AUDIT: &[&str] = &["AuditLog.Read.All"];
+const READ_USERS: &[&str] = &[
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
 const READ_POLICY: &[&str] = &["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"];
 
 /// A Graph error reply.
@@ -271,6 +277,29 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
                 req,
             ),
         };
+    }
+
+    // users/{id or upn}: the repairs look a user up to assign them to an app.
+    if first == "users" && segs.len() == 2 {
+        if !allowed(READ_USERS) {
+            return denied();
+        }
+        let key = segs[1];
+        let Some(u) = w.users.iter().find(|u| {
+            u.spec.upn.eq_ignore_ascii_case(key) || u.object_id.eq_ignore_ascii_case(key)
+        }) else {
+            return error(
+                404,
+                "Request_ResourceNotFound",
+                &format!("Resource '{key}' does not exist or one of its queried reference-property objects are not present."),
+                req,
+            );
+        };
+        return single(
+            req,
+            &format!("{base}/$metadata#users/$entity"),
+            json!({"id": u.object_id, "userPrincipalName": u.spec.upn, "displayName": u.display_name}),
+        );
     }
 
     if first == "oauth2PermissionGrants" {

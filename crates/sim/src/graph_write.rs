@@ -1,5 +1,5 @@
 //! Microsoft Graph writes, the ones `authcheck fix` makes: admin consent (a delegated grant or an
-//! app role assignment), a service principal for an app id, the app's public client setting and
+//! app role assignment), a user's assignment to an app, a service principal for an app id, the app's public client setting and
 //! redirect URIs, a new client secret, a federated credential. Each checks the caller's token the
 //! way Graph does (the application permission in `roles`, or the delegated one in `scp`) and
 //! answers 403 `Authorization_RequestDenied` without it; a duplicate is refused as Graph refuses
@@ -41,6 +41,9 @@ const READ_APPS: &[&str] = &[
     "Directory.Read.All",
     "Directory.ReadWrite.All",
 ];
+
+/// The app role id of "default access" (an assignment with no particular role).
+const DEFAULT_ACCESS: &str = "00000000-0000-0000-0000-000000000000";
 
 /// A refused write: the reply Graph gives.
 type Refusal = Reply;
@@ -250,6 +253,59 @@ fn add_app_role_assignment(
         ));
     }
     let w = &sim.world;
+    // A user assigned to an app (default access), as "Assignment required" asks.
+    if let Some(user) = w
+        .users
+        .iter()
+        .find(|u| u.object_id.eq_ignore_ascii_case(principal))
+    {
+        let Some(app) = w.app_by_sp_id(resource) else {
+            return Err(not_found(req, resource));
+        };
+        if role_id != DEFAULT_ACCESS {
+            return Err(bad(
+                req,
+                &format!("The app role '{role_id}' is not defined on resource '{resource}'."),
+            ));
+        }
+        let (uid, uname, app_name) = (
+            user.object_id.clone(),
+            user.display_name.clone(),
+            app.spec.name.clone(),
+        );
+        return sim.world.write(|w| {
+            let u = w
+                .users
+                .iter_mut()
+                .find(|u| u.object_id == uid)
+                .ok_or_else(|| not_found(req, principal))?;
+            if u.spec.assigned_to.contains(&app_name) {
+                return Err(bad(
+                    req,
+                    "Permission being assigned already exists on the object",
+                ));
+            }
+            u.spec.assigned_to.push(app_name.clone());
+            let app = w
+                .app_by_name(&app_name)
+                .ok_or_else(|| not_found(req, resource))?;
+            let v = json!({
+                "id": derived_guid(&format!("assign:{uid}:{}", app.sp_object_id)),
+                "deletedDateTime": null,
+                "appRoleId": DEFAULT_ACCESS,
+                "createdDateTime": iso(req.now),
+                "principalDisplayName": uname,
+                "principalId": uid,
+                "principalType": "User",
+                "resourceDisplayName": app.display_name,
+                "resourceId": app.sp_object_id,
+            });
+            Ok(Reply::json(
+                201,
+                &with_context(sim, "appRoleAssignments/$entity", v),
+            ))
+        });
+    }
     let Some(rapp) = resource_app_of_sp(w, resource) else {
         return Err(not_found(req, resource));
     };

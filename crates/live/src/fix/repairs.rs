@@ -41,6 +41,7 @@ pub async fn build(cx: &Context<'_>, findings: &[Finding]) -> RepairPlan {
             "admin-consent-missing" => admin_consent(cx, f).await,
             "rbac-role-missing" => azure_role(cx, f).await,
             "public-client-flows-disabled" => public_client(cx, f),
+            "user-assignment-required" => user_assignment(cx, f).await,
             "service-principal-missing" => service_principal(cx, f, cx.doctor.client_id.clone(), "the app"),
             "resource-principal-missing" => match cx.evidence.resource.app_id.clone() {
                 Some(id) => service_principal(cx, f, id, "the API"),
@@ -245,6 +246,51 @@ async fn admin_consent(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
         steps.push(manual_from(f));
     }
     steps
+}
+
+/// Assigns the refused user to the app (default access). Turning "Assignment required" off instead
+/// is the operator's choice and is left as a manual alternative.
+async fn user_assignment(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
+    let ev = cx.evidence;
+    let user = ev.request.username.clone().or(ev.token.user.clone());
+    let (Some(sp), Some(upn)) = (ev.sp.object_id.clone(), user) else {
+        return vec![manual_from(f)];
+    };
+    let base = graph_base(cx);
+    let uid = read(
+        cx,
+        Service::Graph,
+        format!("{base}/users/{upn}?$select=id"),
+        "fix.lookup.user",
+    )
+    .await
+    .and_then(|v| {
+        v["id"]
+            .as_str()
+            .map(String::from)
+            .ok_or_else(|| format!("no user {upn}"))
+    });
+    let mut s = Step::automatic(
+        &f.rule,
+        format!("Assign {upn} to the enterprise application (default access)"),
+        Request {
+            service: Service::Graph,
+            method: "POST".into(),
+            url: format!("{base}/servicePrincipals/{sp}/appRoleAssignedTo"),
+            body: json!({
+                "principalId": uid.clone().unwrap_or_else(|_| format!("(the object id of {upn})")),
+                "resourceId": sp,
+                "appRoleId": "00000000-0000-0000-0000-000000000000",
+            }),
+        },
+        permissions::ASSIGN_APP_ROLE,
+        format!("DELETE {base}/servicePrincipals/{sp}/appRoleAssignedTo/{{id}} (the id is printed when the step is applied)"),
+    );
+    s.instructions.push(format!("Or, if everyone in the tenant may use the app, turn \"Assignment required\" off instead (not made by fix): PATCH {base}/servicePrincipals/{sp} with {{\"appRoleAssignmentRequired\": false}}"));
+    match uid {
+        Ok(_) => vec![s],
+        Err(e) => vec![blocked_lookup(s, &e)],
+    }
 }
 
 async fn azure_role(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
