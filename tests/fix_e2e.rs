@@ -262,6 +262,24 @@ fn without_a_terminal_or_yes_and_with_plan_only_nothing_is_applied() {
 }
 
 #[test]
+fn without_an_operator_identity_the_repair_is_a_manual_step_saying_why() {
+    // The built-in scenario has no operator: no AUTHCHECK_GRAPH_TOKEN, and the app cannot read
+    // its own registration.
+    let sim = SimProc::start("public-client-flows-disabled", &[]);
+    let fix = run(&sim, "fix", &["--yes", "--format", "json"]);
+    assert_eq!(fix.code, 1);
+    let doc = fix.json();
+    assert_eq!(doc["steps"][0]["kind"], "manual", "{doc}");
+    assert!(
+        doc["steps"][0]["action"]
+            .as_str()
+            .is_some_and(|a| a.contains("AUTHCHECK_GRAPH_TOKEN")),
+        "{doc}"
+    );
+    assert!(doc["outcome"].is_null());
+}
+
+#[test]
 fn a_new_secret_goes_to_a_0600_file_and_into_no_output() {
     let dir = tempfile::tempdir().unwrap();
     let sim = start("client-secret-expired", "operator-admin", dir.path());

@@ -75,6 +75,21 @@ fn manual_from(f: &Finding) -> Step {
     )
 }
 
+/// A finding `fix` could repair, had the doctor read what the repair needs (the app registration,
+/// its service principal, the role assignments): a manual step saying why, with the finding's fix.
+fn missing(cx: &Context<'_>, f: &Finding, service: Service) -> Step {
+    let mut s = manual_from(f);
+    let why = match cx.operator.token(service) {
+        Err(e) => format!(" — {e}"),
+        Ok(_) => String::new(),
+    };
+    s.action = format!(
+        "{} (an automatic repair needs facts the doctor could not read{why})",
+        f.title
+    );
+    s
+}
+
 fn graph_base(cx: &Context<'_>) -> String {
     format!("{}/v1.0", cx.doctor.graph.trim_end_matches('/'))
 }
@@ -138,10 +153,10 @@ async fn admin_consent(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
         .filter(|p| p.granted == Some(false))
         .collect();
     let Some(client_sp) = ev.sp.object_id.clone() else {
-        return vec![manual_from(f)];
+        return vec![missing(cx, f, Service::Graph)];
     };
     if ungranted.is_empty() {
-        return vec![manual_from(f)];
+        return vec![missing(cx, f, Service::Graph)];
     }
     let client_id = ev.app.app_id.clone().unwrap_or(cx.doctor.client_id.clone());
     let mut resources: Vec<String> = vec![];
@@ -243,7 +258,7 @@ async fn admin_consent(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
         }
     }
     if steps.is_empty() {
-        steps.push(manual_from(f));
+        steps.push(missing(cx, f, Service::Graph));
     }
     steps
 }
@@ -254,7 +269,7 @@ async fn user_assignment(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
     let ev = cx.evidence;
     let user = ev.request.username.clone().or(ev.token.user.clone());
     let (Some(sp), Some(upn)) = (ev.sp.object_id.clone(), user) else {
-        return vec![manual_from(f)];
+        return vec![missing(cx, f, Service::Graph)];
     };
     let base = graph_base(cx);
     let uid = read(
@@ -301,7 +316,7 @@ async fn azure_role(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
         ev.rbac.principal_id.clone(),
         ev.rbac.required_roles.first().cloned(),
     ) else {
-        return vec![manual_from(f)];
+        return vec![missing(cx, f, Service::Arm)];
     };
     let principal_type = if ev.token.delegated {
         "User"
@@ -360,7 +375,7 @@ fn app_object(cx: &Context<'_>, f: &Finding) -> Result<String, Vec<Step>> {
         .app
         .object_id
         .clone()
-        .ok_or_else(|| vec![manual_from(f)])
+        .ok_or_else(|| vec![missing(cx, f, Service::Graph)])
 }
 
 fn app_write(
@@ -426,7 +441,7 @@ fn service_principal(cx: &Context<'_>, f: &Finding, app_id: String, whose: &str)
 fn redirect_uri(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
     let app = &cx.evidence.app;
     let Some(uri) = cx.evidence.request.redirect_uri.clone() else {
-        return vec![manual_from(f)];
+        return vec![missing(cx, f, Service::Graph)];
     };
     // The platform the app already uses for this kind of client: SPA when it has only SPA URIs.
     let (platform, existing) =
@@ -436,7 +451,7 @@ fn redirect_uri(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
             ("web", app.web_redirect_uris.clone())
         };
     if existing.contains(&uri) {
-        return vec![manual_from(f)];
+        return vec![missing(cx, f, Service::Graph)];
     }
     let mut all = existing.clone();
     all.push(uri.clone());
@@ -491,10 +506,10 @@ fn new_secret(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
 
 fn federated_credential(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
     let Some(a) = &cx.evidence.request.assertion else {
-        return vec![manual_from(f)];
+        return vec![missing(cx, f, Service::Graph)];
     };
     let (Some(iss), Some(sub)) = (a.iss.clone(), a.sub.clone()) else {
-        return vec![manual_from(f)];
+        return vec![missing(cx, f, Service::Graph)];
     };
     let aud = a
         .aud
