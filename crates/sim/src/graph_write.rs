@@ -557,7 +557,7 @@ fn add_federated_credential(
             201,
             &with_context(
                 sim,
-                "applications('{object_id}')/federatedIdentityCredentials/$entity",
+                &format!("applications('{object_id}')/federatedIdentityCredentials/$entity"),
                 json!({"id": id, "name": name, "issuer": issuer, "subject": subject, "description": null, "audiences": audiences}),
             ),
         ))
