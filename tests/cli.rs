@@ -564,6 +564,7 @@ fn help_snapshots() {
         "explain",
         "rules",
         "sim",
+        "fix",
         "redact",
         "completions",
         "man",

@@ -6,6 +6,7 @@ mod decode;
 pub mod demo;
 pub mod doctor;
 mod explain;
+pub mod fix;
 mod input;
 mod redact;
 mod rules_cmd;
@@ -80,6 +81,9 @@ pub enum Command {
     Sim(sim::SimArgs),
     /// Diagnose live why an app cannot get a token, or gets one an API refuses.
     Doctor(Box<doctor::DoctorArgs>),
+    /// Run the doctor, plan the repairs its findings call for, apply them after confirmation with
+    /// the operator's identity, and run the doctor again.
+    Fix(Box<fix::FixArgs>),
     /// Run the doctor against the built-in simulated tenant, every documented failure in turn.
     #[cfg(feature = "sim")]
     Demo(demo::DemoArgs),
@@ -275,6 +279,7 @@ pub fn main() -> i32 {
         #[cfg(feature = "sim")]
         Command::Sim(a) => sim::run(&a),
         Command::Doctor(a) => doctor::run(&a, color),
+        Command::Fix(a) => fix::run(&a, color),
         #[cfg(feature = "sim")]
         Command::Demo(a) => demo::run(&a, color),
         Command::Redact(a) => redact::run(&a),

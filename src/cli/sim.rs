@@ -201,6 +201,10 @@ fn print_env(args: &SimArgs) -> Result<i32, CliError> {
         words.join(" ")
     ));
     out.push_str(&format!(
+        "authcheck_sim_fix() {{ authcheck fix {} \"$@\"; }}\n",
+        words.join(" ")
+    ));
+    out.push_str(&format!(
         "# scenario {} at {}: run authcheck_sim_doctor; stop it with: kill $AUTHCHECK_SIM_PID\n",
         info["scenario"].as_str().unwrap_or(""),
         info["authority"].as_str().unwrap_or("")

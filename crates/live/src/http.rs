@@ -39,6 +39,8 @@ pub struct Req {
     pub headers: Vec<(String, String)>,
     /// `application/x-www-form-urlencoded` fields. Their values may be secrets: never logged.
     pub form: Option<Vec<(String, String)>>,
+    /// A JSON body (the repairs' Graph and ARM writes). Never logged either.
+    pub json: Option<serde_json::Value>,
     /// What the request is for, in the latency record (`token`, `graph.application`, …).
     pub label: String,
 }
@@ -50,6 +52,24 @@ impl Req {
             url: url.into(),
             headers: Vec::new(),
             form: None,
+            json: None,
+            label: label.into(),
+        }
+    }
+
+    /// A write with a JSON body (`POST`, `PATCH`, `PUT`).
+    pub fn write_json(
+        method: reqwest::Method,
+        url: impl Into<String>,
+        body: serde_json::Value,
+        label: impl Into<String>,
+    ) -> Self {
+        Req {
+            method,
+            url: url.into(),
+            headers: Vec::new(),
+            form: None,
+            json: Some(body),
             label: label.into(),
         }
     }
@@ -64,6 +84,7 @@ impl Req {
             url: url.into(),
             headers: Vec::new(),
             form: Some(form),
+            json: None,
             label: label.into(),
         }
     }
@@ -307,6 +328,11 @@ impl Http {
         }
         if let Some(f) = &req.form {
             b = b.form(f);
+        }
+        if let Some(j) = &req.json {
+            b = b
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(j.to_string());
         }
         let secs = self.limits.timeout.as_secs().max(1);
         let resp = b.send().await.map_err(|e| classify(&e, host, secs))?;

@@ -8,6 +8,7 @@ pub mod arm;
 pub mod credential;
 pub mod dataplane;
 pub mod doctor;
+pub mod fix;
 pub mod graph;
 pub mod http;
 pub mod signin;

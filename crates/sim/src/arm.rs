@@ -179,10 +179,17 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
             "The api-version query parameter (?api-version=) is required for all requests.",
         );
     }
-    if req.method != "GET" {
-        return arm_error(405, "MethodNotAllowed", "The simulator's ARM is read-only.");
-    }
     let (client, oid) = tokens::caller(&claims);
+    if req.method == "PUT" {
+        return put_role_assignment(sim, req, path, &client, &oid);
+    }
+    if req.method != "GET" {
+        return arm_error(
+            405,
+            "MethodNotAllowed",
+            "The simulator's ARM writes role assignments only.",
+        );
+    }
     let az = &w.scenario.azure;
     let sub = &az.subscription_id;
     let path = path.trim_end_matches('/');
@@ -204,6 +211,19 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
     }
     const RA: &str = "/providers/microsoft.authorization/roleassignments";
     const RD: &str = "/providers/microsoft.authorization/roledefinitions";
+    const PERMS: &str = "/providers/microsoft.authorization/permissions";
+    if let Some(scope) = lower.strip_suffix(PERMS).map(|s| &path[..s.len()]) {
+        // What the caller may do at the scope: the actions of its roles in force there (any
+        // caller may ask about itself).
+        let items: Vec<Value> = w
+            .effective_roles(&oid, scope, req.now)
+            .into_iter()
+            .filter(|(_, in_force)| *in_force)
+            .filter_map(|(r, _)| role_by_id(&r.role_id))
+            .map(|(_, _, acts)| json!({"actions": acts, "notActions": [], "dataActions": [], "notDataActions": []}))
+            .collect();
+        return Reply::json(200, &json!({ "value": items }));
+    }
     if let Some(idx) = lower.find(RA) {
         let scope = &path[..idx];
         let action = "Microsoft.Authorization/roleAssignments/read";
@@ -305,6 +325,113 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
             404,
             "ResourceNotFound",
             &format!("The Resource '{path}' was not found."),
+        ),
+    }
+}
+
+/// `PUT {scope}/providers/Microsoft.Authorization/roleAssignments/{name}`: a new role assignment,
+/// if the caller may write role assignments at the scope (Owner, User Access Administrator, or
+/// a custom role with `Microsoft.Authorization/roleAssignments/write`:
+/// <https://learn.microsoft.com/en-us/azure/role-based-access-control/role-assignments-rest>).
+/// The same role for the same principal at the same scope is refused with 409
+/// `RoleAssignmentExists`; a principal the directory lacks with 400 `PrincipalNotFound`.
+fn put_role_assignment(sim: &Sim, req: &Req, path: &str, client: &str, oid: &str) -> Reply {
+    const RA: &str = "/providers/microsoft.authorization/roleassignments/";
+    let path = path.trim_end_matches('/');
+    let lower = path.to_ascii_lowercase();
+    let sub = sim
+        .world
+        .scenario
+        .azure
+        .subscription_id
+        .to_ascii_lowercase();
+    let Some(idx) = lower.find(RA) else {
+        return arm_error(
+            405,
+            "MethodNotAllowed",
+            "The simulator's ARM writes role assignments only.",
+        );
+    };
+    let scope = &path[..idx];
+    let name = &path[idx + RA.len()..];
+    if !lower.starts_with(&format!("/subscriptions/{sub}")) {
+        let other = path.split('/').nth(2).unwrap_or("");
+        return arm_error(
+            404,
+            "SubscriptionNotFound",
+            &format!("The subscription '{other}' could not be found."),
+        );
+    }
+    if uuid::Uuid::parse_str(name).is_err() {
+        return arm_error(
+            400,
+            "InvalidRoleAssignmentId",
+            &format!("The role assignment ID '{name}' is not valid. The role assignment ID must be a GUID."),
+        );
+    }
+    let action = "Microsoft.Authorization/roleAssignments/write";
+    if !authorized(&sim.world, oid, scope, action, req.now) {
+        return forbidden(client, oid, action, scope);
+    }
+    let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+    let props = &body["properties"];
+    let (Some(role_def), Some(principal)) = (
+        props["roleDefinitionId"].as_str(),
+        props["principalId"].as_str(),
+    ) else {
+        return arm_error(
+            400,
+            "InvalidRequestContent",
+            "The request content must hold properties.roleDefinitionId and properties.principalId.",
+        );
+    };
+    let role_guid = role_def.rsplit('/').next().unwrap_or("");
+    let Some((rname, rid, _)) = role_by_id(role_guid) else {
+        return arm_error(
+            404,
+            "RoleDefinitionDoesNotExist",
+            "The specified role definition with ID does not exist.",
+        );
+    };
+    let w = &sim.world;
+    let Some(ptype) = w.principal_type(principal) else {
+        return arm_error(
+            400,
+            "PrincipalNotFound",
+            &format!("Principal {} does not exist in the directory {}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay.", principal.replace('-', ""), w.tenant_id),
+        );
+    };
+    if let Some(given) = props["principalType"].as_str() {
+        if !given.eq_ignore_ascii_case(ptype) {
+            return arm_error(
+                400,
+                "UnmatchedPrincipalType",
+                &format!("The PrincipalId '{}' has type '{ptype}' , which is different from specified PrincipalType '{given}'.", principal.replace('-', "")),
+            );
+        }
+    }
+    let ra = super::world::RoleAssignment {
+        id: name.to_ascii_lowercase(),
+        principal_id: principal.to_ascii_lowercase(),
+        principal_type: ptype,
+        role_name: rname.to_string(),
+        role_id: rid.to_string(),
+        scope: scope.to_string(),
+        created: req.now,
+    };
+    let made = sim.world.write(|w| {
+        if !w.add_role_assignment(ra) {
+            return Err(());
+        }
+        let r = w.role_assignments.last().ok_or(())?;
+        Ok(role_assignment_json(w, r))
+    });
+    match made {
+        Ok(v) => Reply::json(201, &v),
+        Err(()) => arm_error(
+            409,
+            "RoleAssignmentExists",
+            "The role assignment already exists.",
         ),
     }
 }

@@ -19,6 +19,12 @@ const READ_APPS: &[&str] = &[
     "Directory.ReadWrite.All",
 ];
 const READ_AUDIT: &[&str] = &["AuditLog.Read.All"];
+const READ_USERS: &[&str] = &[
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
 const READ_POLICY: &[&str] = &["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"];
 
 /// A Graph error reply.
@@ -82,12 +88,7 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
         }
     };
     if req.method != "GET" {
-        return error(
-            405,
-            "Request_BadRequest",
-            "The simulator's Graph is read-only.",
-            req,
-        );
+        return super::graph_write::handle(sim, req, path, &claims);
     }
     let rest = path.trim_start_matches('/');
     let (version, rest) = rest.split_once('/').unwrap_or((rest, ""));
@@ -278,6 +279,29 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
         };
     }
 
+    // users/{id or upn}: the repairs look a user up to assign them to an app.
+    if first == "users" && segs.len() == 2 {
+        if !allowed(READ_USERS) {
+            return denied();
+        }
+        let key = segs[1];
+        let Some(u) = w.users.iter().find(|u| {
+            u.spec.upn.eq_ignore_ascii_case(key) || u.object_id.eq_ignore_ascii_case(key)
+        }) else {
+            return error(
+                404,
+                "Request_ResourceNotFound",
+                &format!("Resource '{key}' does not exist or one of its queried reference-property objects are not present."),
+                req,
+            );
+        };
+        return single(
+            req,
+            &format!("{base}/$metadata#users/$entity"),
+            json!({"id": u.object_id, "userPrincipalName": u.spec.upn, "displayName": u.display_name}),
+        );
+    }
+
     if first == "oauth2PermissionGrants" {
         if !allowed(READ_APPS) {
             return denied();
@@ -383,14 +407,14 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
     )
 }
 
-enum Key {
+pub(crate) enum Key {
     None,
     AppId(String),
     Bad,
 }
 
 /// Reads `applications(appId='…')` / `servicePrincipals(appId='…')`.
-fn key_segment(seg: &str, name: &str) -> Key {
+pub(crate) fn key_segment(seg: &str, name: &str) -> Key {
     let Some(rest) = seg.strip_prefix(name) else {
         return Key::Bad;
     };
@@ -411,11 +435,11 @@ fn key_segment(seg: &str, name: &str) -> Key {
 }
 
 /// The service principal object of a well-known API.
-fn api_sp_id(key: &str) -> String {
+pub(crate) fn api_sp_id(key: &str) -> String {
     derived_guid(&format!("sp-api:{key}"))
 }
 
-fn application(w: &World, a: &App) -> Value {
+pub(crate) fn application(w: &World, a: &App) -> Value {
     let mut rra: Vec<Value> = vec![];
     for p in &a.perms {
         let access = json!({"id": p.id, "type": p.kind});
@@ -496,7 +520,7 @@ fn own_app_roles(w: &World, a: &App) -> Vec<Value> {
 
 /// Every service principal in the tenant: the scenario's apps that have one and the well-known
 /// APIs that are present, each with the app roles and scopes the scenario uses.
-fn service_principals(w: &World) -> Vec<(Value, Option<&App>)> {
+pub(crate) fn service_principals(w: &World) -> Vec<(Value, Option<&App>)> {
     let mut out = vec![];
     for a in w.apps.iter().filter(|a| a.spec.service_principal) {
         let mut names = vec![a.app_id.clone()];
@@ -565,7 +589,7 @@ fn service_principals(w: &World) -> Vec<(Value, Option<&App>)> {
 }
 
 /// The service principal id of a resource app id.
-fn resource_sp(w: &World, resource_app_id: &str) -> (String, String) {
+pub(crate) fn resource_sp(w: &World, resource_app_id: &str) -> (String, String) {
     if let Some(api) = apis::APIS
         .iter()
         .find(|a| a.app_id == Some(resource_app_id))
@@ -644,7 +668,7 @@ fn assigned_to(w: &World, sp_id: &str, app: Option<&App>) -> Vec<Value> {
     out
 }
 
-fn grants(w: &World, a: &App) -> Vec<Value> {
+pub(crate) fn grants(w: &World, a: &App) -> Vec<Value> {
     let mut by_resource: Vec<(String, Vec<String>)> = vec![];
     for p in a.perms.iter().filter(|p| p.kind == "Scope" && p.granted) {
         match by_resource

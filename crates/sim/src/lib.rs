@@ -31,7 +31,7 @@
 //! `keys` (RSA keys and certificates), `tokens` (minting, discovery, JWKS, bearer checks),
 //! `token_endpoint` and `aad_error` (Entra's decisions and bodies), `authorize`, `device_code` and
 //! `signin` (the device authorization grant and the HTML sign-in pages), `imds`, `graph`,
-//! `arm`, `dataplane`, `server` (HTTP, faults, log), `tls`.
+//! `graph_write` (the repairs' writes; `arm` has its role-assignment write), `arm`, `dataplane`, `server` (HTTP, faults, log), `tls`.
 //!
 //! Fidelity notes: first-party APIs (Graph, ARM, Purview, Power Platform, Log Analytics) get v1
 //! tokens even from the v2 endpoint, as Entra issues them (`aud` is the resource URI as asked, the
@@ -45,6 +45,7 @@ mod dataplane;
 mod device_code;
 mod error;
 mod graph;
+mod graph_write;
 mod http;
 mod imds;
 pub mod keys;
@@ -64,7 +65,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use world::World;
+use world::{World, WorldCell};
 
 /// Options for [`start`].
 #[derive(Debug, Clone, Default)]
@@ -119,7 +120,8 @@ pub struct SimInfo {
 
 /// The running simulator's shared state.
 pub struct Sim {
-    pub(crate) world: World,
+    /// The tenant; the repair endpoints (Graph and ARM writes) replace it version by version.
+    pub(crate) world: WorldCell,
     pub info: SimInfo,
     latency_ms: u64,
     /// Matching requests each fault has hit so far.
@@ -369,7 +371,7 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, Si
     };
     let nfaults = world.scenario.faults.len();
     let sim = Arc::new(Sim {
-        world,
+        world: WorldCell::new(world),
         info: info.clone(),
         latency_ms: opts.latency_ms,
         fault_hits: Mutex::new(vec![0; nfaults]),

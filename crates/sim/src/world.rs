@@ -7,6 +7,7 @@ use super::scenario::*;
 use crate::SimError;
 use authcheck_model::knowledge::apis;
 use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// Well-known app roles and delegated scopes with their published ids; others get derived ids.
 const KNOWN_PERMISSION_IDS: &[(&str, &str, &str)] = &[
@@ -31,6 +32,22 @@ const KNOWN_PERMISSION_IDS: &[(&str, &str, &str)] = &[
         "246dd0d5-5bd0-4def-940b-0421030a5b68",
     ),
     ("Scope", "User.Read", "e1fe6dd8-ba31-4d61-89e7-88639da4683d"),
+    // The operator's write permissions (https://learn.microsoft.com/en-us/graph/permissions-reference).
+    (
+        "Role",
+        "Application.ReadWrite.All",
+        "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9",
+    ),
+    (
+        "Role",
+        "AppRoleAssignment.ReadWrite.All",
+        "06b708a9-e830-4db3-a914-8e69da51d44f",
+    ),
+    (
+        "Role",
+        "DelegatedPermissionGrant.ReadWrite.All",
+        "8e8e4742-1d95-4f68-9d56-6ee75648c72a",
+    ),
 ];
 
 /// Built-in Azure roles: name, role definition GUID, actions.
@@ -59,6 +76,12 @@ pub const BUILTIN_ROLES: &[(&str, &str, &[&str])] = &[
         "92aaf0da-9dab-42b6-94a3-d43ce8d16293",
         &["*/read", "Microsoft.OperationalInsights/*"],
     ),
+    // https://learn.microsoft.com/en-us/azure/role-based-access-control/built-in-roles/privileged#user-access-administrator
+    (
+        "User Access Administrator",
+        "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+        &["*/read", "Microsoft.Authorization/*", "Microsoft.Support/*"],
+    ),
     (
         "Monitoring Reader",
         "43d0d8ad-25c7-4714-9337-8ba259a9fe05",
@@ -70,6 +93,16 @@ pub const BUILTIN_ROLES: &[(&str, &str, &[&str])] = &[
         &["Microsoft.Insights/Metrics/Write"],
     ),
 ];
+
+/// The id of an app role (`Role`) or delegated scope (`Scope`) of the resource app: the published
+/// one for well-known permissions, else one derived from the resource and the value.
+pub fn permission_id(kind: &str, value: &str, resource_app_id: &str) -> String {
+    KNOWN_PERMISSION_IDS
+        .iter()
+        .find(|(k, v, _)| *k == kind && *v == value)
+        .map(|(_, _, id)| id.to_string())
+        .unwrap_or_else(|| derived_guid(&format!("perm:{resource_app_id}:{value}")))
+}
 
 pub fn role_by_name(
     name: &str,
@@ -87,7 +120,7 @@ pub fn role_by_id(
         .find(|(_, g, _)| g.eq_ignore_ascii_case(id))
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Secret {
     pub key_id: String,
     pub name: String,
@@ -96,13 +129,13 @@ pub struct Secret {
     pub end: i64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Cert {
     pub name: String,
     pub key_id: String,
     pub start: i64,
     pub end: i64,
-    pub key: CertKey,
+    pub key: Arc<CertKey>,
 }
 
 #[derive(Debug, Clone)]
@@ -116,7 +149,7 @@ pub struct Perm {
     pub granted_at: i64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct App {
     pub spec: AppSpec,
     pub app_id: String,
@@ -135,7 +168,7 @@ impl App {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct User {
     pub spec: UserSpec,
     pub object_id: String,
@@ -181,7 +214,8 @@ pub struct ResourceRef {
     pub token_version: u8,
 }
 
-/// The tenant, resolved.
+/// The tenant, resolved. Cloned for each write (see [`WorldCell`]); keys are shared.
+#[derive(Clone)]
 pub struct World {
     pub t0: i64,
     pub scenario: Scenario,
@@ -193,12 +227,12 @@ pub struct World {
     pub signins: Vec<SignIn>,
     /// The tenant's token-signing key (published unless the scenario withdrew it) and one
     /// published for rotation.
-    pub signing: CertKey,
-    pub next_signing: CertKey,
+    pub signing: Arc<CertKey>,
+    pub next_signing: Arc<CertKey>,
     /// The external OIDC issuer of federated tokens (`{base}/federation`).
-    pub federation: CertKey,
+    pub federation: Arc<CertKey>,
     /// A key the client holds that no app registered (`client.certificate = "unregistered"`).
-    pub unregistered: Option<CertKey>,
+    pub unregistered: Option<Arc<CertKey>>,
     pub workspace_resource_id: String,
 }
 
@@ -215,11 +249,27 @@ impl World {
     pub fn build(scenario: Scenario, t0: i64) -> Result<World, SimError> {
         let rel = |s: &str| t0 + parse_relative(s).unwrap_or(0);
         let year = 365 * 86_400;
-        let signing = CertKey::generate("accounts.authcheck-sim.local", t0 - year, t0 + year)?;
-        let next_signing = CertKey::generate("accounts.authcheck-sim.local", t0, t0 + 2 * year)?;
-        let federation = CertKey::generate("federation.authcheck-sim.local", t0 - year, t0 + year)?;
+        let signing = Arc::new(CertKey::generate(
+            "accounts.authcheck-sim.local",
+            t0 - year,
+            t0 + year,
+        )?);
+        let next_signing = Arc::new(CertKey::generate(
+            "accounts.authcheck-sim.local",
+            t0,
+            t0 + 2 * year,
+        )?);
+        let federation = Arc::new(CertKey::generate(
+            "federation.authcheck-sim.local",
+            t0 - year,
+            t0 + year,
+        )?);
         let unregistered = if scenario.client.certificate.as_deref() == Some("unregistered") {
-            Some(CertKey::generate("unregistered", t0 - year, t0 + year)?)
+            Some(Arc::new(CertKey::generate(
+                "unregistered",
+                t0 - year,
+                t0 + year,
+            )?))
         } else {
             None
         };
@@ -256,7 +306,7 @@ impl World {
                         .unwrap_or_else(|| derived_guid(&format!("cert:{}:{}", a.name, c.name))),
                     start,
                     end,
-                    key: CertKey::generate(&c.name, start, end)?,
+                    key: Arc::new(CertKey::generate(&c.name, start, end)?),
                 });
             }
             let perms = a
@@ -272,11 +322,7 @@ impl World {
                             .and_then(|o| o.app_id.clone())
                             .unwrap_or_else(|| derived_guid(&format!("app:{}", p.api))),
                     };
-                    let id = KNOWN_PERMISSION_IDS
-                        .iter()
-                        .find(|(k, v, _)| *k == p.kind && *v == p.value)
-                        .map(|(_, _, id)| id.to_string())
-                        .unwrap_or_else(|| derived_guid(&format!("perm:{rid}:{}", p.value)));
+                    let id = permission_id(&p.kind, &p.value, &rid);
                     Perm {
                         resource_app_id: rid,
                         kind: p.kind.clone(),
@@ -446,9 +492,9 @@ impl World {
     /// (`[signing] publish_current_key = false`).
     pub fn published_keys(&self) -> Vec<&CertKey> {
         if self.scenario.signing.publish_current_key {
-            vec![&self.signing, &self.next_signing]
+            vec![&*self.signing, &*self.next_signing]
         } else {
-            vec![&self.next_signing]
+            vec![&*self.next_signing]
         }
     }
 
@@ -612,5 +658,132 @@ impl World {
             .filter(|r| chain.contains(&r.collection.to_ascii_lowercase()))
             .map(|r| (r.role.clone(), self.in_effect(r.created, now)))
             .collect()
+    }
+}
+
+/// The tenant as the endpoints see it: the current version of the [`World`], replaced whole by
+/// each write (copy on write), so a reader never sees a half-made change and every endpoint —
+/// the token endpoint included — sees the repaired tenant at once.
+///
+/// Each version is leaked on purpose and lives as long as the process: a reader holds a plain
+/// `&World` (the endpoints' `let w = &sim.world;`) while a write swaps in the next one. A
+/// simulator run makes a handful of writes; the keys are shared between versions, so a version
+/// costs a few kilobytes.
+pub struct WorldCell {
+    current: RwLock<&'static World>,
+}
+
+impl WorldCell {
+    pub fn new(w: World) -> WorldCell {
+        WorldCell {
+            current: RwLock::new(Box::leak(Box::new(w))),
+        }
+    }
+
+    /// The current version.
+    pub fn get(&self) -> &'static World {
+        *self.current.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Makes the next version from a copy of the current one; it replaces the current one only
+    /// when `change` succeeds, so a refused write changes nothing. Writes are serialised.
+    pub fn write<R, E>(&self, change: impl FnOnce(&mut World) -> Result<R, E>) -> Result<R, E> {
+        let mut cur = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        let mut next = (*cur).clone();
+        let out = change(&mut next)?;
+        *cur = Box::leak(Box::new(next));
+        Ok(out)
+    }
+}
+
+impl std::ops::Deref for WorldCell {
+    type Target = World;
+    fn deref(&self) -> &World {
+        self.get()
+    }
+}
+
+/// Writes the repair endpoints make (Graph and ARM), on a copy of the tenant.
+impl World {
+    pub fn app_by_object_id_mut(&mut self, id: &str) -> Option<&mut App> {
+        self.apps
+            .iter_mut()
+            .find(|a| a.object_id.eq_ignore_ascii_case(id))
+    }
+
+    /// The app whose service principal has this object id (when it has one).
+    pub fn app_by_sp_id(&self, sp_id: &str) -> Option<&App> {
+        self.apps
+            .iter()
+            .find(|a| a.spec.service_principal && a.sp_object_id.eq_ignore_ascii_case(sp_id))
+    }
+
+    /// Grants (or adds and grants) a permission of `client_sp_id`'s app on the resource app:
+    /// `kind` Role (an app role assignment) or Scope (a delegated grant). Returns false when it
+    /// was granted already.
+    pub fn grant_permission(
+        &mut self,
+        client_sp_id: &str,
+        resource_app_id: &str,
+        kind: &str,
+        value: &str,
+        id: &str,
+        now: i64,
+    ) -> bool {
+        let Some(app) = self
+            .apps
+            .iter_mut()
+            .find(|a| a.sp_object_id.eq_ignore_ascii_case(client_sp_id))
+        else {
+            return false;
+        };
+        match app.perms.iter_mut().find(|p| {
+            p.kind == kind
+                && p.resource_app_id.eq_ignore_ascii_case(resource_app_id)
+                && (p.value == value || p.id.eq_ignore_ascii_case(id))
+        }) {
+            Some(p) if p.granted => false,
+            Some(p) => {
+                p.granted = true;
+                p.granted_at = now;
+                true
+            }
+            None => {
+                app.perms.push(Perm {
+                    resource_app_id: resource_app_id.to_string(),
+                    kind: kind.to_string(),
+                    value: value.to_string(),
+                    id: id.to_string(),
+                    granted: true,
+                    granted_at: now,
+                });
+                true
+            }
+        }
+    }
+
+    /// Adds a role assignment, unless the same principal already holds the same role at
+    /// the same scope (ARM's `RoleAssignmentExists`): false.
+    pub fn add_role_assignment(&mut self, ra: RoleAssignment) -> bool {
+        let dup = self.role_assignments.iter().any(|r| {
+            r.principal_id.eq_ignore_ascii_case(&ra.principal_id)
+                && r.role_id.eq_ignore_ascii_case(&ra.role_id)
+                && r.scope.eq_ignore_ascii_case(&ra.scope)
+        });
+        if !dup {
+            self.role_assignments.push(ra);
+        }
+        !dup
+    }
+
+    /// The principal type of an object id: a service principal or a user.
+    pub fn principal_type(&self, object_id: &str) -> Option<&'static str> {
+        if self.app_by_sp_id(object_id).is_some() {
+            return Some("ServicePrincipal");
+        }
+        self.users
+            .iter()
+            .any(|u| u.object_id.eq_ignore_ascii_case(object_id))
+            .then_some("User")
     }
 }

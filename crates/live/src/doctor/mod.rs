@@ -7,7 +7,7 @@
 //! a secret as its value.
 
 mod assemble;
-mod chains;
+pub(crate) mod chains;
 mod config;
 mod diagnose;
 mod expect;

@@ -6,7 +6,7 @@
 mod arm;
 mod dataplane;
 mod graph;
-mod reader;
+pub(crate) mod reader;
 mod tenant;
 mod token;
 

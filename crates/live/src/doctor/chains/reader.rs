@@ -131,8 +131,12 @@ pub(super) async fn reader_token(
     }
 }
 
-/// `az account get-access-token`, with the timeout.
-async fn az_token(resource: &str, tenant: &str, timeout: Duration) -> Result<Secret, String> {
+/// `az account get-access-token`, with the timeout (also the operator identity of `fix --graph-auth az`).
+pub(crate) async fn az_token(
+    resource: &str,
+    tenant: &str,
+    timeout: Duration,
+) -> Result<Secret, String> {
     let mut cmd = tokio::process::Command::new("az");
     cmd.args([
         "account",
