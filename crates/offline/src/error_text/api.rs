@@ -136,6 +136,33 @@ fn codes(t: &str, ev: &mut Evidence, cx: &mut Ctx) {
     {
         set_code(ev, &c[1]);
     }
+    // XML error bodies: the classic Service Management API (ASM, `Microsoft.WindowsAzure.*` SDKs)
+    // and the storage data planes answer `<Error><Code>…</Code><Message>…</Message></Error>`.
+    if let Some(c) = captures_if!(
+        t,
+        t.contains("<Code>"),
+        r"(?s)<Code>\s*([A-Za-z][A-Za-z0-9_]{2,79})\s*</Code>\s*<Message>([^<]{1,2000})</Message>"
+    ) {
+        set_code(ev, &c[1]);
+        if ev.api_call.message.is_none() {
+            ev.api_call.message = Some(util::strip_trailer(c[2].trim()));
+        }
+        cx.message(c[2].trim());
+    }
+    // ASM's audience refusal, also quoted without its XML by older SDKs and PowerShell modules.
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "wrong audience or resource"),
+        r"(?i)(The access token has been obtained from wrong audience or resource[^\n<]{0,600})"
+    ) {
+        if ev.api_call.message.is_none() {
+            ev.api_call.message = Some(util::strip_trailer(c[1].trim()));
+        }
+        if ev.api_call.code.is_none() {
+            ev.api_call.code = Some("AuthenticationFailed".into());
+        }
+        cx.message(c[1].trim());
+    }
     // Known codes wherever they stand.
     if ev.api_call.code.is_none() {
         if let Some(c) = re!(KNOWN_CODES).captures(t) {
