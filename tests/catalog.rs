@@ -793,3 +793,88 @@ fn portal_paths_follow_the_current_admin_center() {
         }
     }
 }
+
+/// Fact (Microsoft Learn, "Public client and confidential client applications"; the ROPC and device
+/// code pages): for username/password and device code, "Allow public client flows"
+/// (`isFallbackPublicClient`) alone decides whether the app is public; a Mobile and desktop
+/// redirect URI does not help. No rule may say it does.
+#[test]
+fn no_rule_says_a_desktop_redirect_uri_allows_ropc_or_device_code() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let claim = regex::Regex::new(
+        r"(?is)(public client flows|isFallbackPublicClient)`?\)?\s+turned on\s+or\s+a\s+Mobile\s+and\s+desktop redirect URI",
+    )
+    .unwrap();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!claim.is_match(&text), "{}", path.display());
+    }
+    let rule = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("rules/public-client-flows-disabled.toml"),
+    )
+    .unwrap();
+    assert!(rule.contains("does not make them public"));
+}
+
+fn triage_json(fixture: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_authcheck"))
+        .args(["triage", "--format", "json"])
+        .arg(root().join(fixture))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Fact (Microsoft Learn, national clouds): US Government tenants are `*.onmicrosoft.us`, China's
+/// `*.partner.onmschina.cn`; a custom domain ending in `.us` or `.cn` is no evidence of a national
+/// cloud, so it must not send the user to another cloud.
+#[test]
+fn a_custom_us_domain_is_no_evidence_of_a_national_cloud() {
+    let custom =
+        triage_json("fixtures/rules/tenant-not-found/fire-custom-us-domain-is-no-cloud.txt");
+    assert!(custom.contains("tenant-not-found"), "{custom}");
+    assert!(!custom.contains("AzureUSGovernment"), "{custom}");
+    assert!(!custom.contains("initial domain"), "{custom}");
+    let gov = triage_json("fixtures/rules/tenant-not-found/fire-usgov-domain.txt");
+    assert!(gov.contains("AzureUSGovernment"), "{gov}");
+}
+
+/// Facts (Azure CLI source, `admin_consent`: "not yet supported on sovereign clouds"; Microsoft
+/// Learn, national clouds): outside the public cloud the fix gives the cloud's own consent URL and
+/// Graph, never `az ad app permission admin-consent`; in the public cloud it keeps the command.
+#[test]
+fn admin_consent_fix_follows_the_cloud() {
+    let gov = triage_json("fixtures/rules/admin-consent-missing/fire-usgov-65001.txt");
+    assert!(gov.contains("admin-consent-missing"), "{gov}");
+    assert!(
+        !gov.contains("\"command\": \"az ad app permission admin-consent"),
+        "{gov}"
+    );
+    assert!(
+        gov.contains("https://login.microsoftonline.us/fabrikamgov.onmicrosoft.us/adminconsent"),
+        "{gov}"
+    );
+    assert!(gov.contains("graph.microsoft.us"), "{gov}");
+    let public = triage_json("fixtures/rules/admin-consent-missing/fire-msal-python.txt");
+    assert!(
+        public.contains("az ad app permission admin-consent"),
+        "{public}"
+    );
+    assert!(
+        public.contains("https://login.microsoftonline.com/"),
+        "{public}"
+    );
+}
+
+/// Fact: application permissions are added with `=Role`; `=Scope` is for delegated ones.
+#[test]
+fn application_permissions_are_added_as_roles() {
+    let rule = std::fs::read_to_string(root().join("rules/admin-consent-missing.toml")).unwrap();
+    assert!(rule.contains("=Role\""), "no =Role command");
+    for line in rule.lines().filter(|l| l.contains("=Scope")) {
+        assert!(!line.contains("client-credentials"), "{line}");
+    }
+}

@@ -27,7 +27,7 @@ fn the_ci_example_config_is_valid() {
         .call
         .as_deref()
         .unwrap()
-        .starts_with("https://api.loganalytics.io/v1/workspaces/"));
+        .starts_with("https://api.loganalytics.azure.com/v1/workspaces/"));
     assert_eq!(plan.github.environment.as_deref(), Some("production"));
 }
 

@@ -559,7 +559,8 @@ async fn a_withdrawn_signing_key_is_in_no_key_set_and_the_apis_refuse_its_tokens
     // The token is otherwise Entra's: issuer, audience, lifetime.
     let c = claims_of(&body);
     assert_eq!(c["iss"], format!("https://sts.windows.net/{TENANT}/"));
-    assert_eq!(c["aud"], "https://api.loganalytics.io");
+    // The documented audience (`.io` is still accepted).
+    assert_eq!(c["aud"], "https://api.loganalytics.azure.com");
     assert!(c["exp"].as_i64().unwrap() > c["iat"].as_i64().unwrap());
 
     // Log Analytics refuses it: 401, invalid_token, a signature error naming the kid.

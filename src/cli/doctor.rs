@@ -11,8 +11,10 @@ pub struct DoctorArgs {
     #[command(flatten)]
     pub opts: DoctorOptions,
     /// When a new role has not taken effect yet, keep probing (a fresh token each time, backing
-    /// off) until it has, or until DURATION passes (`90s`, `10m`, `1h`; default 60m).
-    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "60m")]
+    /// off) until it has, or until DURATION passes (`90s`, `10m`, `1h`; default: the window
+    /// Microsoft documents for the API, 10m for ARM, 60m for Application Insights, 24h for a
+    /// managed identity that holds the role through a group).
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "documented")]
     pub wait: Option<String>,
     #[command(flatten)]
     pub report: ReportArgsOpt,
@@ -152,7 +154,7 @@ fn wait_for_propagation(
             return Ok((d, elapsed, false));
         }
         eprint!(
-            "\rauthcheck: waiting for the role to take effect: {} s of up to {} s (Azure documents up to 10 minutes for ARM, 60 for Log Analytics and Application Insights)",
+            "\rauthcheck: waiting for the role to take effect: {} s of up to {} s",
             elapsed.as_secs(),
             limit.as_secs()
         );
@@ -170,13 +172,20 @@ fn wait_for_propagation(
 
 pub fn run(args: &DoctorArgs, color: bool) -> Result<i32, CliError> {
     let live = progress_wanted(args);
-    let limit = match &args.wait {
+    let limit = match args.wait.as_deref() {
+        Some("documented") | None => None,
         Some(w) => Some(parse_duration(w).ok_or_else(|| {
             CliError::Input(format!("--wait {w}: not a duration (90s, 10m, 1h)"))
         })?),
-        None => None,
     };
     let mut d = run_with_env(args, &credential::ProcessEnv, live)?;
+    // A bare `--wait` waits as long as Microsoft documents for this API and principal.
+    let limit = limit.or_else(|| {
+        args.wait.as_ref().map(|_| {
+            let minutes = d.evidence.rbac.propagation_window_minutes.unwrap_or(60);
+            std::time::Duration::from_secs(minutes.max(1) as u64 * 60)
+        })
+    });
     if let (Some(limit), true) = (limit, propagation_pending(&d)) {
         let (last, waited, took_effect) = wait_for_propagation(args, d, limit)?;
         d = last;

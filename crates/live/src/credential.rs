@@ -40,6 +40,8 @@ pub struct CertificateKey {
     pub x5t_s256: String,
     /// Upper-case hex SHA-1, as Graph's `customKeyIdentifier` shows it.
     pub thumbprint: String,
+    /// Upper-case hex SHA-256 (what `x5t#S256` carries; shown first, as current guidance uses it).
+    pub thumbprint_sha256: String,
     /// The certificate's end of validity (Unix seconds), when it could be read. Entra still
     /// answers for an expired certificate, so the doctor goes on and notes it.
     pub not_after: Option<i64>,
@@ -684,6 +686,7 @@ fn certificate_key(key: KeyDer, mut certs: Vec<Vec<u8>>) -> Result<CertificateKe
         x5t: b64url(&sha1),
         x5t_s256: b64url(&sha256),
         thumbprint: sha1.iter().map(|b| format!("{b:02X}")).collect(),
+        thumbprint_sha256: sha256.iter().map(|b| format!("{b:02X}")).collect(),
         not_after: cert_not_after(der),
         chain: certs
             .iter()
@@ -1012,6 +1015,7 @@ mod tests {
         let c = load_certificate(&p, Some(PW)).unwrap();
         assert_eq!(c.thumbprint, a.thumbprint_hex);
         assert_eq!(c.x5t_s256, a.x5t_s256);
+        assert_eq!(c.thumbprint_sha256.len(), 64);
         assert_eq!(c.not_after, Some(1_798_761_600));
         // The extension does not matter: the content decides.
         let p2 = write(&dir, "client.bin", &pfx(&a, PW));

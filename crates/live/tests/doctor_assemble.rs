@@ -658,8 +658,8 @@ fn an_expired_certificate_is_named_in_the_credential_check() {
     let c = check(&a.checks, "credential");
     assert_eq!(c.status, CheckStatus::Ok);
     assert!(
-        c.detail
-            .starts_with(&format!("certificate {}", k.thumbprint_hex)),
+        c.detail.starts_with("certificate SHA-256 ")
+            && c.detail.contains(&format!("(SHA-1 {})", k.thumbprint_hex)),
         "{}",
         c.detail
     );

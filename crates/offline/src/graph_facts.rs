@@ -151,6 +151,23 @@ fn thumbprint(v: &str) -> String {
     }
 }
 
+/// The SHA-256 thumbprint (upper-case hex) of a certificate Graph returned in `key` (base64 DER,
+/// present only when the key credential is selected explicitly).
+fn sha256_thumbprint(key_b64: &str) -> Option<String> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(key_b64.trim())
+        .ok()
+        .filter(|d| !d.is_empty())?;
+    Some(
+        sha2::Sha256::digest(&der)
+            .iter()
+            .map(|x| format!("{x:02X}"))
+            .collect(),
+    )
+}
+
 pub fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(|a| a.as_array())
         .map(|a| {
@@ -248,6 +265,7 @@ pub fn fill_evidence(f: &GraphFacts, ev: &mut Evidence) {
                         key_id: str_of(c, "keyId").map(str::to_string),
                         display_name: str_of(c, "displayName").map(str::to_string),
                         thumbprint: str_of(c, "customKeyIdentifier").map(thumbprint),
+                        thumbprint_sha256: str_of(c, "key").and_then(sha256_thumbprint),
                         start_at,
                         end_at,
                         end,
@@ -433,6 +451,17 @@ fn fill_signins(items: &[Value], ev: &mut Evidence) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sha256_from_the_certificate() {
+        // SHA-256 of the three bytes "abc".
+        assert_eq!(
+            sha256_thumbprint("YWJj").as_deref(),
+            Some("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD")
+        );
+        assert_eq!(sha256_thumbprint(""), None);
+        assert_eq!(sha256_thumbprint("%%"), None);
+    }
 
     #[test]
     fn thumbprints() {

@@ -17,6 +17,7 @@ use crate::http::Track;
 use crate::token_endpoint::{self, Outcome};
 use crate::workload_oidc;
 use authcheck_model::evidence::{derive, Evidence};
+use authcheck_model::knowledge::apis;
 use authcheck_model::report::{Check, CheckStatus};
 use authcheck_offline::{arm_facts, graph_facts, jwt};
 
@@ -58,7 +59,8 @@ pub fn credential_check(cred: &Credential, plan: &Plan, now: i64) -> (CheckStatu
     let detail = match cred {
         Credential::Secret { origin, .. } => format!("a client secret from {origin}"),
         Credential::Certificate { cert, origin } => format!(
-            "certificate {} from {origin}{}",
+            "certificate SHA-256 {} (SHA-1 {}) from {origin}{}",
+            cert.thumbprint_sha256,
             cert.thumbprint,
             match cert
                 .not_after
@@ -331,8 +333,18 @@ fn conditional_access_check(
 /// The roles any one of which the principal needs at the scope: as given, else the API's readers.
 fn required_roles(plan: &Plan) -> Vec<String> {
     if plan.roles.is_empty() {
+        let host = plan
+            .call
+            .as_deref()
+            .and_then(|u| u.split("://").nth(1))
+            .and_then(|r| r.split(['/', '?']).next());
         plan.api
-            .map(|a| a.reader_roles.iter().map(|s| s.to_string()).collect())
+            .map(|a| {
+                apis::reader_roles_for(a, host)
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            })
             .unwrap_or_default()
     } else {
         plan.roles.clone()

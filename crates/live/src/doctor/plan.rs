@@ -338,7 +338,7 @@ fn default_call(
         }),
         "loganalytics" => {
             let ws = workspace?;
-            base(Some("https://api.loganalytics.io".into()))
+            base(Some("https://api.loganalytics.azure.com".into()))
                 .map(|b| format!("{b}/v1/workspaces/{ws}/query?query=print%201"))
         }
         _ => None,

@@ -31,6 +31,10 @@ pub fn derive(ev: &mut Evidence, target: Option<Result<&'static Api, &str>>) {
             .or_else(|| ev.token.iss.as_deref().and_then(clouds::by_issuer))
             .map(|c| c.key.to_string());
     }
+    if let Some(c) = ev.env.cloud.as_deref().and_then(clouds::by_key) {
+        ev.env.cloud_authority_host = Some(c.authority_host.to_string());
+        ev.env.cloud_graph_host = Some(c.graph_host.to_string());
+    }
 }
 
 /// True for a GUID written exactly in its 8-4-4-4-12 form (no braces, no `urn:uuid:`), the only form
@@ -57,6 +61,7 @@ fn derive_request(ev: &mut Evidence) {
             _ if is_guid(&l) => TenantKind::Guid,
             _ => TenantKind::Domain,
         });
+        r.tenant_cloud = clouds::by_tenant_domain(t).map(|c| c.key.to_string());
     }
     if r.flow.is_none() {
         r.flow = r.grant_type.as_deref().and_then(|g| match g {
@@ -273,6 +278,7 @@ fn days_between(now: i64, end: i64) -> i64 {
 fn derive_app(ev: &mut Evidence, now: i64) {
     if let Some(a) = &mut ev.request.assertion {
         a.thumbprint = a.x5t.as_deref().and_then(x5t_to_hex);
+        a.thumbprint_sha256 = a.x5t_s256.as_deref().and_then(x5t_to_hex);
         a.expired = a.exp.is_some_and(|e| e <= now);
         a.not_yet_valid = a
             .nbf
@@ -300,14 +306,7 @@ fn derive_app(ev: &mut Evidence, now: i64) {
         }
     }
     if let Some(a) = &ev.request.assertion {
-        if let (Some(tp), false) = (&a.thumbprint, app.certificates.is_empty()) {
-            app.certificate_matches_assertion = Some(
-                app.certificates
-                    .iter()
-                    .filter_map(|c| c.thumbprint.as_deref())
-                    .any(|t| t.eq_ignore_ascii_case(tp)),
-            );
-        }
+        app.certificate_matches_assertion = certificate_matches(a, &app.certificates);
         if !app.federated_credentials.is_empty() && a.iss.is_some() && a.sub.is_some() {
             app.federated_match = Some(federated_match(a, &app.federated_credentials));
         }
@@ -330,7 +329,37 @@ fn derive_app(ev: &mut Evidence, now: i64) {
     }
 }
 
-/// A base64url SHA-1 thumbprint (`x5t`) as upper-case hex.
+/// Whether the assertion's certificate is one registered on the app, comparing both thumbprints:
+/// `x5t#S256` with the registered SHA-256 ones and `x5t` with the SHA-1 ones. A match on either is
+/// a match; a mismatch needs every thumbprint that could be compared to differ; None when no pair
+/// could be compared (an assertion with only `x5t#S256` against SHA-1-only registrations).
+fn certificate_matches(a: &super::Assertion, certs: &[super::Certificate]) -> Option<bool> {
+    if certs.is_empty() {
+        return None;
+    }
+    let same =
+        |x: &str, y: &Option<String>| y.as_deref().is_some_and(|y| y.eq_ignore_ascii_case(x));
+    let mut compared = false;
+    if let Some(tp) = &a.thumbprint_sha256 {
+        if certs.iter().any(|c| c.thumbprint_sha256.is_some()) {
+            compared = true;
+            if certs.iter().any(|c| same(tp, &c.thumbprint_sha256)) {
+                return Some(true);
+            }
+        }
+    }
+    if let Some(tp) = &a.thumbprint {
+        if certs.iter().any(|c| c.thumbprint.is_some()) {
+            compared = true;
+            if certs.iter().any(|c| same(tp, &c.thumbprint)) {
+                return Some(true);
+            }
+        }
+    }
+    compared.then_some(false)
+}
+
+/// A base64url thumbprint (`x5t`, SHA-1; `x5t#S256`, SHA-256) as upper-case hex.
 fn x5t_to_hex(x5t: &str) -> Option<String> {
     use base64::Engine;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -456,9 +485,37 @@ fn blocking_policies(ev: &Evidence) -> Vec<String> {
         .collect()
 }
 
+/// The host of the API call, from `api_call.host` or its URL.
+fn call_host(ev: &Evidence) -> Option<String> {
+    ev.api_call.host.clone().or_else(|| {
+        let url = ev.api_call.url.as_deref()?;
+        url.split("://")
+            .nth(1)
+            .and_then(|r| r.split(['/', '?']).next())
+            .map(str::to_string)
+    })
+}
+
 fn derive_rbac(ev: &mut Evidence, now: i64) {
     if !ev.rbac.checked {
         return;
+    }
+    let host = call_host(ev);
+    let api = ev
+        .resource
+        .api
+        .as_deref()
+        .and_then(apis::by_key)
+        .or_else(|| host.as_deref().and_then(apis::by_host));
+    // Unless the caller said which roles it needs, the API's own readers decide sufficiency (so a
+    // role that reads only metadata, such as Key Vault Reader, never counts as enough).
+    if ev.rbac.required_roles.is_empty() {
+        if let Some(a) = api.filter(|a| a.permission_model == PermissionModel::Rbac) {
+            ev.rbac.required_roles = apis::reader_roles_for(a, host.as_deref())
+                .iter()
+                .map(|r| r.to_string())
+                .collect();
+        }
     }
     let token_iat = ev.token.iat;
     let scope = ev
@@ -498,6 +555,20 @@ fn derive_rbac(ev: &mut Evidence, now: i64) {
     ev.rbac.has_sufficient_role = !sufficient.is_empty();
     ev.rbac.youngest_sufficient_minutes = sufficient.iter().filter_map(|a| a.age_minutes).min();
     ev.rbac.sufficient_newer_than_token = sufficient.iter().any(|a| a.newer_than_token);
+    let managed_identity = ev.request.flow == Some(Flow::ManagedIdentity)
+        || ev
+            .env
+            .credential_type
+            .as_deref()
+            .is_some_and(|c| c.contains("ManagedIdentity"));
+    let via_group = managed_identity
+        && !sufficient.is_empty()
+        && sufficient
+            .iter()
+            .all(|a| a.principal_type.as_deref() == Some("Group"));
+    let window = apis::propagation_for(api, via_group);
+    ev.rbac.propagation_window_minutes = Some(window.minutes);
+    ev.rbac.new_token_sees_change = window.new_token_sees_it;
 }
 
 /// Purview: which collection role each data-plane API family needs.
@@ -611,6 +682,134 @@ mod tests {
         assert_eq!(ev.request.target_problem, None);
     }
 
+    fn rbac_with(api: &str, role: &str, principal_type: &str, age_minutes: i64) -> Evidence {
+        use crate::evidence::RoleAssignment;
+        let now = 10_000_000;
+        let mut ev = Evidence::new(now);
+        ev.api_call.made = true;
+        ev.api_call.status = Some(403);
+        ev.api_call.url = Some(format!("https://{api}/x"));
+        ev.rbac.checked = true;
+        ev.rbac.scope = Some("/subscriptions/s/resourceGroups/rg".into());
+        ev.rbac.assignments = vec![RoleAssignment {
+            role_name: Some(role.into()),
+            scope: Some("/subscriptions/s/resourceGroups/rg".into()),
+            principal_type: Some(principal_type.into()),
+            created_at: Some(now - age_minutes * 60),
+            ..RoleAssignment::default()
+        }];
+        ev
+    }
+
+    /// Fact: Key Vault Reader never reads secret values, so it is not a sufficient role (a principal
+    /// holding only it was told to wait for propagation).
+    #[test]
+    fn key_vault_reader_alone_is_not_sufficient() {
+        let mut ev = rbac_with(
+            "contoso.vault.azure.net",
+            "Key Vault Reader",
+            "ServicePrincipal",
+            5,
+        );
+        derive(&mut ev, None);
+        assert!(!ev.rbac.has_sufficient_role, "{:?}", ev.rbac.required_roles);
+        let mut ev = rbac_with(
+            "contoso.vault.azure.net",
+            "Key Vault Secrets User",
+            "ServicePrincipal",
+            5,
+        );
+        derive(&mut ev, None);
+        assert!(ev.rbac.has_sufficient_role);
+        // A queue needs a queue role: a blob role is not enough.
+        let mut ev = rbac_with(
+            "acct.queue.core.windows.net",
+            "Storage Blob Data Reader",
+            "ServicePrincipal",
+            5,
+        );
+        derive(&mut ev, None);
+        assert!(!ev.rbac.has_sufficient_role);
+    }
+
+    /// Fact: the propagation window depends on the API and on how the role is held.
+    #[test]
+    fn propagation_window_per_api_and_principal() {
+        let mut ev = rbac_with("management.azure.com", "Reader", "ServicePrincipal", 5);
+        derive(&mut ev, None);
+        assert_eq!(ev.rbac.propagation_window_minutes, Some(10));
+        assert!(ev.rbac.new_token_sees_change);
+        let mut ev = rbac_with(
+            "api.applicationinsights.io",
+            "Reader",
+            "ServicePrincipal",
+            5,
+        );
+        derive(&mut ev, None);
+        assert_eq!(ev.rbac.propagation_window_minutes, Some(60));
+        let mut ev = rbac_with(
+            "contoso.vault.azure.net",
+            "Key Vault Secrets User",
+            "Group",
+            5,
+        );
+        ev.request.flow = Some(Flow::ManagedIdentity);
+        derive(&mut ev, None);
+        assert_eq!(ev.rbac.propagation_window_minutes, Some(24 * 60));
+        assert!(!ev.rbac.new_token_sees_change);
+    }
+
+    /// Fact: current assertions carry `x5t#S256` (often alone); both thumbprints are compared.
+    #[test]
+    fn assertion_thumbprints_both_compared() {
+        use crate::evidence::{Assertion, Certificate};
+        let sha256 = "AB".repeat(32);
+        let x5t_s256 = "q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s"; // 32 × 0xAB
+        let assertion = |x5t: Option<&str>, s256: Option<&str>| Assertion {
+            x5t: x5t.map(str::to_string),
+            x5t_s256: s256.map(str::to_string),
+            ..Assertion::default()
+        };
+        let run = |a: Assertion, certs: Vec<Certificate>| {
+            let mut ev = Evidence::new(0);
+            ev.request.assertion = Some(a);
+            ev.app.certificates = certs;
+            derive(&mut ev, None);
+            ev
+        };
+        // Only x5t#S256, registered SHA-256 known: a match is found (it was not compared before).
+        let ev = run(
+            assertion(None, Some(x5t_s256)),
+            vec![Certificate {
+                thumbprint: Some("01".repeat(20)),
+                thumbprint_sha256: Some(sha256.clone()),
+                ..Certificate::default()
+            }],
+        );
+        let a = ev.request.assertion.as_ref().unwrap();
+        assert_eq!(a.thumbprint_sha256.as_deref(), Some(sha256.as_str()));
+        assert_eq!(ev.app.certificate_matches_assertion, Some(true));
+        // Only x5t#S256 against SHA-1-only registrations: not comparable, so not claimed.
+        let ev = run(
+            assertion(None, Some(x5t_s256)),
+            vec![Certificate {
+                thumbprint: Some("01".repeat(20)),
+                ..Certificate::default()
+            }],
+        );
+        assert_eq!(ev.app.certificate_matches_assertion, None);
+        // SHA-256 differs but SHA-1 matches: the same certificate.
+        let ev = run(
+            assertion(Some("AQEBAQEBAQEBAQEBAQEBAQEBAQE"), Some(x5t_s256)),
+            vec![Certificate {
+                thumbprint: Some("01".repeat(20)),
+                thumbprint_sha256: Some("CD".repeat(32)),
+                ..Certificate::default()
+            }],
+        );
+        assert_eq!(ev.app.certificate_matches_assertion, Some(true));
+    }
+
     #[test]
     fn guid_shape() {
         assert!(looks_like_guid("8578e004-a5c6-46e7-913e-12f58912df43"));
@@ -645,6 +844,7 @@ mod tests {
             Some("ABCDEF0123456789ABCDEF0123456789ABCDEF01")
         );
         assert_eq!(ev.app.certificate_matches_assertion, Some(false));
+        assert_eq!(a.thumbprint_sha256, None);
         assert_eq!(
             ev.app.federated_match.map(|v| v.as_str()),
             Some("case-only")

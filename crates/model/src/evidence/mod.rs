@@ -63,6 +63,10 @@ pub struct Env {
     pub now: i64,
     /// The cloud in use: `public`, `usgov`, `china`, when known.
     pub cloud: Option<String>,
+    /// Derived: that cloud's authority host (`login.microsoftonline.us`), for fixes and consent URLs.
+    pub cloud_authority_host: Option<String>,
+    /// Derived: that cloud's Microsoft Graph host (`graph.microsoft.us`).
+    pub cloud_graph_host: Option<String>,
     /// The command: `triage`, `decode`, `doctor`.
     pub command: Option<Command>,
     /// The SDK or tool the error came from: `azure-identity-python`, `azure-identity-dotnet`,
@@ -91,6 +95,10 @@ pub struct Request {
     pub authority_host: Option<String>,
     /// The tenant segment as written: a GUID, a domain, `common`, `organizations` or `consumers`.
     pub tenant: Option<String>,
+    /// Derived: the cloud the tenant's initial domain names (`onmicrosoft.us` → `usgov`,
+    /// `partner.onmschina.cn` → `china`, `onmicrosoft.com` → `public`); null for a GUID or a custom
+    /// domain, whose suffix (`.us`, `.cn`) proves nothing.
+    pub tenant_cloud: Option<String>,
     /// Derived: `guid`, `domain`, `common`, `organizations`, `consumers`.
     pub tenant_kind: Option<TenantKind>,
     /// `client_credentials`, `password`, `authorization_code`, `refresh_token`,
@@ -173,6 +181,9 @@ pub struct Assertion {
     pub not_yet_valid: bool,
     /// Derived: the SHA-1 thumbprint from `x5t` as upper-case hex, the form Graph and the portal show.
     pub thumbprint: Option<String>,
+    /// Derived: the SHA-256 thumbprint from `x5t#S256` as upper-case hex. Current Microsoft
+    /// guidance signs assertions with PS256 and `x5t#S256`, so this is the one shown first.
+    pub thumbprint_sha256: Option<String>,
 }
 
 /// The answer of the token endpoint, or any Entra (AADSTS) error found in the input.
@@ -302,6 +313,8 @@ pub struct Certificate {
     pub display_name: Option<String>,
     /// SHA-1 thumbprint, upper-case hex (Graph's `customKeyIdentifier`).
     pub thumbprint: Option<String>,
+    /// SHA-256 thumbprint, upper-case hex, when the certificate itself was read (Graph's `key`).
+    pub thumbprint_sha256: Option<String>,
     pub start_at: Option<i64>,
     pub end_at: Option<i64>,
     pub end: Option<String>,
@@ -543,6 +556,12 @@ pub struct Rbac {
     pub youngest_sufficient_minutes: Option<i64>,
     /// Derived: a sufficient assignment is newer than the token.
     pub sufficient_newer_than_token: bool,
+    /// Derived: how many minutes Microsoft documents a new assignment may take to be honoured
+    /// here: the API's window (Azure RBAC's 10 for ARM and unknown APIs, 60 for Application
+    /// Insights' REST API), or 24 hours for a managed identity that holds the role through a group.
+    pub propagation_window_minutes: Option<i64>,
+    /// Derived: a token obtained after the assignment sees it at once (ARM caches per token).
+    pub new_token_sees_change: bool,
 }
 
 /// Data-plane authorization beyond Azure RBAC: Purview collection roles, Power Platform users.

@@ -244,6 +244,7 @@ const API_KEYS: &[&str] = &[
     "loganalytics",
     "appinsights",
     "monitor",
+    "logsingestion",
     "keyvault",
     "storage",
 ];

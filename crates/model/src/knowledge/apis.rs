@@ -20,6 +20,66 @@ pub struct Api {
     pub permission_model: PermissionModel,
     /// Roles that let an identity read through the API, for the RBAC check.
     pub reader_roles: &'static [&'static str],
+    /// Where one service of the API needs its own data roles (`queue.core.windows.net`): host
+    /// suffix and the roles that read there, in place of `reader_roles`.
+    pub host_roles: &'static [(&'static str, &'static [&'static str])],
+    /// How long a new role assignment may take before the API honours it.
+    pub role_propagation: Propagation,
+    /// The Microsoft Learn pages the audiences, hosts and roles above come from.
+    pub sources: &'static [&'static str],
+}
+
+/// How long a role assignment may take to be honoured, as Microsoft documents it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Propagation {
+    /// The documented upper bound, in minutes.
+    pub minutes: i64,
+    /// A token obtained after the change sees it at once (ARM caches authorization per token).
+    pub new_token_sees_it: bool,
+    /// The page that says so.
+    pub source: &'static str,
+}
+
+/// Azure Resource Manager (and, by default, any API authorized through Azure RBAC): up to 10
+/// minutes, and signing in again (a new token) forces the refresh.
+pub const RBAC_PROPAGATION: Propagation = Propagation {
+    minutes: 10,
+    new_token_sees_it: true,
+    source: "https://learn.microsoft.com/azure/role-based-access-control/troubleshooting#symptom---role-assignment-changes-are-not-being-detected",
+};
+
+/// Application Insights' query REST API: up to 60 minutes after the assignment.
+pub const APPINSIGHTS_PROPAGATION: Propagation = Propagation {
+    minutes: 60,
+    new_token_sees_it: false,
+    source: "https://learn.microsoft.com/azure/azure-monitor/app/app-insights-azure-ad-api",
+};
+
+/// A managed identity that holds the role through a group: the managed-identity back end caches
+/// a token per resource for about 24 hours, so the change can take that long.
+pub const MANAGED_IDENTITY_GROUP_PROPAGATION: Propagation = Propagation {
+    minutes: 24 * 60,
+    new_token_sees_it: false,
+    source: "https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/managed-identity-best-practice-recommendations#limitation-of-using-managed-identities-for-authorization",
+};
+
+/// The window that applies: the managed-identity-through-a-group one when that is the case, else
+/// the API's own (Azure RBAC's for an unknown API).
+pub fn propagation_for(api: Option<&Api>, managed_identity_via_group: bool) -> Propagation {
+    if managed_identity_via_group {
+        return MANAGED_IDENTITY_GROUP_PROPAGATION;
+    }
+    api.map_or(RBAC_PROPAGATION, |a| a.role_propagation)
+}
+
+/// The roles that let an identity read through `api` at `host` (a service's own data roles where
+/// it has them, else the API's reader roles).
+pub fn reader_roles_for(api: &Api, host: Option<&str>) -> &'static [&'static str] {
+    let h = host.unwrap_or("").to_ascii_lowercase();
+    api.host_roles
+        .iter()
+        .find(|(suffix, _)| h == *suffix || h.ends_with(&format!(".{suffix}")))
+        .map_or(api.reader_roles, |(_, roles)| roles)
 }
 
 pub const APIS: &[Api] = &[
@@ -36,6 +96,9 @@ pub const APIS: &[Api] = &[
         hosts: &["graph.microsoft.com"],
         permission_model: PermissionModel::ApplicationAndDelegated,
         reader_roles: &[],
+        host_roles: &[],
+        role_propagation: RBAC_PROPAGATION,
+        sources: &["https://learn.microsoft.com/graph/deployments"],
     },
     Api {
         key: "arm",
@@ -52,6 +115,9 @@ pub const APIS: &[Api] = &[
         hosts: &["management.azure.com"],
         permission_model: PermissionModel::Rbac,
         reader_roles: &["Reader", "Contributor", "Owner"],
+        host_roles: &[],
+        role_propagation: RBAC_PROPAGATION,
+        sources: &["https://learn.microsoft.com/azure/role-based-access-control/troubleshooting"],
     },
     Api {
         key: "purview",
@@ -66,33 +132,56 @@ pub const APIS: &[Api] = &[
         hosts: &["purview.azure.com"],
         permission_model: PermissionModel::Rbac,
         reader_roles: &["Data Reader", "Data Curator", "Collection Admin"],
+        host_roles: &[],
+        role_propagation: RBAC_PROPAGATION,
+        sources: &["https://learn.microsoft.com/purview/tutorial-using-rest-apis"],
     },
     Api {
         key: "powerplatform",
         display_name: "Power Platform API",
         app_id: Some("8578e004-a5c6-46e7-913e-12f58912df43"),
         resource_uri: "https://api.powerplatform.com",
+        // Public cloud, then GCC, GCC High, DoD and China (21Vianet).
         audiences: &[
             "https://api.powerplatform.com",
             "https://api.powerplatform.com/",
             "8578e004-a5c6-46e7-913e-12f58912df43",
+            "https://api.gov.powerplatform.microsoft.us",
+            "https://api.high.powerplatform.microsoft.us",
+            "https://api.appsplatform.us",
+            "https://api.powerplatform.partner.microsoftonline.cn",
         ],
-        hosts: &["api.powerplatform.com"],
+        hosts: &[
+            "api.powerplatform.com",
+            "api.gov.powerplatform.microsoft.us",
+            "api.high.powerplatform.microsoft.us",
+            "api.appsplatform.us",
+            "api.powerplatform.partner.microsoftonline.cn",
+        ],
         permission_model: PermissionModel::DelegatedOnly,
         reader_roles: &[],
+        host_roles: &[],
+        role_propagation: RBAC_PROPAGATION,
+        sources: &[
+            "https://learn.microsoft.com/power-platform/admin/programmability-authentication-v2",
+            "https://learn.microsoft.com/power-automate/ip-address-configuration",
+        ],
     },
     Api {
         key: "loganalytics",
         display_name: "Log Analytics API",
         app_id: Some("ca7f3f0b-7d91-482c-8e09-c5d840d0eac5"),
-        resource_uri: "https://api.loganalytics.io",
+        // The documented audience and host are `api.loganalytics.azure.com`; the older `.io` forms
+        // are still accepted.
+        resource_uri: "https://api.loganalytics.azure.com",
         audiences: &[
+            "https://api.loganalytics.azure.com",
+            "https://api.loganalytics.azure.com/",
             "https://api.loganalytics.io",
             "https://api.loganalytics.io/",
-            "https://api.loganalytics.azure.com",
             "ca7f3f0b-7d91-482c-8e09-c5d840d0eac5",
         ],
-        hosts: &["api.loganalytics.io", "api.loganalytics.azure.com"],
+        hosts: &["api.loganalytics.azure.com", "api.loganalytics.io"],
         permission_model: PermissionModel::Rbac,
         reader_roles: &[
             "Log Analytics Reader",
@@ -102,6 +191,9 @@ pub const APIS: &[Api] = &[
             "Contributor",
             "Owner",
         ],
+        host_roles: &[],
+        role_propagation: RBAC_PROPAGATION,
+        sources: &["https://learn.microsoft.com/azure/azure-monitor/logs/api/access-api"],
     },
     Api {
         key: "appinsights",
@@ -116,6 +208,9 @@ pub const APIS: &[Api] = &[
         hosts: &["api.applicationinsights.io"],
         permission_model: PermissionModel::Rbac,
         reader_roles: &["Reader", "Monitoring Reader", "Contributor", "Owner"],
+        host_roles: &[],
+        role_propagation: APPINSIGHTS_PROPAGATION,
+        sources: &["https://learn.microsoft.com/azure/azure-monitor/app/app-insights-azure-ad-api"],
     },
     Api {
         key: "monitor",
@@ -129,6 +224,24 @@ pub const APIS: &[Api] = &[
         hosts: &["monitoring.azure.com"],
         permission_model: PermissionModel::Rbac,
         reader_roles: &["Monitoring Metrics Publisher"],
+        host_roles: &[],
+        role_propagation: RBAC_PROPAGATION,
+        sources: &["https://learn.microsoft.com/azure/azure-monitor/essentials/metrics-store-custom-rest-api"],
+    },
+    Api {
+        key: "logsingestion",
+        display_name: "Azure Monitor Logs Ingestion API",
+        app_id: None,
+        resource_uri: "https://monitor.azure.com",
+        audiences: &["https://monitor.azure.com", "https://monitor.azure.com/"],
+        // A data collection endpoint (`{dce}.{region}.ingest.monitor.azure.com`) or a DCR's own
+        // logs-ingestion endpoint.
+        hosts: &["ingest.monitor.azure.com"],
+        permission_model: PermissionModel::Rbac,
+        reader_roles: &["Monitoring Metrics Publisher"],
+        host_roles: &[],
+        role_propagation: RBAC_PROPAGATION,
+        sources: &["https://learn.microsoft.com/azure/azure-monitor/logs/logs-ingestion-api-overview"],
     },
     Api {
         key: "keyvault",
@@ -142,11 +255,16 @@ pub const APIS: &[Api] = &[
         ],
         hosts: &["vault.azure.net"],
         permission_model: PermissionModel::Rbac,
+        // Reading a secret's value is a data action: Key Vault Reader reads metadata only (names,
+        // attributes), never values, so it is not among them.
         reader_roles: &[
             "Key Vault Secrets User",
-            "Key Vault Reader",
+            "Key Vault Secrets Officer",
             "Key Vault Administrator",
         ],
+        host_roles: &[],
+        role_propagation: RBAC_PROPAGATION,
+        sources: &["https://learn.microsoft.com/azure/key-vault/general/rbac-guide"],
     },
     Api {
         key: "storage",
@@ -163,12 +281,36 @@ pub const APIS: &[Api] = &[
             "queue.core.windows.net",
             "table.core.windows.net",
             "dfs.core.windows.net",
+            "file.core.windows.net",
         ],
         permission_model: PermissionModel::Rbac,
         reader_roles: &[
             "Storage Blob Data Reader",
             "Storage Blob Data Contributor",
             "Storage Blob Data Owner",
+        ],
+        host_roles: &[
+            ("queue.core.windows.net", &[
+                "Storage Queue Data Reader",
+                "Storage Queue Data Message Processor",
+                "Storage Queue Data Contributor",
+            ]),
+            ("table.core.windows.net", &[
+                "Storage Table Data Reader",
+                "Storage Table Data Contributor",
+            ]),
+            // Azure Files over REST with a token (not SMB): the privileged data roles.
+            ("file.core.windows.net", &[
+                "Storage File Data Privileged Reader",
+                "Storage File Data Privileged Contributor",
+            ]),
+        ],
+        role_propagation: RBAC_PROPAGATION,
+        sources: &[
+            "https://learn.microsoft.com/azure/storage/blobs/assign-azure-role-data-access",
+            "https://learn.microsoft.com/azure/storage/queues/assign-azure-role-data-access",
+            "https://learn.microsoft.com/azure/storage/tables/assign-azure-role-data-access",
+            "https://learn.microsoft.com/azure/storage/files/authorize-oauth-rest",
         ],
     },
 ];
@@ -184,6 +326,7 @@ pub fn by_key(key: &str) -> Option<&'static Api> {
         "management" | "azure-resource-manager" => "arm",
         "microsoft-graph" | "msgraph" => "graph",
         "key-vault" | "vault" => "keyvault",
+        "logs-ingestion" | "ingestion" | "dcr" => "logsingestion",
         other => other,
     };
     APIS.iter().find(|a| a.key == k)
@@ -262,6 +405,109 @@ pub fn purview_operation(host: &str, path: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_api_names_its_microsoft_learn_source() {
+        for a in APIS {
+            assert!(!a.sources.is_empty(), "{}", a.key);
+            for u in a.sources.iter().chain([&a.role_propagation.source]) {
+                assert!(
+                    u.starts_with("https://learn.microsoft.com/"),
+                    "{}: {u}",
+                    a.key
+                );
+            }
+        }
+    }
+
+    /// Fact: Key Vault Reader reads metadata, never secret values; it must not count as enough to
+    /// read through the data plane (or a principal holding only it is told to wait).
+    #[test]
+    fn key_vault_reader_is_not_enough_to_read_secrets() {
+        let kv = by_key("keyvault").unwrap();
+        assert!(!kv.reader_roles.contains(&"Key Vault Reader"));
+        assert!(kv.reader_roles.contains(&"Key Vault Secrets User"));
+    }
+
+    /// Fact: queues, tables and Azure Files have their own data roles; a blob role reads none of them.
+    #[test]
+    fn storage_services_need_their_own_data_roles() {
+        let st = by_key("storage").unwrap();
+        assert_eq!(
+            by_host("acct.file.core.windows.net").map(|a| a.key),
+            Some("storage")
+        );
+        let q = reader_roles_for(st, Some("acct.queue.core.windows.net"));
+        assert!(
+            q.contains(&"Storage Queue Data Reader") && !q.contains(&"Storage Blob Data Reader")
+        );
+        let t = reader_roles_for(st, Some("ACCT.table.core.windows.net"));
+        assert!(
+            t.contains(&"Storage Table Data Reader") && !t.contains(&"Storage Blob Data Reader")
+        );
+        let f = reader_roles_for(st, Some("acct.file.core.windows.net"));
+        assert!(f.contains(&"Storage File Data Privileged Reader"));
+        let b = reader_roles_for(st, Some("acct.blob.core.windows.net"));
+        assert!(b.contains(&"Storage Blob Data Reader"));
+        assert_eq!(reader_roles_for(st, None), st.reader_roles);
+    }
+
+    /// Fact: Log Analytics documents `https://api.loganalytics.azure.com`; `.io` is still accepted.
+    #[test]
+    fn log_analytics_documented_audience_first() {
+        let la = by_key("loganalytics").unwrap();
+        assert_eq!(la.resource_uri, "https://api.loganalytics.azure.com");
+        assert!(audience_matches(la, "https://api.loganalytics.io"));
+        assert!(audience_matches(la, "https://api.loganalytics.azure.com/"));
+        assert_eq!(
+            by_host("api.loganalytics.azure.com").map(|a| a.key),
+            Some("loganalytics")
+        );
+    }
+
+    /// Fact: the Power Platform API of GCC, GCC High, DoD and China, and the Logs Ingestion API.
+    #[test]
+    fn other_clouds_power_platform_and_logs_ingestion() {
+        for host in [
+            "api.gov.powerplatform.microsoft.us",
+            "x.environment.api.high.powerplatform.microsoft.us",
+            "api.appsplatform.us",
+            "api.powerplatform.partner.microsoftonline.cn",
+        ] {
+            assert_eq!(
+                by_host(host).map(|a| a.key),
+                Some("powerplatform"),
+                "{host}"
+            );
+        }
+        assert_eq!(
+            by_resource("https://api.high.powerplatform.microsoft.us/.default").map(|a| a.key),
+            Some("powerplatform")
+        );
+        assert_eq!(
+            by_resource("https://monitor.azure.com/.default").map(|a| a.key),
+            Some("logsingestion")
+        );
+        assert_eq!(
+            by_host("my-dce-a1b2.eastus-1.ingest.monitor.azure.com").map(|a| a.key),
+            Some("logsingestion")
+        );
+        assert_eq!(
+            by_resource("https://monitoring.azure.com/").map(|a| a.key),
+            Some("monitor")
+        );
+    }
+
+    /// Fact: ARM up to 10 minutes (a new token sees it), Application Insights' REST API up to 60,
+    /// a managed identity holding the role through a group up to 24 hours.
+    #[test]
+    fn propagation_windows_per_service() {
+        let arm = propagation_for(by_key("arm"), false);
+        assert_eq!((arm.minutes, arm.new_token_sees_it), (10, true));
+        assert_eq!(propagation_for(by_key("appinsights"), false).minutes, 60);
+        assert_eq!(propagation_for(None, false).minutes, 10);
+        assert_eq!(propagation_for(by_key("arm"), true).minutes, 24 * 60);
+    }
 
     #[test]
     fn purview_families_by_path() {

@@ -16,7 +16,16 @@ pub struct Cloud {
     pub arm_host: &'static str,
     /// The `az cloud set --name` value.
     pub az_name: &'static str,
+    /// The suffix of the initial (`*.onmicrosoft…`) domain every tenant of this cloud gets. A custom
+    /// domain ending in `.us` or `.cn` says nothing about the cloud; this suffix does.
+    pub tenant_domain_suffix: &'static str,
+    /// The Microsoft Learn pages these hosts come from.
+    pub sources: &'static [&'static str],
 }
+
+/// The national-cloud endpoints page: authority, Graph and admin-consent hosts per cloud.
+const NATIONAL_CLOUDS: &str =
+    "https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud";
 
 pub const CLOUDS: &[Cloud] = &[
     Cloud {
@@ -32,6 +41,8 @@ pub const CLOUDS: &[Cloud] = &[
         graph_host: "graph.microsoft.com",
         arm_host: "management.azure.com",
         az_name: "AzureCloud",
+        tenant_domain_suffix: "onmicrosoft.com",
+        sources: &[NATIONAL_CLOUDS],
     },
     Cloud {
         key: "usgov",
@@ -42,6 +53,12 @@ pub const CLOUDS: &[Cloud] = &[
         graph_host: "graph.microsoft.us",
         arm_host: "management.usgovcloudapi.net",
         az_name: "AzureUSGovernment",
+        tenant_domain_suffix: "onmicrosoft.us",
+        sources: &[
+            NATIONAL_CLOUDS,
+            // US Government v1 tokens are issued by `https://sts.windows.net/{tid}/` too.
+            "https://learn.microsoft.com/answers/questions/1190472/what-are-the-token-issuers-for-the-sovereign-cloud",
+        ],
     },
     Cloud {
         key: "china",
@@ -52,6 +69,8 @@ pub const CLOUDS: &[Cloud] = &[
         graph_host: "microsoftgraph.chinacloudapi.cn",
         arm_host: "management.chinacloudapi.cn",
         az_name: "AzureChinaCloud",
+        tenant_domain_suffix: "partner.onmschina.cn",
+        sources: &[NATIONAL_CLOUDS],
     },
 ];
 
@@ -81,12 +100,71 @@ pub fn by_host(host: &str) -> Option<&'static Cloud> {
     })
 }
 
-/// The cloud of a token issuer (`https://sts.windows.net/{tid}/`, `https://login.microsoftonline.us/{tid}/v2.0`).
+/// The cloud of a token issuer (`https://login.microsoftonline.us/{tid}/v2.0`). None for the v1
+/// issuer `https://sts.windows.net/{tid}/`: the public cloud and US Government both issue it, so it
+/// alone does not tell them apart.
 pub fn by_issuer(iss: &str) -> Option<&'static Cloud> {
     let rest = iss.strip_prefix("https://")?;
     let host = rest.split('/').next()?;
     if host.eq_ignore_ascii_case("sts.windows.net") {
-        return by_key("public");
+        return None;
     }
     by_host(host)
+}
+
+/// True for the v1 issuer host that more than one cloud uses.
+pub fn issuer_is_shared(iss: &str) -> bool {
+    iss.strip_prefix("https://")
+        .and_then(|r| r.split('/').next())
+        .is_some_and(|h| h.eq_ignore_ascii_case("sts.windows.net"))
+}
+
+/// The cloud a tenant's initial domain belongs to (`contoso.onmicrosoft.us` → US Government,
+/// `contoso.partner.onmschina.cn` → China). None for a GUID or a custom domain: `contoso.us` may be
+/// a public-cloud tenant's.
+pub fn by_tenant_domain(tenant: &str) -> Option<&'static Cloud> {
+    let t = tenant.trim().trim_end_matches('.').to_ascii_lowercase();
+    CLOUDS
+        .iter()
+        .find(|c| t.ends_with(&format!(".{}", c.tenant_domain_suffix)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fact: US Government v1 tokens are issued by `sts.windows.net` too, so that issuer proves no
+    /// cloud; only the `.onmicrosoft.us` / `.partner.onmschina.cn` initial domains name one.
+    #[test]
+    fn issuer_and_domain_evidence_of_a_cloud() {
+        assert_eq!(
+            by_issuer("https://sts.windows.net/3f2a1b0c-9d8e-4f7a-b6c5-d4e3f2a1b0c9/"),
+            None
+        );
+        assert!(issuer_is_shared("https://sts.windows.net/x/"));
+        assert_eq!(
+            by_issuer("https://login.microsoftonline.us/x/v2.0").map(|c| c.key),
+            Some("usgov")
+        );
+        assert_eq!(
+            by_tenant_domain("fabrikam.onmicrosoft.us").map(|c| c.key),
+            Some("usgov")
+        );
+        assert_eq!(
+            by_tenant_domain("Contoso.Partner.OnmsChina.cn").map(|c| c.key),
+            Some("china")
+        );
+        assert_eq!(by_tenant_domain("contoso.us"), None);
+        assert_eq!(by_tenant_domain("contoso.com.cn"), None);
+        assert_eq!(
+            by_tenant_domain("contoso.onmicrosoft.com").map(|c| c.key),
+            Some("public")
+        );
+        for c in CLOUDS {
+            assert!(c
+                .sources
+                .iter()
+                .all(|u| u.starts_with("https://learn.microsoft.com/")));
+        }
+    }
 }

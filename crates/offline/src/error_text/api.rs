@@ -66,7 +66,7 @@ fn call_lines(t: &str, ev: &mut Evidence) {
     }
     // A data-plane URL anywhere in the text tells the API even without a method.
     if a.url.is_none() {
-        let found = re!(r#"(?i)https://[a-z0-9.-]+\.(?:purview\.azure\.com|api\.powerplatform\.com|crm\d*\.dynamics\.com)(?:/[^\s"'<>]*)?|https://api\.(?:loganalytics\.io|loganalytics\.azure\.com|applicationinsights\.io|powerplatform\.com)/[^\s"'<>]+"#)
+        let found = re!(r#"(?i)https://[a-z0-9.-]+\.(?:purview\.azure\.com|api\.powerplatform\.com|api\.(?:gov|high)\.powerplatform\.microsoft\.us|api\.appsplatform\.us|api\.powerplatform\.partner\.microsoftonline\.cn|crm\d*\.dynamics\.com)(?:/[^\s"'<>]*)?|https://api\.(?:loganalytics\.io|loganalytics\.azure\.com|applicationinsights\.io|powerplatform\.com)/[^\s"'<>]+"#)
             .find_iter(t)
             .map(|m| m.as_str().trim_end_matches(['.', ',', ')']))
             // A scope (`https://api.powerplatform.com/.default`) is not a call.
@@ -135,6 +135,33 @@ fn codes(t: &str, ev: &mut Evidence, cx: &mut Ctx) {
         re!(r"(?i)FullyQualifiedErrorId\s*:\s*([A-Z][A-Za-z0-9]+_[A-Za-z0-9_]+),").captures(t)
     {
         set_code(ev, &c[1]);
+    }
+    // XML error bodies: the classic Service Management API (ASM, `Microsoft.WindowsAzure.*` SDKs)
+    // and the storage data planes answer `<Error><Code>…</Code><Message>…</Message></Error>`.
+    if let Some(c) = captures_if!(
+        t,
+        t.contains("<Code>"),
+        r"(?s)<Code>\s*([A-Za-z][A-Za-z0-9_]{2,79})\s*</Code>\s*<Message>([^<]{1,2000})</Message>"
+    ) {
+        set_code(ev, &c[1]);
+        if ev.api_call.message.is_none() {
+            ev.api_call.message = Some(util::strip_trailer(c[2].trim()));
+        }
+        cx.message(c[2].trim());
+    }
+    // ASM's audience refusal, also quoted without its XML by older SDKs and PowerShell modules.
+    if let Some(c) = captures_if!(
+        t,
+        has_ci(t, "wrong audience or resource"),
+        r"(?i)(The access token has been obtained from wrong audience or resource[^\n<]{0,600})"
+    ) {
+        if ev.api_call.message.is_none() {
+            ev.api_call.message = Some(util::strip_trailer(c[1].trim()));
+        }
+        if ev.api_call.code.is_none() {
+            ev.api_call.code = Some("AuthenticationFailed".into());
+        }
+        cx.message(c[1].trim());
     }
     // Known codes wherever they stand.
     if ev.api_call.code.is_none() {
@@ -319,7 +346,9 @@ fn dataplane(t: &str, ev: &mut Evidence, cx: &mut Ctx) {
             if let Some(c) = coll {
                 d.collection.get_or_insert_with(|| util::url_decode(&c[1]));
             }
-        } else if host.ends_with("api.powerplatform.com") || host.contains(".dynamics.com") {
+        } else if apis::by_host(&host).is_some_and(|a| a.key == "powerplatform")
+            || host.contains(".dynamics.com")
+        {
             d.service.get_or_insert_with(|| "powerplatform".into());
             if let Some(c) = re!(r"(?i)/environments/([^/?#\s]+)").captures(path) {
                 d.environment.get_or_insert_with(|| c[1].to_string());
@@ -386,4 +415,40 @@ pub(crate) fn looks_like_json_line(line: &str) -> bool {
         || t.starts_with('[')
         || t.starts_with('\'')
         || t.to_ascii_lowercase().starts_with("www-authenticate")
+}
+
+#[cfg(test)]
+mod tests {
+    use authcheck_model::evidence::Evidence;
+
+    /// Fact: the Power Platform API of GCC High (and GCC, DoD, China) is the Power Platform API.
+    #[test]
+    fn power_platform_calls_in_other_clouds() {
+        let mut ev = Evidence::new(0);
+        crate::error_text::parse(
+            "GET https://api.high.powerplatform.microsoft.us/environmentmanagement/environments?api-version=2022-03-01-preview\nHTTP/1.1 403 Forbidden\n",
+            &mut ev,
+        );
+        assert_eq!(ev.dataplane.service.as_deref(), Some("powerplatform"));
+        assert_eq!(
+            ev.api_call.host.as_deref(),
+            Some("api.high.powerplatform.microsoft.us")
+        );
+    }
+
+    /// The classic Service Management API's XML refusal.
+    #[test]
+    fn classic_service_management_audience_refusal() {
+        let mut ev = Evidence::new(0);
+        assert!(crate::error_text::parse(
+            "<Error><Code>AuthenticationFailed</Code><Message>The access token has been obtained from wrong audience or resource 'https://vault.azure.net'.</Message></Error>",
+            &mut ev,
+        ));
+        assert_eq!(ev.api_call.code.as_deref(), Some("AuthenticationFailed"));
+        assert!(ev
+            .api_call
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("wrong audience or resource")));
+    }
 }

@@ -174,7 +174,8 @@ fn phrases(t: &str, ev: &mut Evidence) {
     if let Some(c) = has_ci(t, "with identifier")
         .then(|| {
             util::captures_within(
-                re!(r"(?i)Application with identifier\s+'([^']+)'\s+was not found in the directory\s+'([^']+)'"),
+                // ADAL-era (AADSTS70001) wording leaves the directory unquoted.
+                re!(r"(?i)Application with identifier\s+'([^']+)'\s+was not found in the directory\s+'?([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9])"),
                 t,
                 &[(1, 300), (2, 300)],
             )
@@ -437,5 +438,25 @@ mod tests {
             message_from(q, i),
             "AADSTS9002326: only for the 'Single-Page Application' client-type."
         );
+    }
+
+    /// Older libraries: `AADSTS70001`, the directory unquoted; codes in any case and spacing.
+    #[test]
+    fn legacy_and_respelled_codes() {
+        let mut ev = Evidence::new(0);
+        let t = "aadsts : 70001: Application with identifier '5e2c8a51-0f9c-4a7e-b1d2-7c3f6a9e1b24' was not found in the directory contoso.onmicrosoft.com\nTrace ID: 0b9c2a1e";
+        assert!(crate::error_text::parse(t, &mut ev));
+        assert_eq!(ev.response.codes, vec![70001]);
+        assert_eq!(
+            ev.request.client_id.as_deref(),
+            Some("5e2c8a51-0f9c-4a7e-b1d2-7c3f6a9e1b24")
+        );
+        assert_eq!(
+            ev.request.tenant.as_deref(),
+            Some("contoso.onmicrosoft.com")
+        );
+        let mut ev = Evidence::new(0);
+        crate::error_text::parse("AadSts50076 due to a configuration change", &mut ev);
+        assert_eq!(ev.response.codes, vec![50076]);
     }
 }

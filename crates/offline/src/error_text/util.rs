@@ -257,7 +257,28 @@ pub fn flatten(text: &str) -> String {
         }
         s = unescape_backslashes(&s).into_owned();
     }
-    s
+    let normalized = match normalize_aadsts(&s) {
+        Cow::Owned(n) => Some(n),
+        Cow::Borrowed(_) => None,
+    };
+    normalized.unwrap_or(s)
+}
+
+/// `AADSTS` codes as people retype or tools reformat them — any letter case, spaces or a colon
+/// between the prefix and the number (`aadsts 50076`, `AADSTS : 700016`, `AadSts-7000215`) —
+/// written the one way Entra does (`AADSTS50076`), so every scanner reads them alike.
+pub fn normalize_aadsts(s: &str) -> Cow<'_, str> {
+    if !has_ci(s, "aadsts") {
+        return Cow::Borrowed(s);
+    }
+    let r = re!(r"(?i)aadsts(?:[ \t]*[:#-]?[ \t]*)(\d{4,9})\b");
+    if r.captures_iter(s).all(|c| {
+        c.get(0)
+            .is_some_and(|m| m.as_str().starts_with("AADSTS") && m.len() == 6 + c[1].len())
+    }) {
+        return Cow::Borrowed(s);
+    }
+    r.replace_all(s, "AADSTS$1")
 }
 
 /// Up to `n` bytes of `s` before byte `i`, cut on a character boundary.
@@ -476,6 +497,22 @@ mod tests {
         assert!(has_ci(kelvin, "keys for app"));
         assert!(has_ci("\u{17F}ecret", "secret"));
         assert!(!has_ci("\u{17F}ecret", "other"));
+    }
+
+    #[test]
+    fn aadsts_in_any_case_and_spacing() {
+        assert_eq!(normalize_aadsts("aadsts 50076: x"), "AADSTS50076: x");
+        assert_eq!(normalize_aadsts("AADSTS : 700016"), "AADSTS700016");
+        assert_eq!(
+            normalize_aadsts("AadSts-7000215 and AADSTS50012"),
+            "AADSTS7000215 and AADSTS50012"
+        );
+        assert!(matches!(
+            normalize_aadsts("AADSTS50076: x"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(normalize_aadsts("aadsts: the user"), "aadsts: the user");
+        assert!(flatten("Error aadsts  90002: tenant").contains("AADSTS90002: tenant"));
     }
 
     #[test]

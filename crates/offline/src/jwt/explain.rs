@@ -253,9 +253,14 @@ fn explain_claim(k: &str, v: &Value, d: &DecodedJwt, ev: &Evidence) -> String {
             } else {
                 "not an Entra issuer form"
             };
-            let cloud = authcheck_model::knowledge::clouds::by_issuer(&iss)
-                .map(|c| format!(", {}", c.display_name))
-                .unwrap_or_default();
+            let cloud = match authcheck_model::knowledge::clouds::by_issuer(&iss) {
+                Some(c) => format!(", {}", c.display_name),
+                // The v1 issuer is shared: it alone does not tell the cloud.
+                None if authcheck_model::knowledge::clouds::issuer_is_shared(&iss) => {
+                    ", the public cloud or US Government".into()
+                }
+                None => String::new(),
+            };
             let tenant = if !tid.is_empty() && iss.contains(&tid) {
                 format!(" of tenant {tid}")
             } else {
