@@ -834,11 +834,11 @@ fn triage_json(fixture: &str) -> String {
 #[test]
 fn a_custom_us_domain_is_no_evidence_of_a_national_cloud() {
     let custom =
-        triage_json("fixtures/rules/tenant-not-found/fire-custom-us-domain-is-no-cloud.txt");
+        triage_json("fixtures/rules/tenant-not-found/fire-aadsts--custom-us-domain-is-no-cloud.txt");
     assert!(custom.contains("tenant-not-found"), "{custom}");
     assert!(!custom.contains("AzureUSGovernment"), "{custom}");
     assert!(!custom.contains("initial domain"), "{custom}");
-    let gov = triage_json("fixtures/rules/tenant-not-found/fire-usgov-domain.txt");
+    let gov = triage_json("fixtures/rules/tenant-not-found/fire-wrong-cloud-domain--usgov-domain.txt");
     assert!(gov.contains("AzureUSGovernment"), "{gov}");
 }
 
@@ -847,7 +847,7 @@ fn a_custom_us_domain_is_no_evidence_of_a_national_cloud() {
 /// Graph, never `az ad app permission admin-consent`; in the public cloud it keeps the command.
 #[test]
 fn admin_consent_fix_follows_the_cloud() {
-    let gov = triage_json("fixtures/rules/admin-consent-missing/fire-usgov-65001.txt");
+    let gov = triage_json("fixtures/rules/admin-consent-missing/fire-aadsts--usgov-65001.txt");
     assert!(gov.contains("admin-consent-missing"), "{gov}");
     assert!(
         !gov.contains("\"command\": \"az ad app permission admin-consent"),
@@ -858,7 +858,7 @@ fn admin_consent_fix_follows_the_cloud() {
         "{gov}"
     );
     assert!(gov.contains("graph.microsoft.us"), "{gov}");
-    let public = triage_json("fixtures/rules/admin-consent-missing/fire-msal-python.txt");
+    let public = triage_json("fixtures/rules/admin-consent-missing/fire-aadsts--msal-python.txt");
     assert!(
         public.contains("az ad app permission admin-consent"),
         "{public}"
