@@ -51,12 +51,12 @@ echo "-- the archive carries completions and manual pages that work"
 mkdir "$work/unpacked"
 tar -xJf "$out/$archive" -C "$work/unpacked"
 root="$work/unpacked/authcheck-$host"
-for f in LICENSE README.md dist/completions/authcheck.bash dist/completions/_authcheck \
-         dist/completions/authcheck.fish dist/completions/_authcheck.ps1 dist/man/authcheck.1 \
-         dist/man/authcheck-triage.1; do
+for f in LICENSE README.md completions/authcheck.bash completions/_authcheck \
+         completions/authcheck.fish completions/_authcheck.ps1 man/authcheck.1 \
+         man/authcheck-triage.1; do
   test -f "$root/$f" || { echo "missing from the archive: $f"; exit 1; }
 done
-bash -n "$root/dist/completions/authcheck.bash"
+bash -n "$root/completions/authcheck.bash"
 "$bin" completions bash | bash -n
-MANWIDTH=80 MANPAGER=cat man -l "$root/dist/man/authcheck-triage.1" | grep -q "triage"
+MANWIDTH=80 MANPAGER=cat man -l "$root/man/authcheck-triage.1" | grep -q "triage"
 echo "package ok: $archive installed and run"
