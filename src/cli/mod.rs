@@ -92,8 +92,9 @@ pub enum Command {
     Redact(redact::RedactArgs),
     /// Print a completion script for a shell: `authcheck completions bash > /etc/bash_completion.d/authcheck`.
     Completions(shell::CompletionsArgs),
-    /// Print the manual page (roff): `authcheck man > authcheck.1 && man -l authcheck.1`.
-    Man,
+    /// Print the manual page (roff): `authcheck man > authcheck.1 && man -l authcheck.1`; with
+    /// `--out-dir DIR`, write a page for every command there instead (authcheck-triage.1, …).
+    Man(shell::ManArgs),
 }
 
 /// Options shared by every command that reports findings.
@@ -284,7 +285,7 @@ pub fn main() -> i32 {
         Command::Demo(a) => demo::run(&a, color),
         Command::Redact(a) => redact::run(&a),
         Command::Completions(a) => shell::completions(&a),
-        Command::Man => shell::man(),
+        Command::Man(a) => shell::man(&a),
     };
     if let Some(why) = OUTPUT_FAILED.get() {
         eprintln!("authcheck: error: cannot write to standard output: {why}");

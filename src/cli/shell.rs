@@ -21,8 +21,31 @@ pub fn completions(args: &CompletionsArgs) -> Result<i32, CliError> {
     Ok(0)
 }
 
-/// `authcheck man`: the manual page in roff on stdout.
-pub fn man() -> Result<i32, CliError> {
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write authcheck.1 and one page per command (authcheck-triage.1, …) into this folder
+    /// instead of printing the main page.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<std::path::PathBuf>,
+}
+
+/// `authcheck man`: the manual page in roff on stdout, or every page into `--out-dir`.
+pub fn man(args: &ManArgs) -> Result<i32, CliError> {
+    if let Some(dir) = &args.out_dir {
+        if !dir.is_dir() {
+            return Err(CliError::Input(format!(
+                "{}: not a folder (create it first)",
+                dir.display()
+            )));
+        }
+        clap_mangen::generate_to(Cli::command(), dir).map_err(|e| {
+            CliError::Unavailable(format!(
+                "cannot write the manual pages into {}: {e}",
+                dir.display()
+            ))
+        })?;
+        return Ok(0);
+    }
     let mut out = Vec::new();
     clap_mangen::Man::new(Cli::command())
         .render(&mut out)
