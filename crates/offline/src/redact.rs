@@ -12,6 +12,7 @@ use regex::{Captures, Regex};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{BufRead, Write};
 
@@ -49,11 +50,49 @@ pub struct Stats {
     pub items: u64,
     /// Log lines that were not UTF-8 (read with replacement characters).
     pub not_utf8_lines: u64,
+    /// Values replaced, by what they were (`jwt`, `client-secret`, `sas-signature`, …).
+    pub kinds: BTreeMap<&'static str, u64>,
+    /// Elements of a HAR's `log.entries` that were not HAR entries (not an object, or an object
+    /// without `request`/`response`): left out of the entry count, their values redacted as JSON.
+    pub bad_entries: u64,
+    /// JSON documents read (a file may hold several HARs one after the other).
+    pub documents: u64,
+    /// Text around or between the documents (a line before a HAR), redacted line by line.
+    pub text_outside: bool,
+    /// Why part of the input had to be redacted line by line instead of as JSON, when it had to.
+    pub fallback: Option<String>,
 }
 
 impl Stats {
     pub fn total(&self) -> u64 {
         self.tokens + self.secrets + self.cookies + self.headers
+    }
+
+    /// Counts one replaced value of `kind`.
+    fn hit(&mut self, kind: &'static str) {
+        *self.kinds.entry(kind).or_default() += 1;
+        match kind {
+            "jwt" | "token" | "refresh-token" => self.tokens += 1,
+            "cookie" | "set-cookie" => self.cookies += 1,
+            "authorization-header" | "key-header" => self.headers += 1,
+            _ => self.secrets += 1,
+        }
+    }
+}
+
+/// What a secret named `name` (a parameter, a JSON key, a form field) is, for the counts.
+fn kind_of_name(name: &str) -> &'static str {
+    match name.to_ascii_lowercase().as_str() {
+        "sig" => "sas-signature",
+        "accountkey" | "sharedaccesskey" | "accesskey" => "connection-string-key",
+        "code" | "device_code" => "authorization-code",
+        "refresh_token" | "refreshtoken" => "refresh-token",
+        "access_token" | "accesstoken" | "id_token" | "idtoken" | "subject_token"
+        | "actor_token" => "token",
+        "password" | "passwd" | "pwd" => "password",
+        "client_assertion" | "clientassertion" | "assertion" | "samlresponse" => "assertion",
+        "code_verifier" => "pkce-verifier",
+        _ => "client-secret",
     }
 }
 
@@ -101,26 +140,93 @@ pub fn jwt_summary(raw: &str) -> Option<String> {
                 .unwrap_or_else(|| n.to_string()),
             other => other.to_string(),
         };
-        let text: String = text.chars().take(200).collect();
+        // Only characters that need no escaping in any output format (JSON, XML, HTML, a
+        // workflow command), so a summary can be put into rendered output as it is.
+        let text: String = text
+            .chars()
+            .take(200)
+            .map(|c| {
+                if c.is_alphanumeric() || " -._:/@~+=".contains(c) {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .collect();
         parts.push(format!("{k}={text}"));
     }
     Some(format!("[redacted JWT: {}]", parts.join(", ")))
 }
 
 fn redact_token(raw: &str, stats: &mut Stats) -> String {
-    stats.tokens += 1;
-    jwt_summary(raw).unwrap_or_else(|| "[redacted token]".into())
+    match jwt_summary(raw) {
+        Some(s) => {
+            stats.hit("jwt");
+            s
+        }
+        None => {
+            stats.hit("token");
+            "[redacted token]".into()
+        }
+    }
 }
 
-/// A secret value: a JWT becomes its claims, anything else `[redacted]` (an empty value stays empty).
-fn redact_secret(value: &str, stats: &mut Stats) -> String {
+/// A run of token characters that starts with a JWT: one token, or several glued together
+/// (`…sig` + `eyJ…`, or joined by `.`). Each readable token becomes its claims; whatever is left
+/// (signatures, pieces that do not decode) becomes one `[redacted token]`, so no signature
+/// survives however the tokens were joined.
+fn redact_token_run(run: &str, stats: &mut Stats) -> String {
+    if jwt::decode(run).is_ok() {
+        return redact_token(run, stats);
+    }
+    // Segments between dots, a segment cut again where another token's header starts inside it.
+    let mut segs: Vec<&str> = Vec::new();
+    for seg in run.split('.') {
+        let mut rest = seg;
+        while let Some(i) = rest.get(1..).and_then(|r| r.find("eyJ")).map(|i| i + 1) {
+            segs.push(&rest[..i]);
+            rest = &rest[i..];
+        }
+        segs.push(rest);
+    }
+    let mut shown = Vec::new();
+    let mut leftover = false;
+    let mut i = 0;
+    while i < segs.len() {
+        if segs[i].starts_with("eyJ") {
+            let found = [3usize, 5].into_iter().find_map(|n| {
+                let parts = segs.get(i..i + n)?;
+                jwt_summary(&parts.join(".")).map(|s| (n, s))
+            });
+            if let Some((n, summary)) = found {
+                stats.hit("jwt");
+                shown.push(summary);
+                i += n;
+                continue;
+            }
+        }
+        if !segs[i].is_empty() {
+            leftover = true;
+        }
+        i += 1;
+    }
+    if leftover || shown.is_empty() {
+        stats.hit("token");
+        shown.push("[redacted token]".into());
+    }
+    shown.join(" ")
+}
+
+/// A secret value: a JWT becomes its claims, anything else `[redacted]` (an empty value stays
+/// empty). `kind` says what it is, for the counts.
+fn redact_secret(value: &str, kind: &'static str, stats: &mut Stats) -> String {
     if value.is_empty() || value.starts_with("[redacted") {
         return value.to_string();
     }
     if jwt::looks_like_jwt(value.trim()) {
-        return redact_token(value.trim(), stats);
+        return redact_token_run(value.trim(), stats);
     }
-    stats.secrets += 1;
+    stats.hit(kind);
     REDACTED.into()
 }
 
@@ -132,12 +238,33 @@ pub fn redact_text(s: &str) -> Cow<'_, str> {
     redact_text_counted(s, &mut stats)
 }
 
+/// The output layer: every byte a command writes (rendered reports in any format, evidence,
+/// error and progress lines, the simulator's log) passes through this before it leaves the
+/// process, whichever parser or renderer produced it. It replaces the secret shapes
+/// [`redact_text`] knows and keeps everything else — client and tenant IDs, key IDs, secret hints,
+/// `az` commands — as it is.
+pub fn scrub(s: &str) -> Cow<'_, str> {
+    redact_text(s)
+}
+
+/// [`scrub`] for a JSON document before it is rendered (so a secret cannot escape by being
+/// wrapped across lines or escaped by a renderer): every string, with fields named like secrets
+/// replaced whole. Returns what was replaced.
+pub fn scrub_value(v: &mut Value) -> Stats {
+    let mut stats = Stats::default();
+    redact_value(None, v, &mut stats);
+    stats
+}
+
 fn quick_reject(s: &str) -> bool {
     // Every pattern below needs one of these; most strings (HTML, scripts, names) have none.
     !(s.contains('=')
         || s.contains(':')
         || s.contains("-----BEGIN")
         || s.contains("eyJ")
+        || s.contains(".A")
+        || s.contains("AQAB")
+        || s.contains("M.")
         || s.contains(" -p ")
         || s.contains("--password")
         || s.contains("--secret"))
@@ -163,7 +290,12 @@ fn redact_text_counted<'a>(s: &'a str, stats: &mut Stats) -> Cow<'a, str> {
             return c[0].to_string();
         }
         let v = url_decode(&c[3]);
-        format!("{}{}={}", &c[1], &c[2], redact_secret(&v, stats))
+        format!(
+            "{}{}={}",
+            &c[1],
+            &c[2],
+            redact_secret(&v, kind_of_name(&c[2]), stats)
+        )
     });
     // JSON fields, escaped JSON inside a string, Python dicts.
     let json_field = re!(&format!(
@@ -175,31 +307,50 @@ fn redact_text_counted<'a>(s: &'a str, stats: &mut Stats) -> Cow<'a, str> {
     let dict_field = re!(&format!(
         r#"(?i)'({SECRET_KEYS})'(\s*:\s*)'((?:[^'\\]|\\.)*)'"#
     ));
+    // The same field once escaped for XML or HTML (a rendered JUnit or HTML report).
+    let entity_field = re!(&format!(
+        r#"(?i)&quot;({SECRET_KEYS})&quot;(\s*:\s*)&quot;(.*?)&quot;"#
+    ));
     for (p, q) in [
         (json_field, "\""),
         (escaped_field, "\\\""),
         (dict_field, "'"),
+        (entity_field, "&quot;"),
     ] {
         replace_in(&mut out, p, |c| {
             format!(
                 "{q}{}{q}{}{q}{}{q}",
                 &c[1],
                 &c[2],
-                redact_secret(&c[3], stats)
+                redact_secret(&c[3], kind_of_name(&c[1]), stats)
             )
         });
     }
-    // Any JWT left (a bearer token in a header line, a token in prose).
+    // Any JWT left (a bearer token in a header line, a token in prose), with whatever token
+    // characters are glued to it: several tokens in a row leave no signature behind.
     replace_in(
         &mut out,
-        re!(r"eyJ[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*){1,4}"),
+        re!(r"eyJ[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*)+"),
         |c| {
             let m = &c[0];
             if m.matches('.').count() >= 2 {
-                redact_token(m, stats)
+                redact_token_run(m, stats)
             } else {
                 m.to_string()
             }
+        },
+    );
+    // Opaque Entra tokens on their own: refresh tokens and authorization codes (`0.A…`, `1.A…`,
+    // the older `AQAB…`/`OAQAB…`) and Microsoft account tokens (`M.C5…_BAY.…`). Real ones run to
+    // hundreds of characters; the short `1.A…` of a token's `rh` claim is no credential and stays.
+    replace_in(
+        &mut out,
+        re!(
+            r"(^|[^A-Za-z0-9_.*!$-])((?:[01]\.A[A-Za-z0-9_-]{80,}|O?AQAB[A-Za-z0-9_-]{80,}|M\.[A-Z0-9]+_[A-Z0-9]+\.[A-Za-z0-9_!*$-]{40,})(?:[.*!$][A-Za-z0-9_!*$-]+)*)"
+        ),
+        |c| {
+            stats.hit("token");
+            format!("{}[redacted token]", &c[1])
         },
     );
     // Opaque credentials after an auth scheme.
@@ -215,7 +366,7 @@ fn redact_text_counted<'a>(s: &'a str, stats: &mut Stats) -> Cow<'a, str> {
         {
             return c[0].to_string();
         }
-        stats.secrets += 1;
+        stats.hit("auth-scheme-credential");
         format!("{}{}{REDACTED}", &c[1], &c[2])
     });
     // Cookie headers as logs print them.
@@ -225,11 +376,11 @@ fn redact_text_counted<'a>(s: &'a str, stats: &mut Stats) -> Cow<'a, str> {
         if c[3].starts_with("[redacted") {
             return c[0].to_string();
         }
-        stats.cookies += 1;
+        stats.hit("cookie");
         format!("{}{}{REDACTED}", &c[1], &c[2])
     });
     replace_in(&mut out, re!(AZ_LOGIN_SECRET), |c| {
-        stats.secrets += 1;
+        stats.hit("password");
         format!("{}{REDACTED}", &c[1])
     });
     redact_more_shapes(&mut out, stats);
@@ -249,7 +400,7 @@ fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
         if c[3].is_empty() || already(&c[3]) {
             return c[0].to_string();
         }
-        stats.secrets += 1;
+        stats.hit("script-assignment");
         format!("{}{}{REDACTED}{}", &c[1], &c[2], &c[4])
     });
     // Environment dumps: `AZURE_CLIENT_SECRET=…`, `export AZURE_PASSWORD=…`, `$env:X_TOKEN = …`.
@@ -260,7 +411,7 @@ fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
         if already(&c[2]) {
             return c[0].to_string();
         }
-        stats.secrets += 1;
+        stats.hit("environment-variable");
         format!("{}{REDACTED}", &c[1])
     });
     // YAML and other `key: value` lines with an unquoted key.
@@ -271,7 +422,7 @@ fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
         if already(&c[2]) {
             return c[0].to_string();
         }
-        stats.secrets += 1;
+        stats.hit("yaml-field");
         format!("{}{REDACTED}", &c[1])
     });
     // HTML form fields: `<input name="code" value="…">`, in either attribute order.
@@ -286,14 +437,14 @@ fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
         if c[2].is_empty() || already(&c[2]) {
             return c[0].to_string();
         }
-        stats.secrets += 1;
+        stats.hit("form-field");
         format!("{}{REDACTED}", &c[1])
     });
     replace_in(out, value_then_name, |c| {
         if c[2].is_empty() || already(&c[2]) {
             return c[0].to_string();
         }
-        stats.secrets += 1;
+        stats.hit("form-field");
         format!("{}{REDACTED}{}", &c[1], &c[3])
     });
     // Key headers as a log line prints them: `Ocp-Apim-Subscription-Key: …`.
@@ -305,7 +456,7 @@ fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
         if already(&c[2]) {
             return c[0].to_string();
         }
-        stats.headers += 1;
+        stats.hit("key-header");
         format!("{}{REDACTED}", &c[1])
     });
     // A password in a URL: `https://user:password@host`.
@@ -314,7 +465,7 @@ fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
         if already(&c[2]) {
             return c[0].to_string();
         }
-        stats.secrets += 1;
+        stats.hit("url-password");
         format!("{}{REDACTED}{}", &c[1], &c[3])
     });
     // Private keys (PEM): the whole block.
@@ -322,7 +473,7 @@ fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
         r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)"
     );
     replace_in(out, pem, |c| {
-        stats.secrets += 1;
+        stats.hit("private-key");
         format!("-----BEGIN {}----- {REDACTED}", &c[1])
     });
 }
@@ -332,7 +483,7 @@ fn redact_cookie_header(v: &str, stats: &mut Stats) -> String {
     v.split(';')
         .map(|part| match part.split_once('=') {
             Some((n, val)) if !val.trim().is_empty() => {
-                stats.cookies += 1;
+                stats.hit("cookie");
                 format!("{n}={REDACTED}")
             }
             _ => part.to_string(),
@@ -352,7 +503,7 @@ fn redact_set_cookie(v: &str, stats: &mut Stats) -> String {
             };
             match first.split_once('=') {
                 Some((n, val)) if !val.trim().is_empty() => {
-                    stats.cookies += 1;
+                    stats.hit("set-cookie");
                     format!("{n}={REDACTED}{rest}")
                 }
                 _ => line.to_string(),
@@ -368,19 +519,23 @@ fn redact_header_value(name: &str, value: &str, stats: &mut Stats) -> Option<Str
         "cookie" => Some(redact_cookie_header(value, stats)),
         "set-cookie" => Some(redact_set_cookie(value, stats)),
         "authorization" | "proxy-authorization" => {
-            stats.headers += 1;
             let v = value.trim();
             Some(match v.split_once(' ') {
                 Some((scheme, cred)) if jwt::looks_like_jwt(cred.trim()) => {
-                    stats.headers -= 1;
-                    format!("{scheme} {}", redact_token(cred.trim(), stats))
+                    format!("{scheme} {}", redact_token_run(cred.trim(), stats))
                 }
-                Some((scheme, _)) => format!("{scheme} {REDACTED}"),
-                None => REDACTED.into(),
+                Some((scheme, _)) => {
+                    stats.hit("authorization-header");
+                    format!("{scheme} {REDACTED}")
+                }
+                None => {
+                    stats.hit("authorization-header");
+                    REDACTED.into()
+                }
             })
         }
         _ if SECRET_HEADERS.contains(&n.as_str()) => {
-            stats.headers += 1;
+            stats.hit("key-header");
             Some(REDACTED.into())
         }
         _ => None,
@@ -422,7 +577,7 @@ pub fn redact_value(key: Option<&str>, v: &mut Value, stats: &mut Stats) {
     match v {
         Value::String(s) => {
             if key.is_some_and(is_secret_key) {
-                let r = redact_secret(s, stats);
+                let r = redact_secret(s, kind_of_name(key.unwrap_or("")), stats);
                 *s = r;
             } else if let Cow::Owned(r) = redact_text_counted(s, stats) {
                 *s = r;
@@ -482,7 +637,7 @@ fn redact_pair(kind: &str, m: &mut Map<String, Value>, stats: &mut Stats) {
             if value.is_empty() {
                 None
             } else {
-                stats.cookies += 1;
+                stats.hit("cookie");
                 Some(REDACTED.to_string())
             }
         }
@@ -490,7 +645,7 @@ fn redact_pair(kind: &str, m: &mut Map<String, Value>, stats: &mut Stats) {
         _ => {
             let l = name.to_ascii_lowercase();
             if is_secret_key(&l) || matches!(l.as_str(), "code" | "sig" | "pwd") {
-                Some(redact_secret(&url_decode(value), stats))
+                Some(redact_secret(&url_decode(value), kind_of_name(&l), stats))
             } else {
                 None
             }
@@ -767,7 +922,7 @@ fn redact_lines(
         stats.items += 1;
         if line.contains("-----BEGIN") && line.contains("PRIVATE KEY-----") {
             in_key = true;
-            stats.secrets += 1;
+            stats.hit("private-key");
             writer
                 .write_all(b"[redacted private key]\n")
                 .map_err(RedactError::Write)?;

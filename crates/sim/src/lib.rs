@@ -71,6 +71,9 @@ pub struct SimOptions {
     pub tls: bool,
     pub latency_ms: u64,
     pub log: Option<PathBuf>,
+    /// The redaction layer every log line passes before it is written (the binary passes its
+    /// own; the simulator crate cannot depend on the parsers that know the secret shapes).
+    pub log_scrub: Option<fn(&str) -> String>,
     pub state_dir: Option<PathBuf>,
 }
 
@@ -122,6 +125,7 @@ pub struct Sim {
     /// Matching requests each fault has hit so far.
     fault_hits: Mutex<Vec<u64>>,
     log: Option<Mutex<std::fs::File>>,
+    log_scrub: Option<fn(&str) -> String>,
     /// Refresh tokens handed out, by value.
     refresh_tokens: Mutex<std::collections::HashMap<String, token_endpoint::RefreshEntry>>,
 }
@@ -221,6 +225,11 @@ impl Sim {
             "status": status,
             "fault": fault,
         });
+        let line = line.to_string();
+        let line = match self.log_scrub {
+            Some(scrub) => scrub(&line),
+            None => line,
+        };
         if let Ok(mut f) = log.lock() {
             let _ = writeln!(f, "{line}");
         }
@@ -364,6 +373,7 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, Si
         latency_ms: opts.latency_ms,
         fault_hits: Mutex::new(vec![0; nfaults]),
         log,
+        log_scrub: opts.log_scrub,
         refresh_tokens: Mutex::new(Default::default()),
     });
     let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.config));
