@@ -59,6 +59,8 @@ pub struct Stats {
     pub documents: u64,
     /// Text around or between the documents (a line before a HAR), redacted line by line.
     pub text_outside: bool,
+    /// Lines of text read (outside any document).
+    pub lines: u64,
     /// Why part of the input had to be redacted line by line instead of as JSON, when it had to.
     pub fallback: Option<String>,
 }
@@ -376,7 +378,11 @@ fn redact_text_counted<'a>(s: &'a str, stats: &mut Stats) -> Cow<'a, str> {
         if c[3].starts_with("[redacted") {
             return c[0].to_string();
         }
-        stats.hit("cookie");
+        stats.hit(if c[1].to_ascii_lowercase().contains("set-") {
+            "set-cookie"
+        } else {
+            "cookie"
+        });
         format!("{}{}{REDACTED}", &c[1], &c[2])
     });
     replace_in(&mut out, re!(AZ_LOGIN_SECRET), |c| {
@@ -680,73 +686,122 @@ pub enum RedactError {
 }
 
 /// Redacts `reader` into `writer`: HAR and JSON streamed element by element, text line by line.
+///
+/// A file may hold several documents: each HAR (`{"log": {…`) is walked as a HAR wherever it
+/// starts on a line of its own — after a line of text, after another HAR — and each JSON
+/// document that follows the start of the file or another document is read as JSON. Text before,
+/// between or after them is redacted line by line. The returned shape is that of the first
+/// document (or text when there is none).
 pub fn redact_stream(
     reader: &mut dyn BufRead,
     writer: &mut dyn Write,
 ) -> Result<(Shape, Stats), RedactError> {
-    let head = reader
-        .fill_buf()
-        .map_err(|e| RedactError::Input(format!("cannot read: {e}")))?;
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    let shape = match first {
-        Some(b'{') | Some(b'[') => {
-            if super::detect::detect_head(head) == Some(super::Kind::Har) {
-                Shape::Har
-            } else {
-                Shape::Json
-            }
-        }
-        _ => Shape::Text,
-    };
+    let read_err = |e: std::io::Error| RedactError::Input(format!("cannot read: {e}"));
     let mut stats = Stats::default();
-    match shape {
-        Shape::Har => redact_har(reader, writer, &mut stats)?,
-        Shape::Json => {
-            // Skip a byte order mark, which JSON does not allow.
-            if reader
-                .fill_buf()
-                .map(|b| b.starts_with(b"\xEF\xBB\xBF"))
-                .unwrap_or(false)
-            {
-                reader.consume(3);
-            }
-            let mut w = JsonWriter {
-                out: writer,
-                io_error: None,
-            };
-            let result = {
-                let mut de = serde_json::Deserializer::from_reader(&mut *reader);
-                let r = Node {
-                    w: &mut w,
-                    stats: &mut stats,
-                    depth: 0,
-                    key: None,
-                }
-                .deserialize(&mut de);
-                r.and_then(|_| de.end())
-            };
-            if let Some(e) = w.io_error.take() {
-                return Err(RedactError::Write(e));
-            }
-            if let Err(e) = result {
-                let what = if e.is_eof() {
-                    format!("the file is truncated (after {} elements); the output is incomplete and not valid JSON", stats.items)
-                } else {
-                    format!(
-                        "not valid JSON at line {} column {}; the output is incomplete",
-                        e.line(),
-                        e.column()
-                    )
-                };
-                return Err(RedactError::Input(what));
-            }
-            w.out.write_all(b"\n").map_err(RedactError::Write)?;
+    let mut shape: Option<Shape> = None;
+    if reader.fill_buf().map_err(read_err)?.starts_with(BOM) {
+        reader.consume(BOM.len());
+        // A byte order mark stays for text and HAR; JSON does not allow one, so it goes there.
+        let next = reader.fill_buf().map_err(read_err)?;
+        let first = next.iter().find(|b| !b.is_ascii_whitespace()).copied();
+        if !matches!(first, Some(b'{') | Some(b'[')) || is_har_start(next) {
+            writer.write_all(BOM).map_err(RedactError::Write)?;
         }
-        Shape::Text => redact_lines(reader, writer, &mut stats)?,
     }
+    let mut text_seen = false;
+    loop {
+        let buf = reader.fill_buf().map_err(read_err)?;
+        if buf.is_empty() {
+            break;
+        }
+        let ws = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        if ws > 0 {
+            writer.write_all(&buf[..ws]).map_err(RedactError::Write)?;
+            reader.consume(ws);
+            continue;
+        }
+        if is_har_start(buf) {
+            shape.get_or_insert(Shape::Har);
+            stats.documents += 1;
+            redact_har(reader, writer, &mut stats)?;
+            continue;
+        }
+        if starts_json(buf) && !text_seen {
+            shape.get_or_insert(Shape::Json);
+            stats.documents += 1;
+            redact_json(reader, writer, &mut stats)?;
+            continue;
+        }
+        text_seen = true;
+        shape.get_or_insert(Shape::Text);
+        redact_lines(reader, writer, &mut stats, true)?;
+    }
+    stats.text_outside = text_seen && stats.documents > 0;
     writer.flush().map_err(RedactError::Write)?;
+    // The shape of the first document (after text, only a HAR starts one); text when none.
+    let shape = match shape {
+        Some(Shape::Text) if stats.documents > 0 => Shape::Har,
+        Some(s) => s,
+        None => Shape::Text,
+    };
+    if shape == Shape::Text {
+        stats.items = stats.lines;
+    }
     Ok((shape, stats))
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `bytes` start with a JSON object or array (`[` before `{`, `[`, `]` or `"`: a log line may
+/// start with `[2026-…]`).
+fn starts_json(bytes: &[u8]) -> bool {
+    match bytes.first() {
+        Some(b'{') => true,
+        Some(b'[') => bytes[1..]
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| matches!(b, b'{' | b'[' | b']' | b'"')),
+        _ => false,
+    }
+}
+
+/// `bytes` start with a HAR document: `{`, then `"log"` and its object.
+fn is_har_start(bytes: &[u8]) -> bool {
+    bytes.first() == Some(&b'{') && super::detect::detect_head(bytes) == Some(super::Kind::Har)
+}
+
+/// One JSON document, streamed (objects and arrays near the top element by element).
+fn redact_json(
+    reader: &mut dyn BufRead,
+    writer: &mut dyn Write,
+    stats: &mut Stats,
+) -> Result<(), RedactError> {
+    let mut w = JsonWriter {
+        out: writer,
+        io_error: None,
+    };
+    let result = {
+        let mut de = serde_json::Deserializer::from_reader(&mut *reader);
+        Node {
+            w: &mut w,
+            stats: &mut *stats,
+            depth: 0,
+            key: None,
+        }
+        .deserialize(&mut de)
+    };
+    if let Some(e) = w.io_error.take() {
+        return Err(RedactError::Write(e));
+    }
+    if let Err(e) = result {
+        let what = if e.is_eof() {
+            format!("the file is truncated (after {} elements)", stats.items)
+        } else {
+            format!("not valid JSON at line {} column {}", e.line(), e.column())
+        };
+        return Err(RedactError::Input(what));
+    }
+    Ok(())
 }
 
 /// A HAR, walked entry by entry: the bytes outside the entries and every entry with nothing to
@@ -815,13 +870,22 @@ impl HarRedactor<'_, '_> {
         self.flush()?;
         let index = self.index;
         self.index += 1;
-        self.stats.items += 1;
         let mut v: Value = serde_json::from_slice(bytes).map_err(|e| {
             RedactError::Input(format!(
                 "entry #{index} is not valid JSON ({}, counted within the entry); it cannot be redacted safely",
                 e
             ))
         })?;
+        let is_entry = v
+            .as_object()
+            .is_some_and(|m| m.contains_key("request") || m.contains_key("response"));
+        if is_entry {
+            self.stats.items += 1;
+        } else {
+            // Not an entry (an array, an object without request or response): not counted as
+            // one, and every value in it redacted all the same.
+            self.stats.bad_entries += 1;
+        }
         let before = self.stats.total();
         match &mut v {
             Value::Object(m) => redact_object(m, self.stats),
@@ -875,6 +939,9 @@ impl super::har_walk::HarSink for HarRedactor<'_, '_> {
             self.error = Some(e);
         }
     }
+    fn scalar_entry(&mut self) {
+        self.stats.bad_entries += 1;
+    }
     fn verbatim(&mut self, bytes: &[u8]) {
         self.pending.extend_from_slice(bytes);
         // Between entries there are only separators; a long run (pages) is flushed at a line end.
@@ -908,18 +975,25 @@ fn changed_strings(a: &Value, b: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// Redacts a log line by line (PEM private keys as whole blocks).
+/// Redacts a log line by line (PEM private keys as whole blocks). With `until_har`, stops before a
+/// line that starts a HAR document and returns true (the HAR is left in the reader). A line that
+/// holds a HAR-like document inside it (`see: {"log": {…`) cannot be walked as one: it is
+/// redacted as text and [`Stats::fallback`] says so.
 fn redact_lines(
     reader: &mut dyn BufRead,
     writer: &mut dyn Write,
     stats: &mut Stats,
-) -> Result<(), RedactError> {
+    until_har: bool,
+) -> Result<bool, RedactError> {
     let mut buf = Vec::new();
     let mut in_key = false;
-    while let Some(line) = read_line_lossy(reader, &mut buf, &mut stats.not_utf8_lines)
-        .map_err(|e| RedactError::Input(format!("cannot read: {e}")))?
-    {
-        stats.items += 1;
+    loop {
+        let Some(line) = read_line_lossy(reader, &mut buf, &mut stats.not_utf8_lines)
+            .map_err(|e| RedactError::Input(format!("cannot read: {e}")))?
+        else {
+            return Ok(false);
+        };
+        stats.lines += 1;
         if line.contains("-----BEGIN") && line.contains("PRIVATE KEY-----") {
             in_key = true;
             stats.hit("private-key");
@@ -937,12 +1011,38 @@ fn redact_lines(
             }
             continue;
         }
+        if stats.fallback.is_none() && har_inside_line(&line) {
+            stats.fallback = Some(format!(
+                "line {} holds a HAR that does not start on a line of its own; it was redacted line by line, where cookies and headers written as name/value pairs may survive: put the HAR on a line of its own and run redact again",
+                stats.lines
+            ));
+        }
         let red = redact_text_counted(&line, stats);
         writer
             .write_all(red.as_bytes())
             .map_err(RedactError::Write)?;
+        if until_har && !in_key {
+            let next = reader
+                .fill_buf()
+                .map_err(|e| RedactError::Input(format!("cannot read: {e}")))?;
+            let ws = next
+                .iter()
+                .take_while(|b| matches!(b, b' ' | b'\t'))
+                .count();
+            if is_har_start(&next[ws..]) {
+                return Ok(true);
+            }
+        }
     }
-    Ok(())
+}
+
+/// A HAR's opening (`{"log": {`) somewhere after the start of a line of text.
+fn har_inside_line(line: &str) -> bool {
+    line.match_indices('{').any(|(i, _)| {
+        i > 0
+            && !line[..i].trim().is_empty()
+            && super::detect::detect_head(line[i..].as_bytes()) == Some(super::Kind::Har)
+    })
 }
 
 /// Writes JSON with two-space indentation, one nesting level at a time.
