@@ -20,7 +20,7 @@ use std::io::{BufRead, Write};
 pub const REDACTED: &str = "[redacted]";
 
 /// Query, form and `key=value` parameters whose value is a secret.
-const SECRET_PARAMS: &str = r"(?i)(^|[?&#;\s\x22'(,\x{FEFF}])(client_secret|password|passwd|pwd|client_assertion|assertion|refresh_token|access_token|id_token|code|code_verifier|device_code|sig|subject_token|actor_token|samlresponse|secret|accountkey|sharedaccesskey|accesskey)=([^&\s\x22'#<>]*)";
+const SECRET_PARAMS: &str = r"(?i)(^|[?&#;\s\x22'(,\x{FEFF}`\[{<|/:])(client_secret|password|passwd|pwd|client_assertion|assertion|refresh_token|access_token|id_token|code|code_verifier|device_code|sig|subject_token|actor_token|samlresponse|secret|accountkey|sharedaccesskey|accesskey)=([^&\s\x22'#<>]*)";
 
 /// JSON (and Python dict) keys whose value is a secret.
 const SECRET_KEYS: &str = "sig|pwd|accountkey|sharedaccesskey|client_secret|clientsecret|secret|secrettext|secret_text|password|passwd|client_assertion|clientassertion|assertion|refresh_token|refreshtoken|access_token|accesstoken|id_token|idtoken|code_verifier|device_code|subject_token|actor_token|samlresponse";
