@@ -295,6 +295,14 @@ fn check(failures: &mut Vec<String>, what: &str, o: &Output) {
     failures.extend(leaks(&format!("{what} stderr"), &o.stderr));
 }
 
+/// One run: what it is, its arguments, its standard input, and a file it writes.
+type Job = (
+    String,
+    Vec<String>,
+    Option<Vec<u8>>,
+    Option<std::path::PathBuf>,
+);
+
 fn rounds() -> usize {
     std::env::var("AUTHCHECK_FUZZ_CASES")
         .ok()
@@ -309,12 +317,7 @@ fn no_canary_leaves_by_any_command_in_any_format() {
     let mut rng = Rng(seed() ^ 0xCA9A_21E5);
     let inputs = inputs();
     // (what, argv, stdin, a file the command writes)
-    let mut jobs: Vec<(
-        String,
-        Vec<String>,
-        Option<Vec<u8>>,
-        Option<std::path::PathBuf>,
-    )> = Vec::new();
+    let mut jobs: Vec<Job> = Vec::new();
     for round in 0..rounds() {
         for input in &inputs {
             let bytes = mutant(&mut rng, input, round);

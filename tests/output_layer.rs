@@ -143,7 +143,7 @@ fn the_simulator_log_passes_the_layer() {
             .expect("request");
         let _ = c
             .get(format!("{authority}/graph/v1.0/me?code=CANARY-log-5"))
-            .header("client-request-id", format!("{glued}"))
+            .header("client-request-id", glued.clone())
             .send()
             .await
             .expect("request");

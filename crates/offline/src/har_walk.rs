@@ -206,8 +206,7 @@ pub(crate) fn walk(reader: &mut dyn BufRead, st: &mut dyn HarSink) -> Result<(),
                         {
                             in_entries = true;
                             element_next = true;
-                        } else if (b == b'{' && d == 3 && in_entries)
-                            || (b == b'[' && d == 3 && in_entries)
+                        } else if (d == 3 && in_entries)
                             || (b == b'{'
                                 && d == 2
                                 && in_log

@@ -1041,7 +1041,7 @@ fn har_inside_line(line: &str) -> bool {
     line.match_indices('{').any(|(i, _)| {
         i > 0
             && !line[..i].trim().is_empty()
-            && super::detect::detect_head(line[i..].as_bytes()) == Some(super::Kind::Har)
+            && super::detect::detect_head(&line.as_bytes()[i..]) == Some(super::Kind::Har)
     })
 }
 
