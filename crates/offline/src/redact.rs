@@ -313,11 +313,15 @@ fn redact_text_counted<'a>(s: &'a str, stats: &mut Stats) -> Cow<'a, str> {
     let entity_field = re!(&format!(
         r#"(?i)&quot;({SECRET_KEYS})&quot;(\s*:\s*)&quot;(.*?)&quot;"#
     ));
+    let numeric_entity_field = re!(&format!(
+        r#"(?i)&#(?:34|x22);({SECRET_KEYS})&#(?:34|x22);(\s*:\s*)&#(?:34|x22);(.*?)&#(?:34|x22);"#
+    ));
     for (p, q) in [
         (json_field, "\""),
         (escaped_field, "\\\""),
         (dict_field, "'"),
         (entity_field, "&quot;"),
+        (numeric_entity_field, "&#34;"),
     ] {
         replace_in(&mut out, p, |c| {
             format!(
@@ -1204,5 +1208,63 @@ mod tests {
         );
         let c = "'Set-Cookie': 'fpc=AbcCookie; expires=x'";
         assert!(!redact_text(c).contains("AbcCookie"));
+    }
+
+    fn token(aud: &str) -> String {
+        use base64::Engine as _;
+        let b = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!(
+            "{}.{}.{}",
+            b.encode(r#"{"alg":"RS256","typ":"JWT"}"#),
+            b.encode(format!(r#"{{"aud":"{aud}","exp":1795521600}}"#)),
+            b.encode(format!("SIGCANARY{}", "s".repeat(256)))
+        )
+    }
+
+    #[test]
+    fn glued_tokens_each_show_their_claims_and_no_signature_survives() {
+        let (a, b, c) = (token("a"), token("b"), token("c"));
+        for glued in [
+            format!("{a}{b}"),
+            format!("{a}.{b}"),
+            format!("{a}{b}{c}"),
+            format!("{a}.{b}.{c}"),
+            format!("{a}.{b}.junk"),
+            format!("{a}..{b}"),
+        ] {
+            let r = redact_text(&glued);
+            assert!(!r.contains("U0lHQ0FOQVJZ"), "{glued}\n{r}");
+            assert!(r.contains("aud=a") && r.contains("aud=b"), "{r}");
+        }
+    }
+
+    #[test]
+    fn escaped_fields_of_a_rendered_report_are_redacted() {
+        for t in [
+            "&quot;client_secret&quot;: &quot;CANARY1&quot;",
+            "&#34;password&#34;:&#34;CANARY2&#34;",
+            "see `client_secret=CANARY3`",
+        ] {
+            assert!(!scrub(t).contains("CANARY"), "{t}");
+        }
+    }
+
+    #[test]
+    fn the_layer_keeps_ids_hints_key_ids_and_commands() {
+        let keep = "app 3c9a7f2e-1b4d-4e8a-9f6c-2d5e8a1b7c40 in tenant 8f2b4c1d-6e3a-4b5c-9d7e-0a1b2c3d4e5f: secret hint Xy7, key id 9b1c-4f, rh 1.AXkAKgwePw2LbEyaHysjTV5vcEZIf3kAutdPukPawfj2MBN5AAA.\n$ az ad app credential list --id 3c9a7f2e-1b4d-4e8a-9f6c-2d5e8a1b7c40 --query '[].{hint:hint, keyId:keyId}'";
+        assert_eq!(scrub(keep), keep);
+    }
+
+    #[test]
+    fn opaque_refresh_tokens_and_codes_are_counted_by_kind() {
+        let mut stats = Stats::default();
+        let rt = format!("refresh 0.AXEA{}", "r".repeat(120));
+        let r = redact_text_counted(&rt, &mut stats);
+        assert_eq!(r, "refresh [redacted token]");
+        let r = redact_text_counted("sv=1&sig=abc%2Fdef&se=2", &mut stats);
+        assert!(r.contains("sig=[redacted]"), "{r}");
+        assert_eq!(stats.kinds.get("token"), Some(&1));
+        assert_eq!(stats.kinds.get("sas-signature"), Some(&1));
+        assert_eq!(stats.total(), 2);
     }
 }
