@@ -219,10 +219,20 @@ fn redact_token_run(run: &str, stats: &mut Stats) -> String {
     shown.join(" ")
 }
 
+/// A value that stands for a secret without being one: `…`, `***`, `<secret>`, `${SECRET}`,
+/// `$(secret)` — what documentation and fix steps write (`client_secret=…`), kept as written.
+fn is_placeholder(v: &str) -> bool {
+    let t = v.trim().trim_matches(['"', '\'']);
+    (!t.is_empty() && t.chars().all(|c| matches!(c, '…' | '.' | '*' | '•')))
+        || (t.starts_with('<') && t.ends_with('>'))
+        || (t.starts_with("${") && t.ends_with('}'))
+        || (t.starts_with("$(") && t.ends_with(')'))
+}
+
 /// A secret value: a JWT becomes its claims, anything else `[redacted]` (an empty value stays
 /// empty). `kind` says what it is, for the counts.
 fn redact_secret(value: &str, kind: &'static str, stats: &mut Stats) -> String {
-    if value.is_empty() || value.starts_with("[redacted") {
+    if value.is_empty() || value.starts_with("[redacted") || is_placeholder(value) {
         return value.to_string();
     }
     if jwt::looks_like_jwt(value.trim()) {
@@ -401,7 +411,8 @@ fn redact_text_counted<'a>(s: &'a str, stats: &mut Stats) -> Cow<'a, str> {
 /// environment dumps, YAML, HTML form fields (an OIDC form_post page), key headers as logs print
 /// them, passwords in URLs, and private keys.
 fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
-    let already = |v: &str| v.trim_start_matches(['"', '\'']).starts_with("[redacted");
+    let already =
+        |v: &str| v.trim_start_matches(['"', '\'']).starts_with("[redacted") || is_placeholder(v);
     // `$client_secret = 'x'`, `password = "x"` (PowerShell hashtables and scripts, INI files).
     let assignment = re!(&format!(
         r#"(?i)(\$?\b(?:{SECRET_KEYS}|clientsecret|secretvalue)\s*=\s*)(['"])([^'"\r\n]*)(['"])"#
@@ -1253,6 +1264,9 @@ mod tests {
     fn the_layer_keeps_ids_hints_key_ids_and_commands() {
         let keep = "app 3c9a7f2e-1b4d-4e8a-9f6c-2d5e8a1b7c40 in tenant 8f2b4c1d-6e3a-4b5c-9d7e-0a1b2c3d4e5f: secret hint Xy7, key id 9b1c-4f, rh 1.AXkAKgwePw2LbEyaHysjTV5vcEZIf3kAutdPukPawfj2MBN5AAA.\n$ az ad app credential list --id 3c9a7f2e-1b4d-4e8a-9f6c-2d5e8a1b7c40 --query '[].{hint:hint, keyId:keyId}'";
         assert_eq!(scrub(keep), keep);
+        // Placeholders in documentation and fix steps are no secrets.
+        let doc = "e.g. grant_type=client_credentials&client_id=…&client_secret=…\nAZURE_CLIENT_SECRET=<secret>\nclient_secret: ${SECRET}";
+        assert_eq!(scrub(doc), doc);
     }
 
     #[test]
