@@ -1,9 +1,9 @@
 //! The canary property, across every command × format × input kind: distinct canaries planted in
 //! every secret-bearing field of every kind of input (pasted text, a token-endpoint JSON body, a
-//! HAR, sign-in exports as CSV and JSON, `az` output, an SDK debug log, a JWT, an MSAL cache) and
-//! in a request to the simulator never appear in anything the real binary writes: stdout, stderr
-//! or the files it writes, for `triage` in every format with and without `--show-evidence`,
-//! `decode`, `redact`, `explain` and `sim --log`.
+//! HAR alone and two after a line of text, sign-in exports as CSV and JSON, `az` output, an SDK
+//! debug log, a JWT, an MSAL cache) and in a request to the simulator never appear in anything
+//! the real binary writes: stdout, stderr or the files it writes, for `triage` in every format
+//! with and without `--show-evidence`, `decode`, `redact`, `explain` and `sim --log`.
 //!
 //! Inputs are mutated from a fixed seed with the offline crate's mutation helpers, in ways that
 //! keep every planted field intact (the lines and values around them change: salted, cut,
@@ -122,6 +122,13 @@ fn inputs() -> Vec<Input> {
         Input {
             name: "har",
             file: "session.har",
+            bytes: har.clone().into_bytes(),
+            json: true,
+        },
+        // A line of text, then two HARs one after the other: what a ticket's attachment may be.
+        Input {
+            name: "hars-after-text",
+            file: "attached.har",
             bytes: har.into_bytes(),
             json: true,
         },
@@ -235,6 +242,24 @@ fn mutate_text(rng: &mut Rng, text: &str, shuffle: bool) -> Vec<u8> {
 }
 
 fn mutant(rng: &mut Rng, input: &Input, round: usize) -> Vec<u8> {
+    if input.name == "hars-after-text" {
+        let har: Value = serde_json::from_slice(&input.bytes).unwrap();
+        let mut out = b"Here is the HAR you asked for:".to_vec();
+        if round > 0 {
+            out = mutate(rng, &out, b"=:\"");
+            out.retain(|b| *b != b'\n' && *b != b'\r');
+        }
+        out.push(b'\n');
+        for _ in 0..2 {
+            let mut v = har.clone();
+            if round > 0 {
+                mutate_json(rng, &mut v, None);
+            }
+            out.extend(serde_json::to_vec_pretty(&v).unwrap());
+            out.push(b'\n');
+        }
+        return out;
+    }
     if round == 0 {
         return input.bytes.clone();
     }
