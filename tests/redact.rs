@@ -374,3 +374,212 @@ fn output_is_written_safely() {
         .collect();
     assert!(leftovers.is_empty());
 }
+
+fn redact_stdout(input: &[u8], extra: &[&str]) -> Output {
+    use std::io::Write as _;
+    let mut child = authcheck()
+        .args(["redact", "-"])
+        .args(extra)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run authcheck redact");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    out
+}
+
+/// Every JSON document in `text`, one after the other (whitespace between them).
+fn documents(text: &str) -> Vec<Value> {
+    serde_json::Deserializer::from_str(text)
+        .into_iter::<Value>()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap_or_else(|e| panic!("not a sequence of JSON documents: {e}\n{text}"))
+}
+
+#[test]
+fn a_har_after_a_line_of_text_stays_structural() {
+    let har = std::fs::read_to_string("fixtures/har/canaries.har").unwrap();
+    let input = format!("Here is the HAR you asked for (client_secret=CANARY-prefix):\n{har}");
+    let o = redact_stdout(input.as_bytes(), &[]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_clean(&out);
+    let (first, rest) = out.split_once('\n').unwrap();
+    assert!(first.starts_with("Here is the HAR"), "{first}");
+    let docs = documents(rest);
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0]["log"]["entries"].as_array().unwrap().len(), 6);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("in 6 HAR entries"), "{err}");
+    assert!(err.contains("text around the documents"), "{err}");
+}
+
+#[test]
+fn two_hars_in_one_file_are_both_walked_and_nothing_is_dropped() {
+    let har = std::fs::read_to_string("fixtures/har/canaries.har").unwrap();
+    // Large enough that the second document lies beyond the first read of the input.
+    let mut big: Value = serde_json::from_str(&har).unwrap();
+    big["log"]["comment"] = Value::String("x".repeat(300 * 1024));
+    let input = format!("{}\n{har}", serde_json::to_string_pretty(&big).unwrap());
+    let o = redact_stdout(input.as_bytes(), &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_clean(&out);
+    let docs = documents(&out);
+    assert_eq!(docs.len(), 2, "the second HAR was dropped");
+    for d in &docs {
+        assert_eq!(d["log"]["entries"].as_array().unwrap().len(), 6);
+    }
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("12 HAR entries") && err.contains("2 documents"),
+        "{err}"
+    );
+}
+
+#[test]
+fn entries_that_are_not_objects_are_counted_and_still_redacted() {
+    let har: Value =
+        serde_json::from_str(&std::fs::read_to_string("fixtures/har/canaries.har").unwrap())
+            .unwrap();
+    let entries = har["log"]["entries"].as_array().unwrap().clone();
+    let mut wrapped = har.clone();
+    // A number, a string with a secret, and every entry wrapped in an array of its own.
+    let mut odd = vec![
+        Value::from(0),
+        Value::String("client_secret=CANARY-odd-string".into()),
+    ];
+    odd.extend(entries.iter().map(|e| Value::Array(vec![e.clone()])));
+    wrapped["log"]["entries"] = Value::Array(odd);
+    let mut keyed = har.clone();
+    keyed["log"]["entries"] = serde_json::json!({"first": entries[0], "all": entries});
+    for doc in [wrapped, keyed] {
+        let input = serde_json::to_string_pretty(&doc).unwrap();
+        let o = redact_stdout(input.as_bytes(), &[]);
+        assert_eq!(o.status.code(), Some(0));
+        let out = String::from_utf8(o.stdout).unwrap();
+        assert_clean(&out);
+        assert_eq!(documents(&out).len(), 1);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("were not HAR entries"), "{err}");
+    }
+}
+
+#[test]
+fn a_har_inside_a_line_falls_back_and_says_so() {
+    let har = std::fs::read_to_string("fixtures/har/canaries.har").unwrap();
+    let one_line: Value = serde_json::from_str(&har).unwrap();
+    let input = format!("attached: {}\n", serde_json::to_string(&one_line).unwrap());
+    let o = redact_stdout(input.as_bytes(), &["--format", "json"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        err.contains("warning") && err.contains("line by line"),
+        "{err}"
+    );
+    let summary: Value = serde_json::from_str(err.lines().last().unwrap()).unwrap();
+    assert!(summary["fallback"].is_string(), "{summary}");
+}
+
+/// A token whose signature is the bytes `SIGCANARY…` (base64url `U0lHQ0FOQVJZ…`).
+fn canary_jwt(aud: &str) -> String {
+    use base64::Engine as _;
+    let b = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let h = b.encode(r#"{"alg":"RS256","typ":"JWT","kid":"k1"}"#);
+    let p = b.encode(format!(
+        r#"{{"aud":"{aud}","iss":"https://sts.windows.net/t/","appid":"a","exp":1795521600}}"#
+    ));
+    // RS256 signatures are 256 bytes; a shorter one reads as a cut token.
+    let s = b.encode(format!("SIGCANARY-{aud}-{}", "s".repeat(250)));
+    format!("{h}.{p}.{s}")
+}
+
+#[test]
+fn glued_tokens_leave_no_signature() {
+    let (a, b, c) = (canary_jwt("a"), canary_jwt("b"), canary_jwt("c"));
+    for glued in [
+        format!("{a}{b}"),
+        format!("{a}.{b}"),
+        format!("{a}{b}{c}"),
+        format!("{a}.{b}.{c}"),
+        format!("{a}..{b}"),
+        format!("Authorization: Bearer {a}{b}"),
+        format!("{{\"access_token\": \"{a}.{b}\"}}"),
+    ] {
+        let o = redact_stdout(format!("{glued}\n").as_bytes(), &[]);
+        assert_eq!(o.status.code(), Some(0));
+        let out = String::from_utf8(o.stdout).unwrap();
+        assert_clean(&out);
+        assert!(out.contains("aud=a"), "the claims should still show: {out}");
+    }
+}
+
+#[test]
+fn a_late_failure_leaves_nothing_on_stdout() {
+    // Valid for thousands of elements, then broken: a streaming writer would have let out
+    // the redacted start of it (and a reader would take it for the whole).
+    let mut input = String::from("[\n");
+    for i in 0..5000 {
+        input.push_str(&format!(
+            "{{\"id\": {i}, \"client_secret\": \"CANARY-{i}\"}},\n"
+        ));
+    }
+    input.push_str("{\"id\": oops}\n]\n");
+    let o = redact_stdout(input.as_bytes(), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty(), "{} bytes written", o.stdout.len());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("nothing was written"), "{err}");
+}
+
+#[test]
+fn the_summary_names_every_kind_it_removed() {
+    let shapes = std::fs::read("fixtures/redact/secret-shapes.txt").unwrap();
+    let o = redact_stdout(&shapes, &["--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_clean(&String::from_utf8_lossy(&o.stdout));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let summary: Value = serde_json::from_str(err.trim()).expect("one JSON object");
+    let kinds = &summary["redacted"]["by_kind"];
+    for k in [
+        "script-assignment",
+        "environment-variable",
+        "yaml-field",
+        "form-field",
+        "key-header",
+        "url-password",
+        "sas-signature",
+        "connection-string-key",
+        "private-key",
+        "set-cookie",
+        "client-secret",
+    ] {
+        assert!(kinds[k].as_u64().unwrap_or(0) > 0, "{k} missing: {kinds}");
+    }
+    let total: u64 = kinds
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, summary["redacted"]["total"].as_u64().unwrap());
+    // The text summary says the same.
+    let o = redact_stdout(&shapes, &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("by kind:") && err.contains("sas-signature"),
+        "{err}"
+    );
+}

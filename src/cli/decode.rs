@@ -45,7 +45,7 @@ pub fn run(args: &DecodeArgs, color: bool) -> Result<i32, CliError> {
     let raw = match jwt::pick_token(&raw) {
         Some((token, place)) => {
             if place != "the token" {
-                eprintln!("authcheck: decoding {place}");
+                super::note(&format!("authcheck: decoding {place}"));
             }
             token
         }

@@ -16,6 +16,7 @@ mod sim;
 mod triage;
 
 use crate::report::{self, Format, RenderOptions, Report, Severity};
+use authcheck_offline::redact as layer;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -191,8 +192,20 @@ pub fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// Writes to stdout; a closed pipe (`| head`) is not an error.
+/// Writes to stdout through the redaction layer ([`layer::scrub`]); a closed pipe (`| head`) is
+/// not an error. Every command's output goes through here (or [`finish`], which also ends here).
 pub fn emit(text: &str) {
+    emit_unscrubbed(&layer::scrub(text));
+}
+
+/// Stderr's one writer for notes and errors: through the redaction layer, one line.
+pub fn note(line: &str) {
+    eprintln!("{}", one_line(&layer::scrub(line)));
+}
+
+/// Writes to stdout without the redaction layer: only for `authcheck sim`'s JSON line, which
+/// hands the simulated tenant's own fixture credentials to its client on purpose.
+pub fn emit_unscrubbed(text: &str) {
     let mut out = std::io::stdout().lock();
     let mut written = out.write_all(text.as_bytes());
     if written.is_ok() && !text.ends_with('\n') {
@@ -224,15 +237,42 @@ pub fn one_line(s: &str) -> String {
 /// Why standard output could not be written, when it could not.
 static OUTPUT_FAILED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
-/// Renders and prints a report, returning the exit code it earns.
+/// Renders and prints a report, returning the exit code it earns. The report passes the
+/// redaction layer twice: as a document before any renderer sees it (so wrapping or escaping
+/// cannot hide a secret), and as bytes in [`emit`] (so no format, present or future, can add one).
 pub fn finish(report: &mut Report, args: &ReportArgs, color: bool) -> i32 {
     report.tally();
+    scrub_report(report);
     emit(&report::render(
         report,
         args.format,
         RenderOptions { color },
     ));
     args.exit_code(report)
+}
+
+/// Every string of the report through the redaction layer (fields named like secrets replaced
+/// whole). The ranking scores, which are not serialized, are kept.
+pub fn scrub_report(report: &mut Report) {
+    let Ok(mut v) = serde_json::to_value(&*report) else {
+        return;
+    };
+    if layer::scrub_value(&mut v).total() == 0 {
+        return;
+    }
+    match serde_json::from_value::<Report>(v) {
+        Ok(mut clean) => {
+            for (c, f) in clean.findings.iter_mut().zip(&report.findings) {
+                c.score = f.score;
+            }
+            *report = clean;
+        }
+        Err(_) => {
+            // Cannot happen for a document just serialized; never print the unscrubbed one.
+            report.findings.clear();
+            report.evidence = None;
+        }
+    }
 }
 
 /// One line on stderr for a panic, never a backtrace.
@@ -248,7 +288,9 @@ pub fn install_panic_hook() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!("authcheck: internal error{at}: {msg} (this is a bug; please report it)");
+        note(&format!(
+            "authcheck: internal error{at}: {msg} (this is a bug; please report it)"
+        ));
     }));
 }
 
@@ -262,7 +304,7 @@ pub fn main() -> i32 {
             return 2;
         }
         Err(e) if e.use_stderr() => {
-            eprintln!("authcheck: {}", shell::one_line_error(&e));
+            note(&format!("authcheck: {}", shell::one_line_error(&e)));
             return 2;
         }
         Err(e) => {
@@ -288,13 +330,15 @@ pub fn main() -> i32 {
         Command::Man(a) => shell::man(&a),
     };
     if let Some(why) = OUTPUT_FAILED.get() {
-        eprintln!("authcheck: error: cannot write to standard output: {why}");
+        note(&format!(
+            "authcheck: error: cannot write to standard output: {why}"
+        ));
         return 2;
     }
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("authcheck: error: {}", one_line(&e.to_string()));
+            note(&format!("authcheck: error: {e}"));
             e.code()
         }
     }

@@ -82,6 +82,7 @@ pub fn run(args: &SimArgs) -> Result<i32, CliError> {
             tls: args.tls,
             latency_ms: args.latency,
             log: args.log.clone(),
+            log_scrub: Some(scrub_log_line),
             state_dir: args.state_dir.clone(),
         };
         let handle = start(scenario, opts)
@@ -89,11 +90,13 @@ pub fn run(args: &SimArgs) -> Result<i32, CliError> {
             .map_err(|e| CliError::Unavailable(e.one_line()))?;
         let line = serde_json::to_string(&handle.info)
             .map_err(|e| CliError::Unavailable(format!("info: {e}")))?;
-        super::emit(&line);
-        eprintln!(
+        // The one unscrubbed line: it hands the simulated tenant's fixture credentials to the
+        // client on purpose.
+        super::emit_unscrubbed(&line);
+        super::note(&format!(
             "authcheck sim: scenario {} listening on {} (Ctrl-C to stop)",
             handle.info.scenario, handle.info.authority
-        );
+        ));
         stop.wait().await;
         handle.shutdown().await;
         Ok(0)
@@ -211,4 +214,9 @@ fn print_env(args: &SimArgs) -> Result<i32, CliError> {
     ));
     super::emit(&out);
     Ok(0)
+}
+
+/// The simulator's log lines pass the same redaction layer as every other output.
+fn scrub_log_line(line: &str) -> String {
+    authcheck_offline::redact::scrub(line).into_owned()
 }

@@ -75,7 +75,9 @@ fn expand(inputs: &[String]) -> Result<Vec<Entry>, CliError> {
             // Regular files only (following links): a named pipe would block the read forever,
             // a device or socket is not an attachment.
             if !std::fs::metadata(e.path()).is_ok_and(|m| m.is_file()) {
-                eprintln!("authcheck: skipped {:?} in {i}: not a regular file", name);
+                super::note(&format!(
+                    "authcheck: skipped {name:?} in {i}: not a regular file"
+                ));
                 continue;
             }
             names.push((name, e.path()));

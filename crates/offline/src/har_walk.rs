@@ -43,6 +43,10 @@ pub(crate) trait HarSink {
     fn log_seen(&mut self) {}
     /// Bytes outside the entries (the skeleton, `version`, `creator`, `pages`, separators).
     fn verbatim(&mut self, _bytes: &[u8]) {}
+    /// An element of `log.entries` that is a string, number, `true`, `false` or `null`: no entry.
+    /// (An array element, or an `entries` that is an object, is handed on as an entry, for the
+    /// sink to find it is not one.) Its bytes go to [`HarSink::verbatim`].
+    fn scalar_entry(&mut self) {}
 }
 
 /// Why the walk stopped early.
@@ -80,6 +84,8 @@ pub(crate) fn walk(reader: &mut dyn BufRead, st: &mut dyn HarSink) -> Result<(),
     let mut cap: Option<(Capture, usize)> = None;
     let mut cap_buf: Vec<u8> = Vec::new();
     let mut scan = EntryScan::new();
+    // The next value in `log.entries` starts an element.
+    let mut element_next = false;
     loop {
         let buf = match reader.fill_buf() {
             Ok(b) => b,
@@ -159,6 +165,16 @@ pub(crate) fn walk(reader: &mut dyn BufRead, st: &mut dyn HarSink) -> Result<(),
                 continue;
             }
             let b = buf[i];
+            if element_next
+                && cap.is_none()
+                && stack.len() == 3
+                && !matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+            {
+                element_next = false;
+                if !matches!(b, b'{' | b'[' | b']') {
+                    st.scalar_entry();
+                }
+            }
             match b {
                 b' ' | b'\n' | b'\r' | b'\t' => {}
                 b'"' => {
@@ -189,7 +205,17 @@ pub(crate) fn walk(reader: &mut dyn BufRead, st: &mut dyn HarSink) -> Result<(),
                             && key[2] == b"entries"
                         {
                             in_entries = true;
-                        } else if b == b'{' && d == 3 && in_entries {
+                            element_next = true;
+                        } else if (d == 3 && in_entries)
+                            || (b == b'{'
+                                && d == 2
+                                && in_log
+                                && after_colon[2]
+                                && key[2] == b"entries")
+                        {
+                            // An entry; or something where entries belong that is not one (an
+                            // array in the list, an object instead of the list), handed on whole
+                            // all the same so that its values are not taken for the skeleton.
                             // The entry's brackets are counted by the scanner, not the stack.
                             cap = Some((Capture::Entry, 3));
                             cap_from = Some(i);
@@ -233,10 +259,10 @@ pub(crate) fn walk(reader: &mut dyn BufRead, st: &mut dyn HarSink) -> Result<(),
                         in_log = false;
                     }
                     if d == 0 {
-                        // The document is complete; what follows in this chunk (a newline) is kept,
-                        // anything later ignored.
-                        st.verbatim(&buf[out_from..n]);
-                        reader.consume(n);
+                        // The document is complete; what follows (a newline, another document)
+                        // is left in the reader for the caller.
+                        st.verbatim(&buf[out_from..=i]);
+                        reader.consume(i + 1);
                         return Ok(());
                     }
                 }
@@ -251,6 +277,9 @@ pub(crate) fn walk(reader: &mut dyn BufRead, st: &mut dyn HarSink) -> Result<(),
                     let d = stack.len();
                     if (1..=2).contains(&d) {
                         after_colon[d] = false;
+                    }
+                    if d == 3 && in_entries && cap.is_none() {
+                        element_next = true;
                     }
                 }
                 _ => {

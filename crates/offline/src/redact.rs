@@ -12,6 +12,7 @@ use regex::{Captures, Regex};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{BufRead, Write};
 
@@ -19,10 +20,10 @@ use std::io::{BufRead, Write};
 pub const REDACTED: &str = "[redacted]";
 
 /// Query, form and `key=value` parameters whose value is a secret.
-const SECRET_PARAMS: &str = r"(?i)(^|[?&#;\s\x22'(,\x{FEFF}])(client_secret|password|passwd|pwd|client_assertion|assertion|refresh_token|access_token|id_token|code|code_verifier|device_code|sig|subject_token|actor_token|samlresponse|secret|accountkey|sharedaccesskey|accesskey)=([^&\s\x22'#<>]*)";
+const SECRET_PARAMS: &str = r"(?i)(^|[?&#;\s\x22'(,\x{FEFF}`\[{<|/:])(client_secret|password|passwd|pwd|client_assertion|assertion|refresh_token|access_token|id_token|code|code_verifier|device_code|sig|subject_token|actor_token|samlresponse|secret|accountkey|sharedaccesskey|accesskey)=([^&\s\x22'#<>]*)";
 
 /// JSON (and Python dict) keys whose value is a secret.
-const SECRET_KEYS: &str = "client_secret|clientsecret|secret|secrettext|secret_text|password|passwd|client_assertion|clientassertion|assertion|refresh_token|refreshtoken|access_token|accesstoken|id_token|idtoken|code_verifier|device_code|subject_token|actor_token|samlresponse";
+const SECRET_KEYS: &str = "sig|pwd|accountkey|sharedaccesskey|client_secret|clientsecret|secret|secrettext|secret_text|password|passwd|client_assertion|clientassertion|assertion|refresh_token|refreshtoken|access_token|accesstoken|id_token|idtoken|code_verifier|device_code|subject_token|actor_token|samlresponse";
 
 /// Headers whose whole value is a secret (besides `Authorization` and cookies).
 const SECRET_HEADERS: &[&str] = &[
@@ -49,11 +50,51 @@ pub struct Stats {
     pub items: u64,
     /// Log lines that were not UTF-8 (read with replacement characters).
     pub not_utf8_lines: u64,
+    /// Values replaced, by what they were (`jwt`, `client-secret`, `sas-signature`, …).
+    pub kinds: BTreeMap<&'static str, u64>,
+    /// Elements of a HAR's `log.entries` that were not HAR entries (not an object, or an object
+    /// without `request`/`response`): left out of the entry count, their values redacted as JSON.
+    pub bad_entries: u64,
+    /// JSON documents read (a file may hold several HARs one after the other).
+    pub documents: u64,
+    /// Text around or between the documents (a line before a HAR), redacted line by line.
+    pub text_outside: bool,
+    /// Lines of text read (outside any document).
+    pub lines: u64,
+    /// Why part of the input had to be redacted line by line instead of as JSON, when it had to.
+    pub fallback: Option<String>,
 }
 
 impl Stats {
     pub fn total(&self) -> u64 {
         self.tokens + self.secrets + self.cookies + self.headers
+    }
+
+    /// Counts one replaced value of `kind`.
+    fn hit(&mut self, kind: &'static str) {
+        *self.kinds.entry(kind).or_default() += 1;
+        match kind {
+            "jwt" | "token" | "refresh-token" => self.tokens += 1,
+            "cookie" | "set-cookie" => self.cookies += 1,
+            "authorization-header" | "key-header" => self.headers += 1,
+            _ => self.secrets += 1,
+        }
+    }
+}
+
+/// What a secret named `name` (a parameter, a JSON key, a form field) is, for the counts.
+fn kind_of_name(name: &str) -> &'static str {
+    match name.to_ascii_lowercase().as_str() {
+        "sig" => "sas-signature",
+        "accountkey" | "sharedaccesskey" | "accesskey" => "connection-string-key",
+        "code" | "device_code" => "authorization-code",
+        "refresh_token" | "refreshtoken" => "refresh-token",
+        "access_token" | "accesstoken" | "id_token" | "idtoken" | "subject_token"
+        | "actor_token" => "token",
+        "password" | "passwd" | "pwd" => "password",
+        "client_assertion" | "clientassertion" | "assertion" | "samlresponse" => "assertion",
+        "code_verifier" => "pkce-verifier",
+        _ => "client-secret",
     }
 }
 
@@ -101,26 +142,103 @@ pub fn jwt_summary(raw: &str) -> Option<String> {
                 .unwrap_or_else(|| n.to_string()),
             other => other.to_string(),
         };
-        let text: String = text.chars().take(200).collect();
+        // Only characters that need no escaping in any output format (JSON, XML, HTML, a
+        // workflow command), so a summary can be put into rendered output as it is.
+        let text: String = text
+            .chars()
+            .take(200)
+            .map(|c| {
+                if c.is_alphanumeric() || " -._:/@~+=".contains(c) {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .collect();
         parts.push(format!("{k}={text}"));
     }
     Some(format!("[redacted JWT: {}]", parts.join(", ")))
 }
 
 fn redact_token(raw: &str, stats: &mut Stats) -> String {
-    stats.tokens += 1;
-    jwt_summary(raw).unwrap_or_else(|| "[redacted token]".into())
+    match jwt_summary(raw) {
+        Some(s) => {
+            stats.hit("jwt");
+            s
+        }
+        None => {
+            stats.hit("token");
+            "[redacted token]".into()
+        }
+    }
 }
 
-/// A secret value: a JWT becomes its claims, anything else `[redacted]` (an empty value stays empty).
-fn redact_secret(value: &str, stats: &mut Stats) -> String {
-    if value.is_empty() || value.starts_with("[redacted") {
+/// A run of token characters that starts with a JWT: one token, or several glued together
+/// (`…sig` + `eyJ…`, or joined by `.`). Each readable token becomes its claims; whatever is left
+/// (signatures, pieces that do not decode) becomes one `[redacted token]`, so no signature
+/// survives however the tokens were joined.
+fn redact_token_run(run: &str, stats: &mut Stats) -> String {
+    if jwt::decode(run).is_ok() {
+        return redact_token(run, stats);
+    }
+    // Segments between dots, a segment cut again where another token's header starts inside it.
+    let mut segs: Vec<&str> = Vec::new();
+    for seg in run.split('.') {
+        let mut rest = seg;
+        while let Some(i) = rest.get(1..).and_then(|r| r.find("eyJ")).map(|i| i + 1) {
+            segs.push(&rest[..i]);
+            rest = &rest[i..];
+        }
+        segs.push(rest);
+    }
+    let mut shown = Vec::new();
+    let mut leftover = false;
+    let mut i = 0;
+    while i < segs.len() {
+        if segs[i].starts_with("eyJ") {
+            let found = [3usize, 5].into_iter().find_map(|n| {
+                let parts = segs.get(i..i + n)?;
+                jwt_summary(&parts.join(".")).map(|s| (n, s))
+            });
+            if let Some((n, summary)) = found {
+                stats.hit("jwt");
+                shown.push(summary);
+                i += n;
+                continue;
+            }
+        }
+        if !segs[i].is_empty() {
+            leftover = true;
+        }
+        i += 1;
+    }
+    if leftover || shown.is_empty() {
+        stats.hit("token");
+        shown.push("[redacted token]".into());
+    }
+    shown.join(" ")
+}
+
+/// A value that stands for a secret without being one: `…`, `***`, `<secret>`, `${SECRET}`,
+/// `$(secret)` — what documentation and fix steps write (`client_secret=…`), kept as written.
+fn is_placeholder(v: &str) -> bool {
+    let t = v.trim().trim_matches(['"', '\'']);
+    (!t.is_empty() && t.chars().all(|c| matches!(c, '…' | '.' | '*' | '•')))
+        || (t.starts_with('<') && t.ends_with('>'))
+        || (t.starts_with("${") && t.ends_with('}'))
+        || (t.starts_with("$(") && t.ends_with(')'))
+}
+
+/// A secret value: a JWT becomes its claims, anything else `[redacted]` (an empty value stays
+/// empty). `kind` says what it is, for the counts.
+fn redact_secret(value: &str, kind: &'static str, stats: &mut Stats) -> String {
+    if value.is_empty() || value.starts_with("[redacted") || is_placeholder(value) {
         return value.to_string();
     }
     if jwt::looks_like_jwt(value.trim()) {
-        return redact_token(value.trim(), stats);
+        return redact_token_run(value.trim(), stats);
     }
-    stats.secrets += 1;
+    stats.hit(kind);
     REDACTED.into()
 }
 
@@ -132,12 +250,33 @@ pub fn redact_text(s: &str) -> Cow<'_, str> {
     redact_text_counted(s, &mut stats)
 }
 
+/// The output layer: every byte a command writes (rendered reports in any format, evidence,
+/// error and progress lines, the simulator's log) passes through this before it leaves the
+/// process, whichever parser or renderer produced it. It replaces the secret shapes
+/// [`redact_text`] knows and keeps everything else — client and tenant IDs, key IDs, secret hints,
+/// `az` commands — as it is.
+pub fn scrub(s: &str) -> Cow<'_, str> {
+    redact_text(s)
+}
+
+/// [`scrub`] for a JSON document before it is rendered (so a secret cannot escape by being
+/// wrapped across lines or escaped by a renderer): every string, with fields named like secrets
+/// replaced whole. Returns what was replaced.
+pub fn scrub_value(v: &mut Value) -> Stats {
+    let mut stats = Stats::default();
+    redact_value(None, v, &mut stats);
+    stats
+}
+
 fn quick_reject(s: &str) -> bool {
     // Every pattern below needs one of these; most strings (HTML, scripts, names) have none.
     !(s.contains('=')
         || s.contains(':')
         || s.contains("-----BEGIN")
         || s.contains("eyJ")
+        || s.contains(".A")
+        || s.contains("AQAB")
+        || s.contains("M.")
         || s.contains(" -p ")
         || s.contains("--password")
         || s.contains("--secret"))
@@ -163,7 +302,12 @@ fn redact_text_counted<'a>(s: &'a str, stats: &mut Stats) -> Cow<'a, str> {
             return c[0].to_string();
         }
         let v = url_decode(&c[3]);
-        format!("{}{}={}", &c[1], &c[2], redact_secret(&v, stats))
+        format!(
+            "{}{}={}",
+            &c[1],
+            &c[2],
+            redact_secret(&v, kind_of_name(&c[2]), stats)
+        )
     });
     // JSON fields, escaped JSON inside a string, Python dicts.
     let json_field = re!(&format!(
@@ -175,31 +319,54 @@ fn redact_text_counted<'a>(s: &'a str, stats: &mut Stats) -> Cow<'a, str> {
     let dict_field = re!(&format!(
         r#"(?i)'({SECRET_KEYS})'(\s*:\s*)'((?:[^'\\]|\\.)*)'"#
     ));
+    // The same field once escaped for XML or HTML (a rendered JUnit or HTML report).
+    let entity_field = re!(&format!(
+        r#"(?i)&quot;({SECRET_KEYS})&quot;(\s*:\s*)&quot;(.*?)&quot;"#
+    ));
+    let numeric_entity_field = re!(&format!(
+        r#"(?i)&#(?:34|x22);({SECRET_KEYS})&#(?:34|x22);(\s*:\s*)&#(?:34|x22);(.*?)&#(?:34|x22);"#
+    ));
     for (p, q) in [
         (json_field, "\""),
         (escaped_field, "\\\""),
         (dict_field, "'"),
+        (entity_field, "&quot;"),
+        (numeric_entity_field, "&#34;"),
     ] {
         replace_in(&mut out, p, |c| {
             format!(
                 "{q}{}{q}{}{q}{}{q}",
                 &c[1],
                 &c[2],
-                redact_secret(&c[3], stats)
+                redact_secret(&c[3], kind_of_name(&c[1]), stats)
             )
         });
     }
-    // Any JWT left (a bearer token in a header line, a token in prose).
+    // Any JWT left (a bearer token in a header line, a token in prose), with whatever token
+    // characters are glued to it: several tokens in a row leave no signature behind.
     replace_in(
         &mut out,
-        re!(r"eyJ[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*){1,4}"),
+        re!(r"eyJ[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*)+"),
         |c| {
             let m = &c[0];
             if m.matches('.').count() >= 2 {
-                redact_token(m, stats)
+                redact_token_run(m, stats)
             } else {
                 m.to_string()
             }
+        },
+    );
+    // Opaque Entra tokens on their own: refresh tokens and authorization codes (`0.A…`, `1.A…`,
+    // the older `AQAB…`/`OAQAB…`) and Microsoft account tokens (`M.C5…_BAY.…`). Real ones run to
+    // hundreds of characters; the short `1.A…` of a token's `rh` claim is no credential and stays.
+    replace_in(
+        &mut out,
+        re!(
+            r"(^|[^A-Za-z0-9_.*!$-])((?:[01]\.A[A-Za-z0-9_-]{80,}|O?AQAB[A-Za-z0-9_-]{80,}|M\.[A-Z0-9]+_[A-Z0-9]+\.[A-Za-z0-9_!*$-]{40,})(?:[.*!$][A-Za-z0-9_!*$-]+)*)"
+        ),
+        |c| {
+            stats.hit("token");
+            format!("{}[redacted token]", &c[1])
         },
     );
     // Opaque credentials after an auth scheme.
@@ -215,7 +382,7 @@ fn redact_text_counted<'a>(s: &'a str, stats: &mut Stats) -> Cow<'a, str> {
         {
             return c[0].to_string();
         }
-        stats.secrets += 1;
+        stats.hit("auth-scheme-credential");
         format!("{}{}{REDACTED}", &c[1], &c[2])
     });
     // Cookie headers as logs print them.
@@ -225,11 +392,15 @@ fn redact_text_counted<'a>(s: &'a str, stats: &mut Stats) -> Cow<'a, str> {
         if c[3].starts_with("[redacted") {
             return c[0].to_string();
         }
-        stats.cookies += 1;
+        stats.hit(if c[1].to_ascii_lowercase().contains("set-") {
+            "set-cookie"
+        } else {
+            "cookie"
+        });
         format!("{}{}{REDACTED}", &c[1], &c[2])
     });
     replace_in(&mut out, re!(AZ_LOGIN_SECRET), |c| {
-        stats.secrets += 1;
+        stats.hit("password");
         format!("{}{REDACTED}", &c[1])
     });
     redact_more_shapes(&mut out, stats);
@@ -240,7 +411,8 @@ fn redact_text_counted<'a>(s: &'a str, stats: &mut Stats) -> Cow<'a, str> {
 /// environment dumps, YAML, HTML form fields (an OIDC form_post page), key headers as logs print
 /// them, passwords in URLs, and private keys.
 fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
-    let already = |v: &str| v.trim_start_matches(['"', '\'']).starts_with("[redacted");
+    let already =
+        |v: &str| v.trim_start_matches(['"', '\'']).starts_with("[redacted") || is_placeholder(v);
     // `$client_secret = 'x'`, `password = "x"` (PowerShell hashtables and scripts, INI files).
     let assignment = re!(&format!(
         r#"(?i)(\$?\b(?:{SECRET_KEYS}|clientsecret|secretvalue)\s*=\s*)(['"])([^'"\r\n]*)(['"])"#
@@ -249,7 +421,7 @@ fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
         if c[3].is_empty() || already(&c[3]) {
             return c[0].to_string();
         }
-        stats.secrets += 1;
+        stats.hit("script-assignment");
         format!("{}{}{REDACTED}{}", &c[1], &c[2], &c[4])
     });
     // Environment dumps: `AZURE_CLIENT_SECRET=…`, `export AZURE_PASSWORD=…`, `$env:X_TOKEN = …`.
@@ -260,7 +432,7 @@ fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
         if already(&c[2]) {
             return c[0].to_string();
         }
-        stats.secrets += 1;
+        stats.hit("environment-variable");
         format!("{}{REDACTED}", &c[1])
     });
     // YAML and other `key: value` lines with an unquoted key.
@@ -271,7 +443,7 @@ fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
         if already(&c[2]) {
             return c[0].to_string();
         }
-        stats.secrets += 1;
+        stats.hit("yaml-field");
         format!("{}{REDACTED}", &c[1])
     });
     // HTML form fields: `<input name="code" value="…">`, in either attribute order.
@@ -286,14 +458,14 @@ fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
         if c[2].is_empty() || already(&c[2]) {
             return c[0].to_string();
         }
-        stats.secrets += 1;
+        stats.hit("form-field");
         format!("{}{REDACTED}", &c[1])
     });
     replace_in(out, value_then_name, |c| {
         if c[2].is_empty() || already(&c[2]) {
             return c[0].to_string();
         }
-        stats.secrets += 1;
+        stats.hit("form-field");
         format!("{}{REDACTED}{}", &c[1], &c[3])
     });
     // Key headers as a log line prints them: `Ocp-Apim-Subscription-Key: …`.
@@ -305,7 +477,7 @@ fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
         if already(&c[2]) {
             return c[0].to_string();
         }
-        stats.headers += 1;
+        stats.hit("key-header");
         format!("{}{REDACTED}", &c[1])
     });
     // A password in a URL: `https://user:password@host`.
@@ -314,7 +486,7 @@ fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
         if already(&c[2]) {
             return c[0].to_string();
         }
-        stats.secrets += 1;
+        stats.hit("url-password");
         format!("{}{REDACTED}{}", &c[1], &c[3])
     });
     // Private keys (PEM): the whole block.
@@ -322,7 +494,7 @@ fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
         r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)"
     );
     replace_in(out, pem, |c| {
-        stats.secrets += 1;
+        stats.hit("private-key");
         format!("-----BEGIN {}----- {REDACTED}", &c[1])
     });
 }
@@ -332,7 +504,7 @@ fn redact_cookie_header(v: &str, stats: &mut Stats) -> String {
     v.split(';')
         .map(|part| match part.split_once('=') {
             Some((n, val)) if !val.trim().is_empty() => {
-                stats.cookies += 1;
+                stats.hit("cookie");
                 format!("{n}={REDACTED}")
             }
             _ => part.to_string(),
@@ -352,7 +524,7 @@ fn redact_set_cookie(v: &str, stats: &mut Stats) -> String {
             };
             match first.split_once('=') {
                 Some((n, val)) if !val.trim().is_empty() => {
-                    stats.cookies += 1;
+                    stats.hit("set-cookie");
                     format!("{n}={REDACTED}{rest}")
                 }
                 _ => line.to_string(),
@@ -368,19 +540,23 @@ fn redact_header_value(name: &str, value: &str, stats: &mut Stats) -> Option<Str
         "cookie" => Some(redact_cookie_header(value, stats)),
         "set-cookie" => Some(redact_set_cookie(value, stats)),
         "authorization" | "proxy-authorization" => {
-            stats.headers += 1;
             let v = value.trim();
             Some(match v.split_once(' ') {
                 Some((scheme, cred)) if jwt::looks_like_jwt(cred.trim()) => {
-                    stats.headers -= 1;
-                    format!("{scheme} {}", redact_token(cred.trim(), stats))
+                    format!("{scheme} {}", redact_token_run(cred.trim(), stats))
                 }
-                Some((scheme, _)) => format!("{scheme} {REDACTED}"),
-                None => REDACTED.into(),
+                Some((scheme, _)) => {
+                    stats.hit("authorization-header");
+                    format!("{scheme} {REDACTED}")
+                }
+                None => {
+                    stats.hit("authorization-header");
+                    REDACTED.into()
+                }
             })
         }
         _ if SECRET_HEADERS.contains(&n.as_str()) => {
-            stats.headers += 1;
+            stats.hit("key-header");
             Some(REDACTED.into())
         }
         _ => None,
@@ -422,7 +598,7 @@ pub fn redact_value(key: Option<&str>, v: &mut Value, stats: &mut Stats) {
     match v {
         Value::String(s) => {
             if key.is_some_and(is_secret_key) {
-                let r = redact_secret(s, stats);
+                let r = redact_secret(s, kind_of_name(key.unwrap_or("")), stats);
                 *s = r;
             } else if let Cow::Owned(r) = redact_text_counted(s, stats) {
                 *s = r;
@@ -482,7 +658,7 @@ fn redact_pair(kind: &str, m: &mut Map<String, Value>, stats: &mut Stats) {
             if value.is_empty() {
                 None
             } else {
-                stats.cookies += 1;
+                stats.hit("cookie");
                 Some(REDACTED.to_string())
             }
         }
@@ -490,7 +666,7 @@ fn redact_pair(kind: &str, m: &mut Map<String, Value>, stats: &mut Stats) {
         _ => {
             let l = name.to_ascii_lowercase();
             if is_secret_key(&l) || matches!(l.as_str(), "code" | "sig" | "pwd") {
-                Some(redact_secret(&url_decode(value), stats))
+                Some(redact_secret(&url_decode(value), kind_of_name(&l), stats))
             } else {
                 None
             }
@@ -525,73 +701,122 @@ pub enum RedactError {
 }
 
 /// Redacts `reader` into `writer`: HAR and JSON streamed element by element, text line by line.
+///
+/// A file may hold several documents: each HAR (`{"log": {…`) is walked as a HAR wherever it
+/// starts on a line of its own — after a line of text, after another HAR — and each JSON
+/// document that follows the start of the file or another document is read as JSON. Text before,
+/// between or after them is redacted line by line. The returned shape is that of the first
+/// document (or text when there is none).
 pub fn redact_stream(
     reader: &mut dyn BufRead,
     writer: &mut dyn Write,
 ) -> Result<(Shape, Stats), RedactError> {
-    let head = reader
-        .fill_buf()
-        .map_err(|e| RedactError::Input(format!("cannot read: {e}")))?;
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    let shape = match first {
-        Some(b'{') | Some(b'[') => {
-            if super::detect::detect_head(head) == Some(super::Kind::Har) {
-                Shape::Har
-            } else {
-                Shape::Json
-            }
-        }
-        _ => Shape::Text,
-    };
+    let read_err = |e: std::io::Error| RedactError::Input(format!("cannot read: {e}"));
     let mut stats = Stats::default();
-    match shape {
-        Shape::Har => redact_har(reader, writer, &mut stats)?,
-        Shape::Json => {
-            // Skip a byte order mark, which JSON does not allow.
-            if reader
-                .fill_buf()
-                .map(|b| b.starts_with(b"\xEF\xBB\xBF"))
-                .unwrap_or(false)
-            {
-                reader.consume(3);
-            }
-            let mut w = JsonWriter {
-                out: writer,
-                io_error: None,
-            };
-            let result = {
-                let mut de = serde_json::Deserializer::from_reader(&mut *reader);
-                let r = Node {
-                    w: &mut w,
-                    stats: &mut stats,
-                    depth: 0,
-                    key: None,
-                }
-                .deserialize(&mut de);
-                r.and_then(|_| de.end())
-            };
-            if let Some(e) = w.io_error.take() {
-                return Err(RedactError::Write(e));
-            }
-            if let Err(e) = result {
-                let what = if e.is_eof() {
-                    format!("the file is truncated (after {} elements); the output is incomplete and not valid JSON", stats.items)
-                } else {
-                    format!(
-                        "not valid JSON at line {} column {}; the output is incomplete",
-                        e.line(),
-                        e.column()
-                    )
-                };
-                return Err(RedactError::Input(what));
-            }
-            w.out.write_all(b"\n").map_err(RedactError::Write)?;
+    let mut shape: Option<Shape> = None;
+    if reader.fill_buf().map_err(read_err)?.starts_with(BOM) {
+        reader.consume(BOM.len());
+        // A byte order mark stays for text and HAR; JSON does not allow one, so it goes there.
+        let next = reader.fill_buf().map_err(read_err)?;
+        let first = next.iter().find(|b| !b.is_ascii_whitespace()).copied();
+        if !matches!(first, Some(b'{') | Some(b'[')) || is_har_start(next) {
+            writer.write_all(BOM).map_err(RedactError::Write)?;
         }
-        Shape::Text => redact_lines(reader, writer, &mut stats)?,
     }
+    let mut text_seen = false;
+    loop {
+        let buf = reader.fill_buf().map_err(read_err)?;
+        if buf.is_empty() {
+            break;
+        }
+        let ws = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        if ws > 0 {
+            writer.write_all(&buf[..ws]).map_err(RedactError::Write)?;
+            reader.consume(ws);
+            continue;
+        }
+        if is_har_start(buf) {
+            shape.get_or_insert(Shape::Har);
+            stats.documents += 1;
+            redact_har(reader, writer, &mut stats)?;
+            continue;
+        }
+        if starts_json(buf) && !text_seen {
+            shape.get_or_insert(Shape::Json);
+            stats.documents += 1;
+            redact_json(reader, writer, &mut stats)?;
+            continue;
+        }
+        text_seen = true;
+        shape.get_or_insert(Shape::Text);
+        redact_lines(reader, writer, &mut stats, true)?;
+    }
+    stats.text_outside = text_seen && stats.documents > 0;
     writer.flush().map_err(RedactError::Write)?;
+    // The shape of the first document (after text, only a HAR starts one); text when none.
+    let shape = match shape {
+        Some(Shape::Text) if stats.documents > 0 => Shape::Har,
+        Some(s) => s,
+        None => Shape::Text,
+    };
+    if shape == Shape::Text {
+        stats.items = stats.lines;
+    }
     Ok((shape, stats))
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `bytes` start with a JSON object or array (`[` before `{`, `[`, `]` or `"`: a log line may
+/// start with `[2026-…]`).
+fn starts_json(bytes: &[u8]) -> bool {
+    match bytes.first() {
+        Some(b'{') => true,
+        Some(b'[') => bytes[1..]
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| matches!(b, b'{' | b'[' | b']' | b'"')),
+        _ => false,
+    }
+}
+
+/// `bytes` start with a HAR document: `{`, then `"log"` and its object.
+fn is_har_start(bytes: &[u8]) -> bool {
+    bytes.first() == Some(&b'{') && super::detect::detect_head(bytes) == Some(super::Kind::Har)
+}
+
+/// One JSON document, streamed (objects and arrays near the top element by element).
+fn redact_json(
+    reader: &mut dyn BufRead,
+    writer: &mut dyn Write,
+    stats: &mut Stats,
+) -> Result<(), RedactError> {
+    let mut w = JsonWriter {
+        out: writer,
+        io_error: None,
+    };
+    let result = {
+        let mut de = serde_json::Deserializer::from_reader(&mut *reader);
+        Node {
+            w: &mut w,
+            stats: &mut *stats,
+            depth: 0,
+            key: None,
+        }
+        .deserialize(&mut de)
+    };
+    if let Some(e) = w.io_error.take() {
+        return Err(RedactError::Write(e));
+    }
+    if let Err(e) = result {
+        let what = if e.is_eof() {
+            format!("the file is truncated (after {} elements)", stats.items)
+        } else {
+            format!("not valid JSON at line {} column {}", e.line(), e.column())
+        };
+        return Err(RedactError::Input(what));
+    }
+    Ok(())
 }
 
 /// A HAR, walked entry by entry: the bytes outside the entries and every entry with nothing to
@@ -660,13 +885,22 @@ impl HarRedactor<'_, '_> {
         self.flush()?;
         let index = self.index;
         self.index += 1;
-        self.stats.items += 1;
         let mut v: Value = serde_json::from_slice(bytes).map_err(|e| {
             RedactError::Input(format!(
                 "entry #{index} is not valid JSON ({}, counted within the entry); it cannot be redacted safely",
                 e
             ))
         })?;
+        let is_entry = v
+            .as_object()
+            .is_some_and(|m| m.contains_key("request") || m.contains_key("response"));
+        if is_entry {
+            self.stats.items += 1;
+        } else {
+            // Not an entry (an array, an object without request or response): not counted as
+            // one, and every value in it redacted all the same.
+            self.stats.bad_entries += 1;
+        }
         let before = self.stats.total();
         match &mut v {
             Value::Object(m) => redact_object(m, self.stats),
@@ -720,6 +954,9 @@ impl super::har_walk::HarSink for HarRedactor<'_, '_> {
             self.error = Some(e);
         }
     }
+    fn scalar_entry(&mut self) {
+        self.stats.bad_entries += 1;
+    }
     fn verbatim(&mut self, bytes: &[u8]) {
         self.pending.extend_from_slice(bytes);
         // Between entries there are only separators; a long run (pages) is flushed at a line end.
@@ -753,21 +990,28 @@ fn changed_strings(a: &Value, b: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// Redacts a log line by line (PEM private keys as whole blocks).
+/// Redacts a log line by line (PEM private keys as whole blocks). With `until_har`, stops before a
+/// line that starts a HAR document and returns true (the HAR is left in the reader). A line that
+/// holds a HAR-like document inside it (`see: {"log": {…`) cannot be walked as one: it is
+/// redacted as text and [`Stats::fallback`] says so.
 fn redact_lines(
     reader: &mut dyn BufRead,
     writer: &mut dyn Write,
     stats: &mut Stats,
-) -> Result<(), RedactError> {
+    until_har: bool,
+) -> Result<bool, RedactError> {
     let mut buf = Vec::new();
     let mut in_key = false;
-    while let Some(line) = read_line_lossy(reader, &mut buf, &mut stats.not_utf8_lines)
-        .map_err(|e| RedactError::Input(format!("cannot read: {e}")))?
-    {
-        stats.items += 1;
+    loop {
+        let Some(line) = read_line_lossy(reader, &mut buf, &mut stats.not_utf8_lines)
+            .map_err(|e| RedactError::Input(format!("cannot read: {e}")))?
+        else {
+            return Ok(false);
+        };
+        stats.lines += 1;
         if line.contains("-----BEGIN") && line.contains("PRIVATE KEY-----") {
             in_key = true;
-            stats.secrets += 1;
+            stats.hit("private-key");
             writer
                 .write_all(b"[redacted private key]\n")
                 .map_err(RedactError::Write)?;
@@ -782,12 +1026,38 @@ fn redact_lines(
             }
             continue;
         }
+        if stats.fallback.is_none() && har_inside_line(&line) {
+            stats.fallback = Some(format!(
+                "line {} holds a HAR that does not start on a line of its own; it was redacted line by line, where cookies and headers written as name/value pairs may survive: put the HAR on a line of its own and run redact again",
+                stats.lines
+            ));
+        }
         let red = redact_text_counted(&line, stats);
         writer
             .write_all(red.as_bytes())
             .map_err(RedactError::Write)?;
+        if until_har && !in_key {
+            let next = reader
+                .fill_buf()
+                .map_err(|e| RedactError::Input(format!("cannot read: {e}")))?;
+            let ws = next
+                .iter()
+                .take_while(|b| matches!(b, b' ' | b'\t'))
+                .count();
+            if is_har_start(&next[ws..]) {
+                return Ok(true);
+            }
+        }
     }
-    Ok(())
+}
+
+/// A HAR's opening (`{"log": {`) somewhere after the start of a line of text.
+fn har_inside_line(line: &str) -> bool {
+    line.match_indices('{').any(|(i, _)| {
+        i > 0
+            && !line[..i].trim().is_empty()
+            && super::detect::detect_head(&line.as_bytes()[i..]) == Some(super::Kind::Har)
+    })
 }
 
 /// Writes JSON with two-space indentation, one nesting level at a time.
@@ -949,5 +1219,66 @@ mod tests {
         );
         let c = "'Set-Cookie': 'fpc=AbcCookie; expires=x'";
         assert!(!redact_text(c).contains("AbcCookie"));
+    }
+
+    fn token(aud: &str) -> String {
+        use base64::Engine as _;
+        let b = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!(
+            "{}.{}.{}",
+            b.encode(r#"{"alg":"RS256","typ":"JWT"}"#),
+            b.encode(format!(r#"{{"aud":"{aud}","exp":1795521600}}"#)),
+            b.encode(format!("SIGCANARY{}", "s".repeat(256)))
+        )
+    }
+
+    #[test]
+    fn glued_tokens_each_show_their_claims_and_no_signature_survives() {
+        let (a, b, c) = (token("a"), token("b"), token("c"));
+        for glued in [
+            format!("{a}{b}"),
+            format!("{a}.{b}"),
+            format!("{a}{b}{c}"),
+            format!("{a}.{b}.{c}"),
+            format!("{a}.{b}.junk"),
+            format!("{a}..{b}"),
+        ] {
+            let r = redact_text(&glued);
+            assert!(!r.contains("U0lHQ0FOQVJZ"), "{glued}\n{r}");
+            assert!(r.contains("aud=a") && r.contains("aud=b"), "{r}");
+        }
+    }
+
+    #[test]
+    fn escaped_fields_of_a_rendered_report_are_redacted() {
+        for t in [
+            "&quot;client_secret&quot;: &quot;CANARY1&quot;",
+            "&#34;password&#34;:&#34;CANARY2&#34;",
+            "see `client_secret=CANARY3`",
+        ] {
+            assert!(!scrub(t).contains("CANARY"), "{t}");
+        }
+    }
+
+    #[test]
+    fn the_layer_keeps_ids_hints_key_ids_and_commands() {
+        let keep = "app 3c9a7f2e-1b4d-4e8a-9f6c-2d5e8a1b7c40 in tenant 8f2b4c1d-6e3a-4b5c-9d7e-0a1b2c3d4e5f: secret hint Xy7, key id 9b1c-4f, rh 1.AXkAKgwePw2LbEyaHysjTV5vcEZIf3kAutdPukPawfj2MBN5AAA.\n$ az ad app credential list --id 3c9a7f2e-1b4d-4e8a-9f6c-2d5e8a1b7c40 --query '[].{hint:hint, keyId:keyId}'";
+        assert_eq!(scrub(keep), keep);
+        // Placeholders in documentation and fix steps are no secrets.
+        let doc = "e.g. grant_type=client_credentials&client_id=…&client_secret=…\nAZURE_CLIENT_SECRET=<secret>\nclient_secret: ${SECRET}";
+        assert_eq!(scrub(doc), doc);
+    }
+
+    #[test]
+    fn opaque_refresh_tokens_and_codes_are_counted_by_kind() {
+        let mut stats = Stats::default();
+        let rt = format!("refresh 0.AXEA{}", "r".repeat(120));
+        let r = redact_text_counted(&rt, &mut stats);
+        assert_eq!(r, "refresh [redacted token]");
+        let r = redact_text_counted("sv=1&sig=abc%2Fdef&se=2", &mut stats);
+        assert!(r.contains("sig=[redacted]"), "{r}");
+        assert_eq!(stats.kinds.get("token"), Some(&1));
+        assert_eq!(stats.kinds.get("sas-signature"), Some(&1));
+        assert_eq!(stats.total(), 2);
     }
 }

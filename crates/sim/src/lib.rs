@@ -75,6 +75,9 @@ pub struct SimOptions {
     pub tls: bool,
     pub latency_ms: u64,
     pub log: Option<PathBuf>,
+    /// The redaction layer every log line passes before it is written (the binary passes its
+    /// own; the simulator crate cannot depend on the parsers that know the secret shapes).
+    pub log_scrub: Option<fn(&str) -> String>,
     pub state_dir: Option<PathBuf>,
 }
 
@@ -127,6 +130,7 @@ pub struct Sim {
     /// Matching requests each fault has hit so far.
     fault_hits: Mutex<Vec<u64>>,
     log: Option<Mutex<std::fs::File>>,
+    log_scrub: Option<fn(&str) -> String>,
     /// Refresh tokens handed out, by value.
     refresh_tokens: Mutex<std::collections::HashMap<String, token_endpoint::RefreshEntry>>,
     /// Interactive sign-ins under way, device and authorization codes, users' consents.
@@ -233,6 +237,11 @@ impl Sim {
             "status": status,
             "fault": fault,
         });
+        let line = line.to_string();
+        let line = match self.log_scrub {
+            Some(scrub) => scrub(&line),
+            None => line,
+        };
         if let Ok(mut f) = log.lock() {
             let _ = writeln!(f, "{line}");
         }
@@ -376,6 +385,7 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, Si
         latency_ms: opts.latency_ms,
         fault_hits: Mutex::new(vec![0; nfaults]),
         log,
+        log_scrub: opts.log_scrub,
         refresh_tokens: Mutex::new(Default::default()),
         signin: Mutex::new(Default::default()),
     });

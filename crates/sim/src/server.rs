@@ -52,7 +52,11 @@ pub async fn serve(
                 let k = k.clone();
                 async move { Ok::<_, Infallible>(handle(sim, r, k).await) }
             });
-            let builder = hyper::server::conn::http1::Builder::new();
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            // A client may send its request and then shut down its writing half while it
+            // waits for the answer (`curl --http1.0`-style clients, raw sockets); without this,
+            // hyper takes the EOF for the end of the connection and drops the request unanswered.
+            builder.half_close(true);
             let killed = match tls {
                 Some(acc) => {
                     let Ok(s) = acc.accept(stream).await else {

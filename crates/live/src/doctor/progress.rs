@@ -131,7 +131,12 @@ impl Tracker {
                 Some(CheckStatus::Failed) => ("\x1b[31m✗\x1b[0m".into(), l.detail.clone()),
                 Some(CheckStatus::Skipped) => ("\x1b[2m–\x1b[0m".into(), l.detail.clone()),
             };
-            let d: String = detail.chars().take(90).collect();
+            // Through the redaction layer before it is cut short: a cut token is no longer
+            // recognisable as one.
+            let d: String = authcheck_offline::redact::scrub(&detail)
+                .chars()
+                .take(90)
+                .collect();
             s.push_str(&format!("\x1b[2K{mark} {:<28} {d}\n", l.name));
         }
         let mut err = std::io::stderr().lock();
