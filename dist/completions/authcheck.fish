@@ -35,6 +35,7 @@ complete -c authcheck -n "__fish_authcheck_needs_command" -f -a "explain" -d 'Ex
 complete -c authcheck -n "__fish_authcheck_needs_command" -f -a "rules" -d 'List the rules, or show one'
 complete -c authcheck -n "__fish_authcheck_needs_command" -f -a "sim" -d 'Run the simulator: Entra, Graph, ARM and data planes on loopback'
 complete -c authcheck -n "__fish_authcheck_needs_command" -f -a "doctor" -d 'Diagnose live why an app cannot get a token, or gets one an API refuses'
+complete -c authcheck -n "__fish_authcheck_needs_command" -f -a "fix" -d 'Run the doctor, plan the repairs its findings call for, apply them after confirmation with the operator\'s identity, and run the doctor again'
 complete -c authcheck -n "__fish_authcheck_needs_command" -f -a "demo" -d 'Run the doctor against the built-in simulated tenant, every documented failure in turn'
 complete -c authcheck -n "__fish_authcheck_needs_command" -f -a "redact" -d 'Redact a HAR, JSON export or log so it can be attached to a ticket: secrets, cookies, codes and token signatures removed, tokens shown as their claims'
 complete -c authcheck -n "__fish_authcheck_needs_command" -f -a "completions" -d 'Print a completion script for a shell: `authcheck completions bash > /etc/bash_completion.d/authcheck`'
@@ -56,7 +57,8 @@ complete -c authcheck -n "__fish_authcheck_using_subcommand triage" -l format -d
 json\t''
 sarif\t''
 junit\t''
-github\t''"
+github\t''
+html\t''"
 complete -c authcheck -n "__fish_authcheck_using_subcommand triage" -l fail-on -d 'Exit 1 when a finding is at or above this severity' -r -f -a "error\t''
 warning\t''
 never\t''"
@@ -74,7 +76,8 @@ complete -c authcheck -n "__fish_authcheck_using_subcommand decode" -l format -d
 json\t''
 sarif\t''
 junit\t''
-github\t''"
+github\t''
+html\t''"
 complete -c authcheck -n "__fish_authcheck_using_subcommand decode" -l fail-on -d 'Exit 1 when a finding is at or above this severity' -r -f -a "error\t''
 warning\t''
 never\t''"
@@ -131,9 +134,9 @@ complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l purview-a
 complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l collection -d 'Purview collection the call targets' -r
 complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l workspace -l workspace-id -d 'Log Analytics workspace id (used to build `--call` against the public API when none is given)' -r
 complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l api-endpoint -d 'Base URL of the API\'s data plane (`https://ACCOUNT.purview.azure.com`; or AUTHCHECK_PURVIEW_ENDPOINT, AUTHCHECK_POWERPLATFORM_ENDPOINT, AUTHCHECK_LOGANALYTICS_ENDPOINT): the doctor then calls a harmless read there when no `--call` is given' -r
-complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l credential -d 'Which credential to use when several are set: secret, certificate (AZURE_CLIENT_CERTIFICATE_PATH: PEM or PFX, its password in AZURE_CLIENT_CERTIFICATE_PASSWORD), federated, password, token (an access token), or none (send none, to see what Entra says)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l credential -d 'Which credential to use when several are set: secret, certificate (AZURE_CLIENT_CERTIFICATE_PATH: PEM or PFX, its password in AZURE_CLIENT_CERTIFICATE_PASSWORD), federated, password, token (an access token), managed-identity, device-code (sign in on another device with the code shown), browser (sign in in the system browser; PKCE, loopback redirect URI), interactive (check the authorize request without signing in), or none (send none, to see what Entra says)' -r
 complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l imds-endpoint -d 'The instance metadata service for `--credential managed-identity` (or AUTHCHECK_IMDS_ENDPOINT, AZURE_POD_IDENTITY_AUTHORITY_HOST; default http://169.254.169.254)' -r
-complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l redirect-uri -d 'The redirect URI an interactive sign-in sends (`--credential interactive`)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l redirect-uri -d 'The redirect URI a browser sign-in listens on and sends (`--credential browser`, a loopback `http://localhost[:PORT]`; default a free port), or the one `--credential interactive` checks' -r
 complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l username -d 'ROPC user name (the password comes from AZURE_PASSWORD only)' -r
 complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l client-secret-file -d 'Read the client secret from this file' -r -F
 complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l access-token-file -d 'Use this access token (a file) instead of asking for one' -r -F
@@ -157,12 +160,13 @@ complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l ado-servi
 complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l timeout -d 'Seconds each request may take' -r
 complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l retries -d 'Retries of a 429 or 503 (each waits as `Retry-After` says, at most 5 s)' -r
 complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l config -d 'CI settings and expectations (`authcheck.toml`)' -r -F
-complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l wait -d 'When a new role has not taken effect yet, keep probing (a fresh token each time, backing off) until it has, or until DURATION passes (`90s`, `10m`, `1h`; default 60m)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l wait -d 'When a new role has not taken effect yet, keep probing (a fresh token each time, backing off) until it has, or until DURATION passes (`90s`, `10m`, `1h`; default: the window Microsoft documents for the API, 10m for ARM, 60m for Application Insights, 24h for a managed identity that holds the role through a group)' -r
 complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l format -d 'Output format' -r -f -a "text\t''
 json\t''
 sarif\t''
 junit\t''
-github\t''"
+github\t''
+html\t''"
 complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l fail-on -d 'Exit 1 when a finding is at or above this severity' -r -f -a "error\t''
 warning\t''
 never\t''"
@@ -176,8 +180,64 @@ complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l no-progre
 complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -l show-evidence -d 'Include the whole evidence document in the report (JSON) or after it (text)'
 complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authcheck -n "__fish_authcheck_using_subcommand doctor" -s V -l version -d 'Print version'
-complete -c authcheck -n "__fish_authcheck_using_subcommand demo" -l format -d 'Output: a verdict line per scenario, or JSON with each scenario\'s report' -r -f -a "text\t''
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l tenant -d 'The tenant: a GUID, a domain, `organizations` or `common` (or AZURE_TENANT_ID)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l client-id -d 'The application (client) id (or AZURE_CLIENT_ID)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l api -d 'The API to call: purview, powerplatform, loganalytics, appinsights, monitor, arm, graph, or a resource URI' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l endpoint -l endpoint-version -d 'The token endpoint the user\'s code calls' -r -f -a "v1\t''
+v2\t''"
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l resource -d 'The v1 `resource` exactly as the user\'s code sends it' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l scope -d 'The v2 `scope` exactly as the user\'s code sends it (space separated)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l origin -d 'The `Origin` header the user\'s client sends (a browser app)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l call -d 'Call this URL with the token (GET) to see what the API says' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l scope-arm -l arm-scope -d 'The ARM scope to check role assignments at (`/subscriptions/…/resourceGroups/…`)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l role -d 'Roles any one of which the principal needs at `--scope-arm` (default: the API\'s reader roles)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l purview-account -d 'Purview account name' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l collection -d 'Purview collection the call targets' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l workspace -l workspace-id -d 'Log Analytics workspace id (used to build `--call` against the public API when none is given)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l api-endpoint -d 'Base URL of the API\'s data plane (`https://ACCOUNT.purview.azure.com`; or AUTHCHECK_PURVIEW_ENDPOINT, AUTHCHECK_POWERPLATFORM_ENDPOINT, AUTHCHECK_LOGANALYTICS_ENDPOINT): the doctor then calls a harmless read there when no `--call` is given' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l credential -d 'Which credential to use when several are set: secret, certificate (AZURE_CLIENT_CERTIFICATE_PATH: PEM or PFX, its password in AZURE_CLIENT_CERTIFICATE_PASSWORD), federated, password, token (an access token), managed-identity, device-code (sign in on another device with the code shown), browser (sign in in the system browser; PKCE, loopback redirect URI), interactive (check the authorize request without signing in), or none (send none, to see what Entra says)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l imds-endpoint -d 'The instance metadata service for `--credential managed-identity` (or AUTHCHECK_IMDS_ENDPOINT, AZURE_POD_IDENTITY_AUTHORITY_HOST; default http://169.254.169.254)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l redirect-uri -d 'The redirect URI a browser sign-in listens on and sends (`--credential browser`, a loopback `http://localhost[:PORT]`; default a free port), or the one `--credential interactive` checks' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l username -d 'ROPC user name (the password comes from AZURE_PASSWORD only)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l client-secret-file -d 'Read the client secret from this file' -r -F
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l access-token-file -d 'Use this access token (a file) instead of asking for one' -r -F
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l cloud -d 'The national cloud' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l authority-host -d 'Authority base URL (or AZURE_AUTHORITY_HOST); `http://` only for loopback' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l graph-endpoint -d 'Graph base URL (or AUTHCHECK_GRAPH_ENDPOINT)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l arm-endpoint -d 'ARM base URL (or AUTHCHECK_ARM_ENDPOINT)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l ca-file -d 'Extra CA certificates (PEM) to trust, for TLS-inspecting proxies (or AUTHCHECK_CA_FILE, SSL_CERT_FILE, REQUESTS_CA_BUNDLE)' -r -F
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l graph-auth -d 'How to read Graph and ARM' -r -f -a "auto\t'A token from the environment when one is set, else the same credential'
+same\t'The same credential as the token request, asking for a Graph (or ARM) token'
+az\t'The signed-in Azure CLI (`az account get-access-token`)'
+env\t'`AUTHCHECK_GRAPH_TOKEN` / `AUTHCHECK_ARM_TOKEN`, or `--graph-token-file` / `--arm-token-file`'
+none\t'Do not read Graph or ARM'"
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l graph-token-file -d 'A Graph token in a file (with --graph-auth env)' -r -F
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l arm-token-file -d 'An ARM token in a file (with --graph-auth env)' -r -F
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l github-repo -d 'GitHub repository `ORG/REPO` (default GITHUB_REPOSITORY)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l github-ref -d 'Git ref (default GITHUB_REF)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l github-environment -d 'GitHub deployment environment the job uses' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l github-event -d 'GitHub event (default GITHUB_EVENT_NAME)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l ado-service-connection -d 'Azure Pipelines service connection name, for its federated subject (default AUTHCHECK_ADO_SERVICE_CONNECTION)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l timeout -d 'Seconds each request may take' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l retries -d 'Retries of a 429 or 503 (each waits as `Retry-After` says, at most 5 s)' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l config -d 'CI settings and expectations (`authcheck.toml`)' -r -F
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l secret-out -d 'Where a new client secret goes, when a repair makes one: a new file created with mode 0600 (never stdout, a log or the report)' -r -F
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l format -d 'Output: the plan and outcome as text, or as JSON (`authcheck.plan/v1`)' -r -f -a "text\t''
 json\t''"
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l rules -d 'Extra rule folders, as for `doctor`' -r -F
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l now -d 'Judge times against this instant (RFC 3339 or Unix seconds) instead of the clock' -r
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l color -d 'When to colour text output (NO_COLOR is honoured with `auto`)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l no-prompt -d 'Never prompt for a secret'
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l no-progress -d 'No live progress display'
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l yes -d 'Apply the plan without asking (for pipelines)'
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l plan-only -d 'Print the plan and change nothing'
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -s V -l version -d 'Print version'
+complete -c authcheck -n "__fish_authcheck_using_subcommand demo" -l format -d 'Output: a verdict line per scenario, JSON with each scenario\'s report, or one HTML page of them' -r -f -a "text\t''
+json\t''
+html\t''"
 complete -c authcheck -n "__fish_authcheck_using_subcommand demo" -l color -d 'When to colour text output (NO_COLOR is honoured with `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -185,6 +245,8 @@ complete -c authcheck -n "__fish_authcheck_using_subcommand demo" -s v -l verbos
 complete -c authcheck -n "__fish_authcheck_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c authcheck -n "__fish_authcheck_using_subcommand demo" -s V -l version -d 'Print version'
 complete -c authcheck -n "__fish_authcheck_using_subcommand redact" -s o -l output -d 'Where to write the redacted copy (`-` or nothing for standard output)' -r -F
+complete -c authcheck -n "__fish_authcheck_using_subcommand redact" -l format -d 'How to write the summary of what was removed (on standard error): a line, or a JSON object' -r -f -a "text\t''
+json\t''"
 complete -c authcheck -n "__fish_authcheck_using_subcommand redact" -l color -d 'When to colour text output (NO_COLOR is honoured with `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -201,14 +263,15 @@ always\t''
 never\t''"
 complete -c authcheck -n "__fish_authcheck_using_subcommand man" -s h -l help -d 'Print help'
 complete -c authcheck -n "__fish_authcheck_using_subcommand man" -s V -l version -d 'Print version'
-complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor demo redact completions man help" -f -a "triage" -d 'Diagnose an artifact: an error message, a token-endpoint body, an SDK exception, a token'
-complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor demo redact completions man help" -f -a "decode" -d 'Decode a JWT: every claim explained, the signature checked, the token rules run'
-complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor demo redact completions man help" -f -a "explain" -d 'Explain an AADSTS code or a rule: `AADSTS65001`, `65001`, `admin-consent-missing`'
-complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor demo redact completions man help" -f -a "rules" -d 'List the rules, or show one'
-complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor demo redact completions man help" -f -a "sim" -d 'Run the simulator: Entra, Graph, ARM and data planes on loopback'
-complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor demo redact completions man help" -f -a "doctor" -d 'Diagnose live why an app cannot get a token, or gets one an API refuses'
-complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor demo redact completions man help" -f -a "demo" -d 'Run the doctor against the built-in simulated tenant, every documented failure in turn'
-complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor demo redact completions man help" -f -a "redact" -d 'Redact a HAR, JSON export or log so it can be attached to a ticket: secrets, cookies, codes and token signatures removed, tokens shown as their claims'
-complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor demo redact completions man help" -f -a "completions" -d 'Print a completion script for a shell: `authcheck completions bash > /etc/bash_completion.d/authcheck`'
-complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor demo redact completions man help" -f -a "man" -d 'Print the manual page (roff): `authcheck man > authcheck.1 && man -l authcheck.1`; with `--out-dir DIR`, write a page for every command there instead (authcheck-triage.1, …)'
-complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor demo redact completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor fix demo redact completions man help" -f -a "triage" -d 'Diagnose an artifact: an error message, a token-endpoint body, an SDK exception, a token'
+complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor fix demo redact completions man help" -f -a "decode" -d 'Decode a JWT: every claim explained, the signature checked, the token rules run'
+complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor fix demo redact completions man help" -f -a "explain" -d 'Explain an AADSTS code or a rule: `AADSTS65001`, `65001`, `admin-consent-missing`'
+complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor fix demo redact completions man help" -f -a "rules" -d 'List the rules, or show one'
+complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor fix demo redact completions man help" -f -a "sim" -d 'Run the simulator: Entra, Graph, ARM and data planes on loopback'
+complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor fix demo redact completions man help" -f -a "doctor" -d 'Diagnose live why an app cannot get a token, or gets one an API refuses'
+complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor fix demo redact completions man help" -f -a "fix" -d 'Run the doctor, plan the repairs its findings call for, apply them after confirmation with the operator\'s identity, and run the doctor again'
+complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor fix demo redact completions man help" -f -a "demo" -d 'Run the doctor against the built-in simulated tenant, every documented failure in turn'
+complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor fix demo redact completions man help" -f -a "redact" -d 'Redact a HAR, JSON export or log so it can be attached to a ticket: secrets, cookies, codes and token signatures removed, tokens shown as their claims'
+complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor fix demo redact completions man help" -f -a "completions" -d 'Print a completion script for a shell: `authcheck completions bash > /etc/bash_completion.d/authcheck`'
+complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor fix demo redact completions man help" -f -a "man" -d 'Print the manual page (roff): `authcheck man > authcheck.1 && man -l authcheck.1`; with `--out-dir DIR`, write a page for every command there instead (authcheck-triage.1, …)'
+complete -c authcheck -n "__fish_authcheck_using_subcommand help; and not __fish_seen_subcommand_from triage decode explain rules sim doctor fix demo redact completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
