@@ -833,12 +833,14 @@ fn triage_json(fixture: &str) -> String {
 /// cloud, so it must not send the user to another cloud.
 #[test]
 fn a_custom_us_domain_is_no_evidence_of_a_national_cloud() {
-    let custom =
-        triage_json("fixtures/rules/tenant-not-found/fire-aadsts--custom-us-domain-is-no-cloud.txt");
+    let custom = triage_json(
+        "fixtures/rules/tenant-not-found/fire-aadsts--custom-us-domain-is-no-cloud.txt",
+    );
     assert!(custom.contains("tenant-not-found"), "{custom}");
     assert!(!custom.contains("AzureUSGovernment"), "{custom}");
     assert!(!custom.contains("initial domain"), "{custom}");
-    let gov = triage_json("fixtures/rules/tenant-not-found/fire-wrong-cloud-domain--usgov-domain.txt");
+    let gov =
+        triage_json("fixtures/rules/tenant-not-found/fire-wrong-cloud-domain--usgov-domain.txt");
     assert!(gov.contains("AzureUSGovernment"), "{gov}");
 }
 

@@ -123,7 +123,14 @@ fn start(sim: &Sim, req: &Req, tenant_seg: &str, app: &super::world::App, v2: bo
             "The provided value for the input parameter 'response_type' is not allowed for this client. Expected value is 'code'.",
         ));
     }
-    if v2 && super::token_endpoint::target_of(&scope, v2).is_err() {
+    // A sign-in that asks only for OpenID Connect scopes (`openid profile`) is valid: Entra signs
+    // the user in and issues an ID token.
+    let oidc_only = !scope.trim().is_empty()
+        && scope.split_whitespace().all(|s| {
+            ["openid", "profile", "email", "offline_access"]
+                .contains(&s.to_ascii_lowercase().as_str())
+        });
+    if v2 && !oidc_only && super::token_endpoint::target_of(&scope, v2).is_err() {
         return fail(e::scope_invalid(&scope));
     }
     let challenge = match (q.get("code_challenge"), q.get("code_challenge_method")) {
