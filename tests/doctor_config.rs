@@ -119,6 +119,13 @@ fn expectations_fail_the_run() {
                 .find(|c| c.name.starts_with("expect.secrets"))
                 .expect("an expectation check");
             assert_eq!(d.expectation_failed, failed, "{check:?}");
+            // Still valid, ending within the days asked for: it works, with a warning (!).
+            let want = if failed {
+                authcheck::report::CheckStatus::Warning
+            } else {
+                authcheck::report::CheckStatus::Ok
+            };
+            assert_eq!(check.status, want, "{check:?}");
             let code = authcheck::cli::doctor::exit_code(&d, &w.args.report.inner);
             if failed {
                 assert_eq!(code, 1);

@@ -118,13 +118,13 @@ fn no_panic(run: &Run) {
     );
 }
 
-/// Each check is `ok`, `failed` or `skipped` with a reason.
+/// Each check is `ok`, `failed`, `skipped` or `warning` with a reason.
 fn every_check_accounted(r: &serde_json::Value) {
     let checks = r["checks"].as_array().expect("checks");
     assert!(!checks.is_empty());
     for c in checks {
         let s = c["status"].as_str().unwrap();
-        assert!(["ok", "failed", "skipped"].contains(&s), "{c}");
+        assert!(["ok", "failed", "skipped", "warning"].contains(&s), "{c}");
         assert!(
             !c["detail"].as_str().unwrap_or("").is_empty(),
             "a check without a reason: {c}"
@@ -294,6 +294,43 @@ fn faults_end_with_every_check_accounted_for() {
         }
     }
     assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
+
+/// A token endpoint that throttles once, then issues: the token request works, with a warning —
+/// `!` in the text report, `warning` in JSON — and the run still passes.
+#[test]
+fn a_token_issued_after_a_throttle_is_a_warning() {
+    let p = fault_scenario(
+        "fault-token-throttle-once",
+        "[[faults]]\nendpoint = \"token\"\nkind = \"throttle\"\nretry_after = 1\ncount = 1\n",
+    );
+    let sim = start_sim_file(&p);
+    let run = doctor(&sim, &["--format", "json", "--retries", "2"]);
+    no_panic(&run);
+    let r = report(&run);
+    every_check_accounted(&r);
+    let req = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "token.request")
+        .expect("a token.request check");
+    assert_eq!(req["status"], "warning", "{req}");
+    assert!(
+        req["detail"].as_str().unwrap().contains("only on try 2"),
+        "{req}"
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let sim = start_sim_file(&p);
+    let run = doctor(&sim, &["--format", "text", "--retries", "2"]);
+    no_panic(&run);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("! token.request")),
+        "{}",
+        run.stdout
+    );
 }
 
 /// The credential and every token stay out of every output format.

@@ -208,6 +208,11 @@ fn checks_report() -> Report {
             status: CheckStatus::Skipped,
             detail: "no --scope given".into(),
         },
+        Check {
+            name: "expect.secrets valid 30 days".into(),
+            status: CheckStatus::Warning,
+            detail: "ending soon: ci-deploy (12 days)".into(),
+        },
     ];
     r.findings = vec![expiry_warning()];
     r.evidence = Some(
@@ -519,6 +524,65 @@ fn check_attributes(attrs: &str) {
     }
 }
 
+/// A check that works with a caveat: `!` in text and HTML, "warning" in JSON, a warning-level
+/// notification in SARIF (the run still succeeded), a passing JUnit case whose output says why,
+/// and a `::warning` annotation on GitHub.
+#[test]
+fn a_warning_check_shows_in_every_format() {
+    let r = checks_report();
+    let text = report::render(&r, Format::Text, PLAIN);
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("! expect.secrets valid 30 days")),
+        "{text}"
+    );
+    let json: Value = serde_json::from_str(&report::render(&r, Format::Json, PLAIN)).unwrap();
+    let c = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "expect.secrets valid 30 days")
+        .unwrap();
+    assert_eq!(c["status"], "warning");
+    let sarif: Value = serde_json::from_str(&report::render(&r, Format::Sarif, PLAIN)).unwrap();
+    let inv = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], true);
+    let notes = inv["toolExecutionNotifications"].as_array().unwrap();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0]["level"], "warning");
+    assert_eq!(notes[0]["descriptor"]["id"], "check-warning");
+    assert!(notes[0]["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("ending soon: ci-deploy (12 days)"));
+    let xml = report::render(&r, Format::Junit, PLAIN);
+    let case = xml
+        .split("<testcase")
+        .find(|c| c.contains("name=\"expect.secrets valid 30 days\""))
+        .unwrap();
+    let case = &case[..case.find("</testcase>").unwrap_or(case.len())];
+    assert!(
+        !case.contains("<failure") && !case.contains("<skipped"),
+        "{case}"
+    );
+    assert!(case.contains("<system-out>warning: ending soon"), "{case}");
+    let gh = report::render(&r, Format::Github, PLAIN);
+    assert!(
+        gh.lines().any(|l| l
+            == "::warning title=check expect.secrets valid 30 days::ending soon: ci-deploy (12 days)"),
+        "{gh}"
+    );
+    assert!(
+        gh.contains("check warning: expect.secrets valid 30 days"),
+        "{gh}"
+    );
+    let html = report::render(&r, Format::Html, PLAIN);
+    assert!(
+        html.contains(r#"<li class="check warning" data-status="warning"><span class="mark" title="works, with a warning">!</span>"#),
+        "{html}"
+    );
+}
+
 #[test]
 fn junit_is_well_formed_and_counts() {
     for (name, r) in all_reports() {
@@ -536,7 +600,7 @@ fn junit_is_well_formed_and_counts() {
     assert!(xml.contains("&lt;html&gt; &amp; \"temporarily_unavailable\""));
     assert!(!xml.contains('\x1b') && !xml.contains('\u{7}'));
     let xml = report::junit::render(&checks_report());
-    assert!(xml.contains(r#"tests="4" failures="2" errors="0" skipped="1""#));
+    assert!(xml.contains(r#"tests="5" failures="2" errors="0" skipped="1""#));
     assert!(xml.contains("<skipped"));
     let xml = report::junit::render(&clean_report());
     assert!(xml.contains(r#"tests="1" failures="0""#));

@@ -29,6 +29,19 @@ pub fn render(report: &Report) -> String {
             escape_data(&strip_controls(&annotation_text(f, i == 0)))
         );
     }
+    // A check that works with a caveat is worth an annotation of its own: the group is collapsed.
+    for c in report
+        .checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Warning)
+    {
+        let _ = writeln!(
+            out,
+            "::warning title={}::{}",
+            escape_property(&format!("check {}", one_line(&c.name))),
+            escape_data(&strip_controls(&one_line(&c.detail)))
+        );
+    }
     let s = &report.summary;
     let _ = writeln!(
         out,
@@ -69,11 +82,7 @@ pub fn render(report: &Report) -> String {
         );
     }
     for c in &report.checks {
-        let mark = match c.status {
-            CheckStatus::Ok => "ok",
-            CheckStatus::Failed => "failed",
-            CheckStatus::Skipped => "skipped",
-        };
+        let mark = c.status.as_str();
         let _ = writeln!(
             out,
             "check {}: {} {}",

@@ -319,6 +319,7 @@ fn checks(out: &mut String, checks: &[Check], h: u8, p: &str) {
             CheckStatus::Ok => ("ok", "works"),
             CheckStatus::Failed => ("failed", "broken"),
             CheckStatus::Skipped => ("skipped", "skipped"),
+            CheckStatus::Warning => ("warning", "works, with a warning"),
         };
         let _ = writeln!(
             out,

@@ -1,7 +1,7 @@
 //! SARIF 2.1.0: one run, one rule descriptor per rule that fired, one result per finding. Shaped for
 //! GitHub code scanning (stable `ruleId`, `partialFingerprints`, a file location when there is a file).
 
-use super::{Finding, Report, Severity};
+use super::{CheckStatus, Finding, Report, Severity};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -86,6 +86,36 @@ pub fn to_value(report: &Report) -> Value {
                     "descriptor": { "id": "nothing-known-found" }
                 }]
             }]),
+        );
+    }
+    // A check that works with a caveat: the run succeeded, with a warning-level notification per
+    // such check (a check is not a result: it has no rule and no location).
+    let warned: Vec<Value> = report
+        .checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Warning)
+        .map(|c| {
+            json!({
+                "level": "warning",
+                "message": { "text": format!("{}: {}", c.name, c.detail) },
+                "descriptor": { "id": "check-warning" },
+                "properties": { "check": c.name }
+            })
+        })
+        .collect();
+    if !warned.is_empty() {
+        let mut notes = warned;
+        if let Some(Value::Array(inv)) = run.get("invocations") {
+            if let Some(Value::Array(prev)) = inv
+                .first()
+                .and_then(|i| i.get("toolExecutionNotifications"))
+            {
+                notes.splice(0..0, prev.iter().cloned());
+            }
+        }
+        run.insert(
+            "invocations".into(),
+            json!([{ "executionSuccessful": true, "toolExecutionNotifications": notes }]),
         );
     }
     // A run that could not diagnose did not succeed, whatever its (empty) results say.

@@ -296,6 +296,7 @@ fn checks_block(out: &mut String, p: &Painter, checks: &[Check]) {
             CheckStatus::Ok => Color::Green,
             CheckStatus::Failed => Color::Red,
             CheckStatus::Skipped => Color::BrightBlack,
+            CheckStatus::Warning => Color::Yellow,
         };
         let name = clean(&c.name);
         let pad = " ".repeat(width.saturating_sub(name.chars().count()));

@@ -62,6 +62,8 @@ pub enum Outcome {
     Issued {
         access_token: Secret,
         refresh_token: Option<Secret>,
+        /// How many tries it took (more than 1: the endpoint throttled or failed first).
+        attempts: u32,
     },
     /// Entra answered with an error (the body is in `response`).
     Refused { response: Box<Response> },
@@ -188,6 +190,7 @@ pub(crate) fn read_reply(reply: Result<Reply, HttpError>) -> Outcome {
                     .get("refresh_token")
                     .and_then(|v| v.as_str())
                     .map(Secret::new),
+                attempts: reply.attempts,
             };
         }
         return Outcome::Unreadable {

@@ -129,6 +129,7 @@ fn issued(token: Secret) -> TokenFacts {
         outcome: Outcome::Issued {
             access_token: token.clone(),
             refresh_token: None,
+            attempts: 1,
         },
         token: Some(token),
         ..TokenFacts::default()

@@ -91,16 +91,30 @@ pub enum CheckStatus {
     Ok,
     Failed,
     Skipped,
+    /// It works, with a caveat worth acting on (a secret that ends soon, a token that came only
+    /// after the endpoint throttled).
+    Warning,
 }
 
 impl CheckStatus {
     /// The mark a person reads, as `flutter doctor` draws it: ✓ works, ✗ broken (a refused
-    /// request, a 401/403 from the API, a bad signature), – skipped.
+    /// request, a 401/403 from the API, a bad signature), – skipped, ! works with a caveat.
     pub fn mark(self) -> &'static str {
         match self {
             CheckStatus::Ok => "✓",
             CheckStatus::Failed => "✗",
             CheckStatus::Skipped => "–",
+            CheckStatus::Warning => "!",
+        }
+    }
+
+    /// The word a machine-readable format uses (`ok`, `failed`, `skipped`, `warning`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckStatus::Ok => "ok",
+            CheckStatus::Failed => "failed",
+            CheckStatus::Skipped => "skipped",
+            CheckStatus::Warning => "warning",
         }
     }
 }

@@ -120,10 +120,21 @@ pub(super) fn check_expectations(x: &Expectations, ev: &Evidence, track: &dyn Tr
                     ),
                 );
             } else {
+                // The gate fails either way (the pipeline asked for so many days); the mark says
+                // whether the secret still works: ! while it does, ✗ once one has ended.
                 failed = true;
+                let ended = ev
+                    .app
+                    .secrets
+                    .iter()
+                    .any(|s| s.days_to_expiry.is_some_and(|d| d < 0));
                 track.done(
                     &name,
-                    CheckStatus::Failed,
+                    if ended {
+                        CheckStatus::Failed
+                    } else {
+                        CheckStatus::Warning
+                    },
                     format!("ending soon: {}", short.join(", ")),
                 );
             }

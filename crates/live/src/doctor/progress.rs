@@ -130,6 +130,7 @@ impl Tracker {
                 Some(CheckStatus::Ok) => ("\x1b[32m✓\x1b[0m".into(), l.detail.clone()),
                 Some(CheckStatus::Failed) => ("\x1b[31m✗\x1b[0m".into(), l.detail.clone()),
                 Some(CheckStatus::Skipped) => ("\x1b[2m–\x1b[0m".into(), l.detail.clone()),
+                Some(CheckStatus::Warning) => ("\x1b[33m!\x1b[0m".into(), l.detail.clone()),
             };
             // Through the redaction layer before it is cut short: a cut token is no longer
             // recognisable as one.

@@ -28,6 +28,13 @@ pub(crate) fn service_failure(r: &Response) -> bool {
 /// The token-endpoint outcome in a check line.
 pub(crate) fn token_check(outcome: &Outcome) -> (CheckStatus, String) {
     match outcome {
+        // It works, but only after the endpoint throttled or failed: a busier hour may not wait.
+        Outcome::Issued { attempts, .. } if *attempts > 1 => (
+            CheckStatus::Warning,
+            format!(
+                "a token was issued, but only on try {attempts}: the endpoint throttled or failed first"
+            ),
+        ),
         Outcome::Issued { .. } => (CheckStatus::Ok, "a token was issued".into()),
         Outcome::Refused { response } if service_failure(response) => (
             CheckStatus::Failed,
