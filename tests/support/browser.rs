@@ -202,6 +202,38 @@ impl Browser {
         );
     }
 
+    /// Loads `url` (an `http://` page, such as the simulator's) and waits for it to load.
+    pub fn goto(&self, url: &str) {
+        self.call("POST", &self.s("/url"), Some(json!({"url": url})));
+    }
+
+    /// The address of the page now shown.
+    pub fn url(&self) -> String {
+        self.call("GET", &self.s("/url"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Types `text` into the first element matching `css`, key by key as a user would
+    /// (WebDriver element send keys).
+    pub fn fill(&self, css: &str, text: &str) {
+        let v = self.call(
+            "POST",
+            &self.s("/element"),
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        let id = v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_string();
+        self.call(
+            "POST",
+            &self.s(&format!("/element/{id}/value")),
+            Some(json!({"text": text})),
+        );
+    }
+
     /// Runs `script` (a function body: use `return`) in the page.
     pub fn js(&self, script: &str) -> Value {
         self.call(
