@@ -297,7 +297,8 @@ fn faults_end_with_every_check_accounted_for() {
 }
 
 /// A token endpoint that throttles once, then issues: the token request works, with a warning —
-/// `!` in the text report, `warning` in JSON — and the run still passes.
+/// `!` in the text report, `warning` in JSON — and the run still passes. `--graph-auth none`
+/// keeps the reader tokens off the token endpoint, so the one throttled request is the user's.
 #[test]
 fn a_token_issued_after_a_throttle_is_a_warning() {
     let p = fault_scenario(
@@ -305,7 +306,10 @@ fn a_token_issued_after_a_throttle_is_a_warning() {
         "[[faults]]\nendpoint = \"token\"\nkind = \"throttle\"\nretry_after = 1\ncount = 1\n",
     );
     let sim = start_sim_file(&p);
-    let run = doctor(&sim, &["--format", "json", "--retries", "2"]);
+    let run = doctor(
+        &sim,
+        &["--format", "json", "--retries", "2", "--graph-auth", "none"],
+    );
     no_panic(&run);
     let r = report(&run);
     every_check_accounted(&r);
@@ -322,7 +326,10 @@ fn a_token_issued_after_a_throttle_is_a_warning() {
     );
     assert_eq!(run.code, 0, "{}", run.stdout);
     let sim = start_sim_file(&p);
-    let run = doctor(&sim, &["--format", "text", "--retries", "2"]);
+    let run = doctor(
+        &sim,
+        &["--format", "text", "--retries", "2", "--graph-auth", "none"],
+    );
     no_panic(&run);
     assert!(
         run.stdout

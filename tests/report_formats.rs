@@ -555,6 +555,21 @@ fn a_warning_check_shows_in_every_format() {
         .as_str()
         .unwrap()
         .contains("ending soon: ci-deploy (12 days)"));
+    // A run that could not diagnose is not successful; the warning stays after its error.
+    let mut failed = checks_report();
+    failed.findings.clear();
+    failed.summary.could_not_diagnose = Some("no credential found".into());
+    let sarif: Value =
+        serde_json::from_str(&report::render(&failed, Format::Sarif, PLAIN)).unwrap();
+    let inv = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false);
+    let ids: Vec<&str> = inv["toolExecutionNotifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["descriptor"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["could-not-diagnose", "check-warning"]);
     let xml = report::render(&r, Format::Junit, PLAIN);
     let case = xml
         .split("<testcase")

@@ -123,16 +123,26 @@ pub fn to_value(report: &Report) -> Value {
         &report.summary.could_not_diagnose,
         report.findings.is_empty(),
     ) {
+        // The error first; any check warnings stay after it.
+        let mut notes = vec![json!({
+            "level": "error",
+            "message": { "text": format!("could not diagnose: {why}") },
+            "descriptor": { "id": "could-not-diagnose" }
+        })];
+        if let Some(Value::Array(prev)) = run
+            .get("invocations")
+            .and_then(|i| i.get(0))
+            .and_then(|i| i.get("toolExecutionNotifications"))
+        {
+            notes.extend(
+                prev.iter()
+                    .filter(|n| n["descriptor"]["id"] == "check-warning")
+                    .cloned(),
+            );
+        }
         run.insert(
             "invocations".into(),
-            json!([{
-                "executionSuccessful": false,
-                "toolExecutionNotifications": [{
-                    "level": "error",
-                    "message": { "text": format!("could not diagnose: {why}") },
-                    "descriptor": { "id": "could-not-diagnose" }
-                }]
-            }]),
+            json!([{ "executionSuccessful": false, "toolExecutionNotifications": notes }]),
         );
     }
     json!({
