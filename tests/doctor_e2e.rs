@@ -340,6 +340,41 @@ fn a_token_issued_after_a_throttle_is_a_warning() {
     );
 }
 
+/// A role assigned within the documented window is held but may not be honoured yet: `!`, while
+/// the call it should allow is still ✗ and the run fails. An old assignment gets no such line.
+#[test]
+fn a_role_still_propagating_is_a_warning_beside_the_failed_call() {
+    let sim = start_sim("rbac-propagation-pending");
+    let run = doctor(&sim, &["--format", "json"]);
+    no_panic(&run);
+    let r = report(&run);
+    every_check_accounted(&r);
+    let checks = r["checks"].as_array().unwrap();
+    let find = |n: &str| checks.iter().find(|c| c["name"] == n);
+    let p = find("arm.role_propagation").expect("a propagation check");
+    assert_eq!(p["status"], "warning", "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("assigned 5 minutes ago"),
+        "{p}"
+    );
+    assert_eq!(find("dataplane.call").unwrap()["status"], "failed");
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let sim = start_sim("healthy");
+    let r = report(&doctor(&sim, &["--format", "json"]));
+    assert!(
+        r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["name"] != "arm.role_propagation"),
+        "{}",
+        r["checks"]
+    );
+}
+
 /// The credential and every token stay out of every output format.
 #[test]
 fn no_secret_or_token_in_any_output() {

@@ -212,6 +212,7 @@ pub fn assemble(plan: &Plan, cred: &Credential, facts: &Facts, now: i64) -> Asse
         .map(Ok)
         .or_else(|| plan.api_uri.as_deref().map(Err));
     derive::derive(&mut ev, target);
+    role_propagation(&ev, track);
 
     let expectation_failed = check_expectations(&plan.expect, &ev, track);
 
@@ -376,4 +377,25 @@ fn all_checks(
         }
     }
     all.checks()
+}
+
+/// A role that allows the call, assigned more recently than the service's documented window: it is
+/// held, but may not be honoured yet — a warning (!) whatever the call answered. The line appears
+/// only then: an old assignment needs no caveat.
+fn role_propagation(ev: &Evidence, track: &dyn Track) {
+    let r = &ev.rbac;
+    let (Some(age), Some(window)) = (r.youngest_sufficient_minutes, r.propagation_window_minutes)
+    else {
+        return;
+    };
+    if !r.checked || !r.has_sufficient_role || age >= window {
+        return;
+    }
+    track.done(
+        "arm.role_propagation",
+        CheckStatus::Warning,
+        format!(
+            "the role that allows the call was assigned {age} minutes ago; Microsoft documents up to {window} minutes before it is honoured here"
+        ),
+    );
 }
