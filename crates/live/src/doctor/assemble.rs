@@ -225,9 +225,9 @@ pub fn assemble(plan: &Plan, cred: &Credential, facts: &Facts, now: i64) -> Asse
         Outcome::Refused { response } => super::chains::service_failure(response),
         Outcome::Issued { .. } | Outcome::NotMade(_) => false,
     };
-    let nothing_ran = !checks
-        .iter()
-        .any(|c| c.status == CheckStatus::Ok && c.name != "credential");
+    let nothing_ran = !checks.iter().any(|c| {
+        matches!(c.status, CheckStatus::Ok | CheckStatus::Warning) && c.name != "credential"
+    });
     Assembled {
         evidence: ev,
         checks,
