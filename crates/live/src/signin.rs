@@ -265,7 +265,7 @@ async fn wait_for_redirect(
                     .await;
                 continue;
             }
-            let body = "<!DOCTYPE html><html><head><title>authcheck</title></head><body><p>Sign-in finished. You can close this window and return to authcheck.</p></body></html>";
+            let body = "<!DOCTYPE html><html><head><link rel=\"icon\" href=\"data:,\"><title>authcheck</title></head><body><p>Sign-in finished. You can close this window and return to authcheck.</p></body></html>";
             let _ = sock
                 .write_all(
                     format!(

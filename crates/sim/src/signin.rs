@@ -146,7 +146,7 @@ pub fn page(heading: &str, error: Option<&str>, form: &str) -> Reply {
     Reply::html(
         200,
         &format!(
-            "<!DOCTYPE html>\n<html dir=\"ltr\" lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in to your account</title></head>\n<body>\n<div id=\"lightbox\">\n<div role=\"heading\" aria-level=\"1\">{}</div>\n{err}{form}</div>\n</body></html>\n",
+            "<!DOCTYPE html>\n<html dir=\"ltr\" lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\"><title>Sign in to your account</title></head>\n<body>\n<div id=\"lightbox\">\n<div role=\"heading\" aria-level=\"1\">{}</div>\n{err}{form}</div>\n</body></html>\n",
             html_escape(heading)
         ),
     )
@@ -172,7 +172,7 @@ pub fn error_page(req: &Req, err: &AadError) -> Reply {
     Reply::html(
         if err.status == 200 { 200 } else { err.status },
         &format!(
-            "<!DOCTYPE html>\n<html dir=\"ltr\" lang=\"en\"><head><title>Sign in to your account</title></head>\n<body>\n<div id=\"error\">\n<h1>Sorry, but we're having trouble signing you in.</h1>\n<p>{msg}</p>\n<table><tr><td>Request Id:</td><td>{trace}</td></tr><tr><td>Correlation Id:</td><td>{corr}</td></tr><tr><td>Timestamp:</td><td>{ts}</td></tr><tr><td>Message:</td><td>{msg}</td></tr></table>\n</div>\n</body></html>\n"
+            "<!DOCTYPE html>\n<html dir=\"ltr\" lang=\"en\"><head><link rel=\"icon\" href=\"data:,\"><title>Sign in to your account</title></head>\n<body>\n<div id=\"error\">\n<h1>Sorry, but we're having trouble signing you in.</h1>\n<p>{msg}</p>\n<table><tr><td>Request Id:</td><td>{trace}</td></tr><tr><td>Correlation Id:</td><td>{corr}</td></tr><tr><td>Timestamp:</td><td>{ts}</td></tr><tr><td>Message:</td><td>{msg}</td></tr></table>\n</div>\n</body></html>\n"
         ),
     )
     .header("x-ms-request-id", trace)
@@ -640,7 +640,7 @@ fn answer(uri: &str, q: &[(&str, String)], form_post: bool) -> Reply {
     Reply::html(
         200,
         &format!(
-            "<!DOCTYPE html>\n<html><head><title>Working...</title></head>\n<body onload=\"document.forms[0].submit()\">\n<form method=\"POST\" name=\"hiddenform\" action=\"{}\">\n{inputs}<noscript><p>Script is disabled. Click Submit to continue.</p><input type=\"submit\" value=\"Submit\"></noscript>\n</form>\n</body></html>\n",
+            "<!DOCTYPE html>\n<html><head><link rel=\"icon\" href=\"data:,\"><title>Working...</title></head>\n<body onload=\"document.forms[0].submit()\">\n<form method=\"POST\" name=\"hiddenform\" action=\"{}\">\n{inputs}<noscript><p>Script is disabled. Click Submit to continue.</p><input type=\"submit\" value=\"Submit\"></noscript>\n</form>\n</body></html>\n",
             html_escape(uri)
         ),
     )
