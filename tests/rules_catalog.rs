@@ -529,10 +529,16 @@ const CANONICAL: &[(&str, &str)] = &[
     ("user-not-found", "AADSTS50034: The user account someone@contoso.com does not exist in the contoso.onmicrosoft.com directory. To sign into this application, the account must be added to the directory."),
 ];
 
+/// How SDKs wrap a message whose code they dropped: azure-identity (Python) and MSAL.NET.
+const WRAPPERS: &[&str] = &[
+    "azure.identity._exceptions.ClientAuthenticationError: Authentication failed: {}",
+    "Microsoft.Identity.Client.MsalServiceException: {}",
+];
+
 /// Every rule with `codes = [...]` is among the top 3 causes for its canonical message with the
-/// code and for the same message with the `AADSTSnnnn: ` prefix stripped (how SDK wrappers,
-/// portals and chat pastes often carry it), and the stripped message counts as many faults as
-/// the coded one.
+/// code, for the same message with the `AADSTSnnnn: ` prefix stripped (how portals, screenshots and
+/// chat pastes often carry it) and for that stripped message in each of [`WRAPPERS`]; the stripped
+/// message counts as many faults as the coded one.
 #[test]
 fn every_coded_rule_is_in_the_top_3_for_its_canonical_message_with_and_without_its_code() {
     let rules = RuleSet::builtin().expect("built-in rules load");
@@ -583,6 +589,13 @@ fn every_coded_rule_is_in_the_top_3_for_its_canonical_message_with_and_without_i
             failures.push(format!(
                 "{name}: not in the top 3 without its code: {without:?} for {bare:?}"
             ));
+        }
+        for w in WRAPPERS {
+            let wrapped = w.replace("{}", &bare);
+            let (got, _) = top(&wrapped);
+            if !got.iter().any(|r| r == name) {
+                failures.push(format!("{name}: not in the top 3 for {wrapped:?}: {got:?}"));
+            }
         }
         if n_coded != n_bare {
             failures.push(format!(
