@@ -481,10 +481,12 @@ fn every_fault_is_shared_by_two_rules_or_more() {
 }
 
 /// Entra's canonical message for every rule with `codes = [...]`, as the token endpoint sends it,
-/// one of the rule's codes in front. The wording is the service's (checked against Microsoft's
-/// error-code reference, https://learn.microsoft.com/entra/identity-platform/reference-error-codes,
-/// and the fixtures under fixtures/rules/); names, IDs and times are placeholders. A rule sharing
-/// its code's message with another (7000215, 700016, 7000218, 90002) is listed with that message.
+/// one of the rule's codes in front. Names, IDs and times are placeholders; the wording is the
+/// service's: the AADSTS7000218 troubleshooting article quotes that message whole,
+/// https://learn.microsoft.com/troubleshoot/entra/entra-id/app-integration/confidential-client-application-authentication-error-aadsts7000218;
+/// the others follow the rules' fixtures (fixtures/rules/) and the error-code reference,
+/// https://learn.microsoft.com/entra/identity-platform/reference-error-codes. A rule sharing its
+/// code's message with another (7000215, 700016, 7000218, 90002) is listed with that message.
 const CANONICAL: &[(&str, &str)] = &[
     ("account-locked", "AADSTS50053: The account is locked, you've tried to sign in too many times with an incorrect user ID or password."),
     ("admin-consent-missing", "AADSTS65001: The user or administrator has not consented to use the application with ID '5e2c8a51-0f9c-4a7e-b1d2-7c3f6a9e1b24' named 'Contoso Reports'. Send an interactive authorization request for this user and resource."),
