@@ -479,3 +479,131 @@ fn every_fault_is_shared_by_two_rules_or_more() {
         "faults used by one rule only: {lonely:?}"
     );
 }
+
+/// Entra's canonical message for every rule with `codes = [...]`, as the token endpoint sends it,
+/// one of the rule's codes in front. Names, IDs and times are placeholders; the wording is the
+/// service's: the AADSTS7000218 troubleshooting article quotes that message whole,
+/// https://learn.microsoft.com/troubleshoot/entra/entra-id/app-integration/confidential-client-application-authentication-error-aadsts7000218;
+/// the others follow the rules' fixtures (fixtures/rules/) and the error-code reference,
+/// https://learn.microsoft.com/entra/identity-platform/reference-error-codes. A rule sharing its
+/// code's message with another (7000215, 700016, 7000218, 90002) is listed with that message.
+const CANONICAL: &[(&str, &str)] = &[
+    ("account-locked", "AADSTS50053: The account is locked, you've tried to sign in too many times with an incorrect user ID or password."),
+    ("admin-consent-missing", "AADSTS65001: The user or administrator has not consented to use the application with ID '5e2c8a51-0f9c-4a7e-b1d2-7c3f6a9e1b24' named 'Contoso Reports'. Send an interactive authorization request for this user and resource."),
+    ("app-not-found-in-tenant", "AADSTS700016: Application with identifier '8f3b2c1d-0000-4000-8000-1234567890ab' was not found in the directory 'Contoso'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."),
+    ("multi-tenant-app-not-provisioned", "AADSTS700016: Application with identifier '8f3b2c1d-0000-4000-8000-1234567890ab' was not found in the directory 'Contoso'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."),
+    ("application-disabled", "AADSTS7000112: Application '8f3b2c1d-0000-4000-8000-1234567890ab'(Contoso Reports) is disabled."),
+    ("authorization-code-invalid", "AADSTS54005: OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token."),
+    ("certificate-credential-invalid", "AADSTS700027: Client assertion contains an invalid signature. [Reason - The key was not found., Thumbprint of key used by client: '0A1B2C3D4E5F60718293A4B5C6D7E8F901234567', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '8f3b2c1d-0000-4000-8000-1234567890ab'.]"),
+    ("client-credential-missing", "AADSTS7000216: 'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type."),
+    ("client-secret-expired", "AADSTS7000222: The provided client secret keys for app '8f3b2c1d-0000-4000-8000-1234567890ab' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds."),
+    ("client-secret-invalid", "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '8f3b2c1d-0000-4000-8000-1234567890ab'."),
+    ("client-secret-id-used", "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '8f3b2c1d-0000-4000-8000-1234567890ab'."),
+    ("client-secret-stale", "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '8f3b2c1d-0000-4000-8000-1234567890ab'."),
+    ("clock-skew", "AADSTS700024: Client assertion is not within its valid time range. Current time: 2026-11-24T12:00:00.0000000Z, assertion valid from 2026-11-24T12:30:00.0000000Z, expiry time of assertion 2026-11-24T13:30:00.0000000Z."),
+    ("conditional-access-blocked", "AADSTS53003: Access has been blocked by Conditional Access policies. The access policy does not allow token issuance."),
+    ("device-code-sign-in-not-completed", "AADSTS70019: Verification code expired."),
+    ("external-user-not-in-tenant", "AADSTS50020: User account 'someone@live.com' from identity provider 'live.com' does not exist in tenant 'Contoso' and cannot access the application '8f3b2c1d-0000-4000-8000-1234567890ab'(Contoso Reports) in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Azure Active Directory user account."),
+    ("federated-credential-mismatch", "AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: 'https://token.actions.githubusercontent.com'. Assertion Subject: 'repo:contoso/app:ref:refs/heads/main'. Assertion Audience: 'api://AzureADTokenExchange'."),
+    ("interaction-required", "AADSTS50058: A silent sign-in request was sent but no user is signed in."),
+    ("invalid-scope", "AADSTS70011: The provided value for the input parameter 'scope' is not valid. The scope https://graph.microsoft.com/User.Read offline_access is not valid."),
+    ("mfa-required", "AADSTS50076: Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '00000003-0000-0000-c000-000000000000'."),
+    ("password-expired", "AADSTS50055: The password is expired."),
+    ("pkce-verifier-invalid", "AADSTS50148: The code_verifier does not match the code_challenge supplied in the authorization request for PKCE."),
+    ("public-client-flows-disabled", "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
+    ("public-client-with-credential", "AADSTS700025: Client is public so neither 'client_assertion' nor 'client_secret' should be presented."),
+    ("redirect-uri-mismatch", "AADSTS50011: The redirect URI 'http://localhost:3000' specified in the request does not match the redirect URIs configured for the application '8f3b2c1d-0000-4000-8000-1234567890ab'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this."),
+    ("refresh-token-expired", "AADSTS700082: The refresh token has expired due to inactivity. The token was issued on 2026-08-01T10:00:00.0000000Z and was inactive for 90.00:00:00."),
+    ("request-parameter-missing", "AADSTS900144: The request body must contain the following parameter: 'grant_type'."),
+    ("request-throttled", "AADSTS50196: The server terminated an operation because it encountered a client request loop. Please contact your app vendor."),
+    ("resource-principal-missing", "AADSTS500011: The resource principal named https://contoso.azurewebsites.net was not found in the tenant named Contoso. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant."),
+    ("service-principal-missing", "AADSTS7000229: The client application 8f3b2c1d-0000-4000-8000-1234567890ab is missing service principal in the tenant 99999999-0000-4000-8000-dddddddddddd. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119"),
+    ("service-unavailable", "AADSTS50000: There was an error issuing a token or an issue with our sign-in service."),
+    ("single-tenant-app-on-common-endpoint", "AADSTS50194: Application '8f3b2c1d-0000-4000-8000-1234567890ab'(Contoso Reports) is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant."),
+    ("spa-cross-origin-redemption", "AADSTS9002326: Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type. Request origin: 'http://localhost:3000'."),
+    ("tenant-not-found", "AADSTS90002: Tenant 'contoso.onmicrosoft.com' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."),
+    ("tenant-in-another-cloud", "AADSTS90002: Tenant 'contoso.onmicrosoft.com' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."),
+    ("well-known-tenant-unavailable", "AADSTS90002: Tenant '9188040d-6c67-4c5b-b112-36a304b66dad' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."),
+    ("token-expired", "AADSTS500133: Assertion is not within its valid time range. Ensure that the access token is not expired before using it for user assertion, or request a new token. Current time: 2026-11-24T12:00:00.0000000Z, expiry time of assertion 2026-11-24T11:00:00.0000000Z."),
+    ("user-account-disabled", "AADSTS50057: The user account is disabled."),
+    ("user-assignment-required", "AADSTS50105: Your administrator has configured the application Contoso Reports ('8f3b2c1d-0000-4000-8000-1234567890ab') to block users unless they are specifically granted ('assigned') access to the application. The signed in user 'someone@contoso.com' is blocked because they are not a direct member of a group with access, nor had access directly assigned by an administrator. Please contact your administrator to assign access to this application."),
+    ("user-credentials-invalid", "AADSTS50126: Error validating credentials due to invalid username or password."),
+    ("user-not-found", "AADSTS50034: The user account someone@contoso.com does not exist in the contoso.onmicrosoft.com directory. To sign into this application, the account must be added to the directory."),
+];
+
+/// How SDKs wrap a message whose code they dropped: azure-identity (Python) and MSAL.NET.
+const WRAPPERS: &[&str] = &[
+    "azure.identity._exceptions.ClientAuthenticationError: Authentication failed: {}",
+    "Microsoft.Identity.Client.MsalServiceException: {}",
+];
+
+/// Every rule with `codes = [...]` is among the top 3 causes for its canonical message with the
+/// code, for the same message with the `AADSTSnnnn: ` prefix stripped (how portals, screenshots and
+/// chat pastes often carry it) and for that stripped message in each of [`WRAPPERS`]; the stripped
+/// message counts as many faults as the coded one.
+#[test]
+fn every_coded_rule_is_in_the_top_3_for_its_canonical_message_with_and_without_its_code() {
+    let rules = RuleSet::builtin().expect("built-in rules load");
+    let strip = regex::Regex::new(r"(?i)AADSTS *(\d+) *: *").unwrap();
+    let mut failures = Vec::new();
+    for rule in &rules.rules {
+        if !rule.def.codes.is_empty() && !CANONICAL.iter().any(|(r, _)| *r == rule.name()) {
+            failures.push(format!(
+                "{}: has codes but no canonical message in CANONICAL",
+                rule.name()
+            ));
+        }
+    }
+    let top = |text: &str| {
+        let report = triage_json(text, None);
+        let rules: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(3)
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect();
+        let s = &report["summary"];
+        let counted = s["errors"].as_u64().unwrap() + s["warnings"].as_u64().unwrap();
+        (rules, counted)
+    };
+    for (name, coded) in CANONICAL {
+        let Some(rule) = rules.rules.iter().find(|r| r.name() == *name) else {
+            failures.push(format!("{name}: no such rule"));
+            continue;
+        };
+        let Some(code) = strip.captures(coded).map(|c| c[1].parse::<i64>().unwrap()) else {
+            failures.push(format!("{name}: canonical message has no AADSTS code"));
+            continue;
+        };
+        if !rule.def.codes.contains(&code) {
+            failures.push(format!("{name}: {code} is not one of its codes"));
+        }
+        let bare = strip.replace_all(coded, "").into_owned();
+        let (with_code, n_coded) = top(coded);
+        let (without, n_bare) = top(&bare);
+        if !with_code.iter().any(|r| r == name) {
+            failures.push(format!(
+                "{name}: not in the top 3 with its code: {with_code:?}"
+            ));
+        }
+        if !without.iter().any(|r| r == name) {
+            failures.push(format!(
+                "{name}: not in the top 3 without its code: {without:?} for {bare:?}"
+            ));
+        }
+        for w in WRAPPERS {
+            let wrapped = w.replace("{}", &bare);
+            let (got, _) = top(&wrapped);
+            if !got.iter().any(|r| r == name) {
+                failures.push(format!("{name}: not in the top 3 for {wrapped:?}: {got:?}"));
+            }
+        }
+        if n_coded != n_bare {
+            failures.push(format!(
+                "{name}: {n_coded} fault(s) with the code, {n_bare} without"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
