@@ -23,7 +23,7 @@
 //! `/{tenant}/oauth2/token`, `/{tenant}/oauth2/v2.0/authorize`,
 //! `/{tenant}/v2.0/.well-known/openid-configuration`, `/{tenant}/discovery/v2.0/keys`, the v1
 //! forms, `/common/userrealm/{user}`), Graph under `/graph` (`/graph/v1.0/…`), ARM under `/arm`,
-//! the data planes under `/purview`, `/powerplatform` and `/loganalytics`, IMDS at
+//! the data planes under `/purview`, `/powerplatform`, `/loganalytics` and `/appinsights`, IMDS at
 //! `/metadata/identity/oauth2/token`, and the external OIDC issuer of federated tokens under
 //! `/federation`.
 //!
@@ -457,10 +457,12 @@ fn build_info(w: &World, base: &str) -> SimInfo {
     let purview = format!("{base}/purview");
     let powerplatform = format!("{base}/powerplatform");
     let loganalytics = format!("{base}/loganalytics");
+    let appinsights = format!("{base}/appinsights");
     let dataplanes: BTreeMap<String, String> = [
         ("purview", &purview),
         ("powerplatform", &powerplatform),
         ("loganalytics", &loganalytics),
+        ("appinsights", &appinsights),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.clone()))
@@ -480,6 +482,10 @@ fn build_info(w: &World, base: &str) -> SimInfo {
     env.insert(
         "AUTHCHECK_LOGANALYTICS_ENDPOINT".to_string(),
         loganalytics.clone(),
+    );
+    env.insert(
+        "AUTHCHECK_APPINSIGHTS_ENDPOINT".to_string(),
+        appinsights.clone(),
     );
     if c.credential == "secret" || c.secret.is_some() {
         let first_secret_id = app
@@ -565,6 +571,12 @@ fn build_info(w: &World, base: &str) -> SimInfo {
         doctor_args.push(w.workspace_resource_id.clone());
         doctor_args.push("--workspace-id".into());
         doctor_args.push(s.azure.workspace_id.clone());
+    }
+    if api == "appinsights" {
+        doctor_args.push("--arm-scope".into());
+        doctor_args.push(w.component_resource_id.clone());
+        doctor_args.push("--app-id".into());
+        doctor_args.push(s.azure.appinsights_app_id.clone());
     }
     SimInfo {
         scenario: s.name.clone(),

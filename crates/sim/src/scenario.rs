@@ -83,6 +83,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../fixtures/scenarios/public-client-with-credential.toml"),
     ),
     (
+        "appinsights-propagation",
+        include_str!("../../../fixtures/scenarios/appinsights-propagation.toml"),
+    ),
+    (
+        "appinsights-role-missing",
+        include_str!("../../../fixtures/scenarios/appinsights-role-missing.toml"),
+    ),
+    (
+        "appinsights-wrong-audience",
+        include_str!("../../../fixtures/scenarios/appinsights-wrong-audience.toml"),
+    ),
+    (
         "rbac-propagation-pending",
         include_str!("../../../fixtures/scenarios/rbac-propagation-pending.toml"),
     ),
@@ -359,7 +371,8 @@ pub struct ClientSpec {
     pub username: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
-    /// The API the client wants (`purview`, `powerplatform`, `loganalytics`, `arm`, `graph`).
+    /// The API the client wants (`purview`, `powerplatform`, `loganalytics`, `appinsights`, `arm`,
+    /// `graph`).
     #[serde(default = "default_api")]
     pub api: String,
     /// A scope or resource the client sends instead of the API's (`https://purview.azure.net`
@@ -564,6 +577,12 @@ pub struct AzureSpec {
     pub workspace_id: String,
     #[serde(default = "default_workspace_name")]
     pub workspace_name: String,
+    /// The Application Insights component: its application id (the GUID its query API is
+    /// addressed by) and its ARM name.
+    #[serde(default = "default_appinsights_app_id")]
+    pub appinsights_app_id: String,
+    #[serde(default = "default_appinsights_name")]
+    pub appinsights_name: String,
 }
 
 impl Default for AzureSpec {
@@ -573,6 +592,8 @@ impl Default for AzureSpec {
             resource_group: default_rg(),
             workspace_id: default_workspace_id(),
             workspace_name: default_workspace_name(),
+            appinsights_app_id: default_appinsights_app_id(),
+            appinsights_name: default_appinsights_name(),
         }
     }
 }
@@ -589,6 +610,12 @@ fn default_workspace_id() -> String {
 fn default_workspace_name() -> String {
     "law-contoso".into()
 }
+fn default_appinsights_app_id() -> String {
+    "d4a1c7e9-2b3f-4a5c-9d8e-7f6a5b4c3d2e".into()
+}
+fn default_appinsights_name() -> String {
+    "appi-contoso".into()
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -597,7 +624,8 @@ pub struct RoleAssignmentSpec {
     pub principal: String,
     /// A built-in role name (`Reader`, `Log Analytics Reader`, …).
     pub role: String,
-    /// `subscription`, `resource-group`, `workspace`, or a full ARM scope.
+    /// `subscription`, `resource-group`, `workspace`, `component` (the Application Insights
+    /// component), or a full ARM scope.
     #[serde(default = "default_scope")]
     pub scope: String,
     #[serde(default = "long_ago")]

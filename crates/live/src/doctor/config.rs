@@ -21,6 +21,7 @@ pub struct Config {
     pub purview_account: Option<String>,
     pub collection: Option<String>,
     pub workspace: Option<String>,
+    pub app_id: Option<String>,
     pub api_endpoint: Option<String>,
     pub credential: Option<String>,
     pub imds_endpoint: Option<String>,

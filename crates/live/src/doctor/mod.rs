@@ -102,8 +102,13 @@ pub struct DoctorOptions {
     /// Log Analytics workspace id (used to build `--call` against the public API when none is given).
     #[arg(long, visible_alias = "workspace-id", value_name = "GUID")]
     pub workspace: Option<String>,
+    /// Application Insights application id (the component's "Application ID", a GUID; used to
+    /// build `--call` against its query API when none is given, with `--api appinsights`).
+    #[arg(long, value_name = "GUID")]
+    pub app_id: Option<String>,
     /// Base URL of the API's data plane (`https://ACCOUNT.purview.azure.com`; or
-    /// AUTHCHECK_PURVIEW_ENDPOINT, AUTHCHECK_POWERPLATFORM_ENDPOINT, AUTHCHECK_LOGANALYTICS_ENDPOINT):
+    /// AUTHCHECK_PURVIEW_ENDPOINT, AUTHCHECK_POWERPLATFORM_ENDPOINT, AUTHCHECK_LOGANALYTICS_ENDPOINT,
+    /// AUTHCHECK_APPINSIGHTS_ENDPOINT):
     /// the doctor then calls a harmless read there when no `--call` is given.
     #[arg(long, value_name = "URL")]
     pub api_endpoint: Option<String>,

@@ -199,6 +199,14 @@ impl DoctorOptions {
         };
         let mut call = self.call.clone().or(cfg.call.clone());
         let workspace = self.workspace.clone().or(cfg.workspace.clone());
+        let app_id = self.app_id.clone().or(cfg.app_id.clone());
+        if let Some(a) = &app_id {
+            if !derive::looks_like_guid(a) {
+                return Err(DoctorError::Input(format!(
+                    "--app-id {a}: not a GUID (the Application ID on the Application Insights component's API Access page)"
+                )));
+            }
+        }
         let api_endpoint = match api {
             Some(a) => pick(
                 &self.api_endpoint,
@@ -227,6 +235,7 @@ impl DoctorOptions {
                 api,
                 api_endpoint.as_deref(),
                 workspace.as_deref(),
+                app_id.as_deref(),
                 self.purview_account
                     .as_deref()
                     .or(cfg.purview_account.as_deref()),
@@ -322,6 +331,7 @@ fn default_call(
     api: Option<&apis::Api>,
     endpoint: Option<&str>,
     workspace: Option<&str>,
+    app_id: Option<&str>,
     purview_account: Option<&str>,
 ) -> Option<String> {
     let api = api?;
@@ -340,6 +350,11 @@ fn default_call(
             let ws = workspace?;
             base(Some("https://api.loganalytics.azure.com".into()))
                 .map(|b| format!("{b}/v1/workspaces/{ws}/query?query=print%201"))
+        }
+        "appinsights" => {
+            let app = app_id?;
+            base(Some("https://api.applicationinsights.io".into()))
+                .map(|b| format!("{b}/v1/apps/{app}/query?query=print%201"))
         }
         _ => None,
     }

@@ -158,11 +158,13 @@ async fn call_api(
             (None, c)
         }
         (None, _) => {
-            track.done(
-                "dataplane.call",
-                CheckStatus::Skipped,
-                "no --call URL given".into(),
-            );
+            // Name the input that builds the call for this API, where one does.
+            let what = match plan.api.map(|a| a.key) {
+                Some("appinsights") => "no --call URL or --app-id given",
+                Some("loganalytics") => "no --call URL or --workspace given",
+                _ => "no --call URL given",
+            };
+            track.done("dataplane.call", CheckStatus::Skipped, what.into());
             (None, c)
         }
     }
