@@ -896,3 +896,37 @@ fn wait_sees_a_role_take_effect_or_says_it_did_not() {
         "rbac-propagation-pending"
     );
 }
+
+/// `doctor --wait` on Application Insights, whose query API takes up to an hour to honour a new
+/// role: the doctor keeps probing until the role assigned twenty minutes ago takes effect.
+#[test]
+fn wait_sees_an_application_insights_role_take_effect() {
+    let base =
+        std::fs::read_to_string(root().join("fixtures/scenarios/appinsights-propagation.toml"))
+            .unwrap();
+    // Assigned twenty minutes ago, in force after twenty minutes and four seconds.
+    let soon = base.replace(
+        "propagation_minutes = 60",
+        "propagation_minutes = 60\npropagation_seconds = 1204",
+    );
+    assert_ne!(soon, base);
+    let sim = start_sim_file(&fault_scenario_text("appinsights-propagation-soon", &soon));
+    let run = doctor(&sim, &["--format", "json", "--no-progress", "--wait=60s"]);
+    no_panic(&run);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("took effect after"), "{}", run.stderr);
+    let r = report(&run);
+    assert_eq!(
+        r["findings"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        r["findings"]
+    );
+    let call = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "dataplane.call")
+        .unwrap();
+    assert_eq!(call["status"], "ok", "{call}");
+}
