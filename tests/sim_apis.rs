@@ -387,7 +387,10 @@ async fn application_insights_query_api_answers_as_the_service_does() {
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(sim.env("AUTHCHECK_APPINSIGHTS_ENDPOINT"), Some(base.clone()));
+    assert_eq!(
+        sim.env("AUTHCHECK_APPINSIGHTS_ENDPOINT"),
+        Some(base.clone())
+    );
     let url = format!("{base}/v1/apps/{app}/query?query=requests%20%7C%20count");
 
     // No token, then a token for another API.
