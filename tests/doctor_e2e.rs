@@ -930,3 +930,34 @@ fn wait_sees_an_application_insights_role_take_effect() {
         .unwrap();
     assert_eq!(call["status"], "ok", "{call}");
 }
+
+/// `--api metrics`: with Monitoring Metrics Publisher on the resource group the doctor's probe
+/// (a metric with no data points) is accepted and the run is healthy.
+#[test]
+fn custom_metrics_with_the_publisher_role_are_healthy() {
+    let text =
+        std::fs::read_to_string(root().join("fixtures/scenarios/metrics-publisher-missing.toml"))
+            .unwrap()
+            .replace(
+                "role = \"Monitoring Reader\"",
+                "role = \"Monitoring Metrics Publisher\"",
+            )
+            .replace("expect = [\"rbac-role-missing\"]", "expect = []");
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("sim.log");
+    let p = fault_scenario_text("metrics-publisher-ok", &text);
+    let sim = start_sim_with(p.to_str().unwrap(), &["--log", log.to_str().unwrap()]);
+    let run = doctor(&sim, &["--format", "json", "--no-progress"]);
+    no_panic(&run);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let r = report(&run);
+    let call = check(&r, "dataplane.call");
+    assert_eq!(call["status"], "ok", "{call}");
+    // The probe was a POST to the resource's /metrics.
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("\"POST\"") && l.contains("/virtualMachines/vm-contoso-01/metrics")),
+        "{log}"
+    );
+}

@@ -462,3 +462,84 @@ async fn application_insights_query_api_answers_as_the_service_does() {
     assert_eq!(st, 403, "{body}");
     assert_eq!(body["error"]["code"], "InsufficientAccessError");
 }
+
+/// Custom metrics ingestion: `POST {resourceId}/metrics` with a token for
+/// `https://monitoring.azure.com/`, authorized by Monitoring Metrics Publisher on the resource.
+#[tokio::test]
+async fn custom_metrics_ingestion_needs_the_publisher_role() {
+    let sim = SimProc::start("metrics-publisher-missing", &[]);
+    let id = sim
+        .arg("--resource-id")
+        .expect("--resource-id in doctor_args");
+    assert!(
+        id.ends_with("/providers/Microsoft.Compute/virtualMachines/vm-contoso-01"),
+        "{id}"
+    );
+    let base = sim.info["dataplanes"]["monitor"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let url = format!("{base}{id}/metrics");
+    let probe = json!({"time": "2026-01-01T00:00:00Z", "data": {"baseData": {"metric": "m", "namespace": "n", "series": []}}});
+    let post = |token: String| {
+        let url = url.clone();
+        let probe = probe.clone();
+        async move {
+            let r = http()
+                .post(url)
+                .bearer_auth(token)
+                .json(&probe)
+                .send()
+                .await
+                .unwrap();
+            let st = r.status().as_u16();
+            let www = r
+                .headers()
+                .get("www-authenticate")
+                .map(|v| v.to_str().unwrap().to_string());
+            (st, www, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    // An ARM token: 401 with a challenge naming the metrics audience.
+    let arm = app_token(&sim, "https://management.azure.com/.default").await;
+    let (st, www, body) = post(arm).await;
+    assert_eq!(st, 401, "{body}");
+    assert_eq!(body["error"]["code"], "InvalidToken");
+    assert!(www.unwrap().contains("https://monitoring.azure.com/"));
+    // The right audience, only Monitoring Reader: 403 naming the action.
+    let t = app_token(&sim, "https://monitoring.azure.com/.default").await;
+    let (st, _, body) = post(t.clone()).await;
+    assert_eq!(st, 403, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Microsoft.Insights/Metrics/Write"));
+    // GET is not how metrics are sent.
+    let (st, _, _) = get(&url, Some(&t)).await;
+    assert_eq!(st, 405);
+
+    // With the publisher role on the resource group: the probe is accepted.
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/scenarios/metrics-publisher-missing.toml"),
+    )
+    .unwrap()
+    .replace(
+        "role = \"Monitoring Reader\"",
+        "role = \"Monitoring Metrics Publisher\"",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("metrics-ok.toml");
+    std::fs::write(&p, text).unwrap();
+    let sim = SimProc::start(p.to_str().unwrap(), &[]);
+    let base = sim.info["dataplanes"]["monitor"].as_str().unwrap();
+    let t = app_token(&sim, "https://monitoring.azure.com/.default").await;
+    let r = http()
+        .post(format!("{base}{id}/metrics"))
+        .bearer_auth(&t)
+        .json(&probe)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+}

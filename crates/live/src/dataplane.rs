@@ -39,14 +39,53 @@ pub fn host_allowed(
     }
 }
 
-/// Calls `url` with the token (GET) and keeps the answer as it came, or why none came.
+/// Whether `url` is a custom metrics ingestion URL (`{resourceId}/metrics`), which takes POST only.
+pub fn is_metrics_ingestion(url: &str) -> bool {
+    let path = url
+        .split("://")
+        .nth(1)
+        .and_then(|r| r.find('/').map(|i| &r[i..]))
+        .unwrap_or("")
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    path.contains("/subscriptions/") && path.contains("/providers/") && path.ends_with("/metrics")
+}
+
+/// The body posted to a custom metrics URL: a metric with no data points, so the probe stores
+/// nothing.
+fn metrics_probe() -> serde_json::Value {
+    serde_json::json!({
+        "time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "data": {"baseData": {
+            "metric": "authcheck.probe",
+            "namespace": "authcheck",
+            "dimNames": [],
+            "series": [],
+        }},
+    })
+}
+
+/// Calls `url` with the token (GET; for custom metrics a POST of a probe with no data points)
+/// and keeps the answer as it came, or why none came.
 pub async fn call(
     http: &Http,
     url: &str,
     token: &str,
     chain: Chain,
 ) -> (Result<Reply, HttpError>, Chain) {
-    let req = Req::get(url, "dataplane.call").bearer(token);
+    let req = if is_metrics_ingestion(url) {
+        Req::write_json(
+            reqwest::Method::POST,
+            url,
+            metrics_probe(),
+            "dataplane.call",
+        )
+    } else {
+        Req::get(url, "dataplane.call")
+    }
+    .bearer(token);
     http.send(&req, chain).await
 }
 
@@ -54,7 +93,14 @@ pub async fn call(
 /// error code and message, the `WWW-Authenticate` challenge, ARM's denied action and scope.
 pub fn api_call_of(url: &str, answer: &Result<Reply, HttpError>) -> ApiCall {
     let mut a = ApiCall {
-        method: Some("GET".into()),
+        method: Some(
+            if is_metrics_ingestion(url) {
+                "POST"
+            } else {
+                "GET"
+            }
+            .into(),
+        ),
         // The URL without its query: a query may carry names the user did not mean to publish.
         url: Some(url.split('?').next().unwrap_or(url).to_string()),
         ..ApiCall::default()

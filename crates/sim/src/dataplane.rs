@@ -2,7 +2,8 @@
 //! authorized by collection roles), the Power Platform API (delegated permissions; an app reaches
 //! it only as a registered management application with an application user in the environment),
 //! the Log Analytics query API (Azure RBAC on the workspace) and the Application Insights query
-//! API (Azure RBAC on the component). Each checks the token's
+//! API (Azure RBAC on the component), and custom metrics ingestion (Monitoring Metrics Publisher
+//! on the resource the metrics are about). Each checks the token's
 //! audience, lifetime and signature and then the caller's authorization, honouring the tenant's
 //! propagation delay, and answers with the service's own status, body and `WWW-Authenticate`.
 //!
@@ -492,4 +493,72 @@ pub fn appinsights(sim: &Sim, req: &Req, path: &str) -> Reply {
             "rows": [[super::aad_error::iso(req.now - 60), 7]],
         }]}),
     )
+}
+
+// ---------------------------------------------------------------- Custom metrics
+
+fn metrics_error(status: u16, code: &str, message: &str) -> Reply {
+    Reply::json(
+        status,
+        &json!({"error": {"code": code, "message": message}}),
+    )
+}
+
+/// `POST {resourceId}/metrics`: custom metrics ingestion (`https://{region}.monitoring.azure.com`
+/// in Azure), authorized by Monitoring Metrics Publisher on the resource or above it; tokens
+/// for `https://monitoring.azure.com/`.
+///
+/// Microsoft does not document this endpoint's error bodies, so these are the simulator's own,
+/// in Azure's usual `{"error": {"code", "message"}}` envelope: 401 `InvalidToken` with what is
+/// wrong with the token (and a `WWW-Authenticate` challenge), 403 `Forbidden` naming the action
+/// (`Microsoft.Insights/Metrics/Write`) and the resource. A body with no data points (the
+/// doctor's probe) is accepted and stores nothing; a body that is not JSON is a 400.
+pub fn metrics(sim: &Sim, req: &Req, path: &str) -> Reply {
+    let w = &sim.world;
+    let claims = match check(sim, req, "monitor") {
+        Ok(c) => c,
+        Err(p) => {
+            let (_, msg) = problem_text(&p);
+            return metrics_error(401, "InvalidToken", &msg).header(
+                "WWW-Authenticate",
+                challenge(sim, "https://monitoring.azure.com/", &p),
+            );
+        }
+    };
+    let Some(resource) = path
+        .strip_suffix("/metrics")
+        .filter(|r| r.to_ascii_lowercase().starts_with("/subscriptions/"))
+    else {
+        return metrics_error(404, "NotFound", "The requested path does not exist.");
+    };
+    if req.method != "POST" {
+        return metrics_error(
+            405,
+            "MethodNotAllowed",
+            "Custom metrics are sent with POST.",
+        );
+    }
+    let (_, oid) = tokens::caller(&claims);
+    let api = apis::by_key("monitor").expect("known API");
+    let ok = w
+        .effective_roles(&oid, resource, req.now)
+        .into_iter()
+        .any(|(r, in_force)| {
+            in_force
+                && api
+                    .reader_roles
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(&r.role_name))
+        });
+    if !ok {
+        return metrics_error(
+            403,
+            "Forbidden",
+            &format!("The principal '{oid}' may not perform action 'Microsoft.Insights/Metrics/Write' on resource '{resource}'."),
+        );
+    }
+    if serde_json::from_slice::<Value>(&req.body).is_err() {
+        return metrics_error(400, "BadRequest", "The request body is not valid JSON.");
+    }
+    Reply::json(200, &json!({}))
 }

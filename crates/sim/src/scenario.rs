@@ -95,6 +95,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../fixtures/scenarios/appinsights-wrong-audience.toml"),
     ),
     (
+        "metrics-publisher-missing",
+        include_str!("../../../fixtures/scenarios/metrics-publisher-missing.toml"),
+    ),
+    (
         "rbac-propagation-pending",
         include_str!("../../../fixtures/scenarios/rbac-propagation-pending.toml"),
     ),
@@ -371,8 +375,8 @@ pub struct ClientSpec {
     pub username: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
-    /// The API the client wants (`purview`, `powerplatform`, `loganalytics`, `appinsights`, `arm`,
-    /// `graph`).
+    /// The API the client wants (`purview`, `powerplatform`, `loganalytics`, `appinsights`,
+    /// `monitor` (custom metrics), `arm`, `graph`).
     #[serde(default = "default_api")]
     pub api: String,
     /// A scope or resource the client sends instead of the API's (`https://purview.azure.net`
@@ -583,6 +587,9 @@ pub struct AzureSpec {
     pub appinsights_app_id: String,
     #[serde(default = "default_appinsights_name")]
     pub appinsights_name: String,
+    /// The virtual machine custom metrics are sent for (its ARM name, in the resource group).
+    #[serde(default = "default_vm_name")]
+    pub vm_name: String,
 }
 
 impl Default for AzureSpec {
@@ -594,6 +601,7 @@ impl Default for AzureSpec {
             workspace_name: default_workspace_name(),
             appinsights_app_id: default_appinsights_app_id(),
             appinsights_name: default_appinsights_name(),
+            vm_name: default_vm_name(),
         }
     }
 }
@@ -616,6 +624,9 @@ fn default_appinsights_app_id() -> String {
 fn default_appinsights_name() -> String {
     "appi-contoso".into()
 }
+fn default_vm_name() -> String {
+    "vm-contoso-01".into()
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -625,7 +636,7 @@ pub struct RoleAssignmentSpec {
     /// A built-in role name (`Reader`, `Log Analytics Reader`, …).
     pub role: String,
     /// `subscription`, `resource-group`, `workspace`, `component` (the Application Insights
-    /// component), or a full ARM scope.
+    /// component), `vm` (the virtual machine custom metrics are sent for), or a full ARM scope.
     #[serde(default = "default_scope")]
     pub scope: String,
     #[serde(default = "long_ago")]

@@ -109,6 +109,7 @@ pub fn family(path: &str) -> &'static str {
         "powerplatform" => "powerplatform",
         "loganalytics" => "loganalytics",
         "appinsights" => "appinsights",
+        "monitoring" => "monitoring",
         "federation" => "federation",
         "metadata" => "imds",
         "devicelogin" => "authorize",
@@ -295,6 +296,7 @@ fn route_inner(sim: &Sim, req: &Req, fam: &str) -> Reply {
         "powerplatform" => dataplane::powerplatform(sim, req, &strip("/powerplatform")),
         "loganalytics" => dataplane::loganalytics(sim, req, &strip("/loganalytics")),
         "appinsights" => dataplane::appinsights(sim, req, &strip("/appinsights")),
+        "monitoring" => dataplane::metrics(sim, req, &strip("/monitoring")),
         // msal-node and @azure/identity ask with a trailing slash when the pod identity host is set.
         "imds"
             if matches!(

@@ -236,6 +236,8 @@ pub struct World {
     pub workspace_resource_id: String,
     /// The Application Insights component's ARM id.
     pub component_resource_id: String,
+    /// The virtual machine's ARM id (custom metrics are sent for it).
+    pub vm_resource_id: String,
 }
 
 impl std::fmt::Debug for World {
@@ -379,6 +381,10 @@ impl World {
             "{rg_scope}/providers/Microsoft.Insights/components/{}",
             az.appinsights_name
         );
+        let vm_resource_id = format!(
+            "{rg_scope}/providers/Microsoft.Compute/virtualMachines/{}",
+            az.vm_name
+        );
         let principal = |name: &str| -> Option<(String, &'static str)> {
             if let Some(a) = apps.iter().find(|a| a.spec.name == name) {
                 return Some((a.sp_object_id.clone(), "ServicePrincipal"));
@@ -407,6 +413,7 @@ impl World {
                 "resource-group" => rg_scope.clone(),
                 "workspace" => workspace_resource_id.clone(),
                 "component" => component_resource_id.clone(),
+                "vm" => vm_resource_id.clone(),
                 other => other.to_string(),
             };
             role_assignments.push(RoleAssignment {
@@ -467,6 +474,7 @@ impl World {
             unregistered,
             workspace_resource_id,
             component_resource_id,
+            vm_resource_id,
             scenario,
         })
     }

@@ -22,6 +22,8 @@ pub struct Config {
     pub collection: Option<String>,
     pub workspace: Option<String>,
     pub app_id: Option<String>,
+    pub resource_id: Option<String>,
+    pub region: Option<String>,
     pub api_endpoint: Option<String>,
     pub credential: Option<String>,
     pub imds_endpoint: Option<String>,

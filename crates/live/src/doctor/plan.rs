@@ -156,7 +156,7 @@ impl DoctorOptions {
                 }
                 None => {
                     return Err(DoctorError::Input(format!(
-                        "--api {a}: not a known API (purview, powerplatform, loganalytics, appinsights, monitor, arm, graph) or a resource URI"
+                        "--api {a}: not a known API (purview, powerplatform, loganalytics, appinsights, metrics, arm, graph) or a resource URI"
                     )))
                 }
             },
@@ -227,6 +227,23 @@ impl DoctorOptions {
                 }),
             _ => None,
         };
+        let resource_id = self.resource_id.clone().or(cfg.resource_id.clone());
+        if let Some(r) = &resource_id {
+            if !r.to_ascii_lowercase().starts_with("/subscriptions/") || r.contains(['?', '#', ' '])
+            {
+                return Err(DoctorError::Input(format!(
+                    "--resource-id {r}: not an ARM resource id (/subscriptions/<sub>/resourceGroups/<rg>/providers/<type>/<name>)"
+                )));
+            }
+        }
+        let region = self.region.clone().or(cfg.region.clone());
+        if let Some(r) = &region {
+            if r.is_empty() || !r.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(DoctorError::Input(format!(
+                    "--region {r}: not an Azure region name (letters and digits, as `westeurope`)"
+                )));
+            }
+        }
         if let Some(b) = &purview_base {
             dataplane::host_allowed(b, api, None).map_err(DoctorError::Input)?;
         }
@@ -236,6 +253,8 @@ impl DoctorOptions {
                 api_endpoint.as_deref(),
                 workspace.as_deref(),
                 app_id.as_deref(),
+                resource_id.as_deref(),
+                region.as_deref(),
                 self.purview_account
                     .as_deref()
                     .or(cfg.purview_account.as_deref()),
@@ -289,7 +308,16 @@ impl DoctorOptions {
             api_uri,
             request,
             call,
-            scope_arm: self.scope_arm.clone().or(cfg.scope_arm.clone()),
+            // Custom metrics: the roles that matter are on the resource the metrics are about.
+            scope_arm: self
+                .scope_arm
+                .clone()
+                .or(cfg.scope_arm.clone())
+                .or_else(|| {
+                    resource_id
+                        .clone()
+                        .filter(|_| api.is_some_and(|a| a.key == "monitor"))
+                }),
             roles,
             purview_account,
             purview_base,
@@ -332,6 +360,8 @@ fn default_call(
     endpoint: Option<&str>,
     workspace: Option<&str>,
     app_id: Option<&str>,
+    resource_id: Option<&str>,
+    region: Option<&str>,
     purview_account: Option<&str>,
 ) -> Option<String> {
     let api = api?;
@@ -355,6 +385,11 @@ fn default_call(
             let app = app_id?;
             base(Some("https://api.applicationinsights.io".into()))
                 .map(|b| format!("{b}/v1/apps/{app}/query?query=print%201"))
+        }
+        "monitor" => {
+            let id = resource_id?.trim_end_matches('/');
+            base(region.map(|r| format!("https://{r}.monitoring.azure.com")))
+                .map(|b| format!("{b}{id}/metrics"))
         }
         _ => None,
     }

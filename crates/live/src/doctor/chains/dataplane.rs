@@ -162,6 +162,7 @@ async fn call_api(
             let what = match plan.api.map(|a| a.key) {
                 Some("appinsights") => "no --call URL or --app-id given",
                 Some("loganalytics") => "no --call URL or --workspace given",
+                Some("monitor") => "no --call URL, or no --resource-id and --region, given",
                 _ => "no --call URL given",
             };
             track.done("dataplane.call", CheckStatus::Skipped, what.into());
