@@ -39,18 +39,10 @@ pub fn host_allowed(
     }
 }
 
-/// Whether `url` is a custom metrics ingestion URL (`{resourceId}/metrics`), which takes POST only.
-pub fn is_metrics_ingestion(url: &str) -> bool {
-    let path = url
-        .split("://")
-        .nth(1)
-        .and_then(|r| r.find('/').map(|i| &r[i..]))
-        .unwrap_or("")
-        .split('?')
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    path.contains("/subscriptions/") && path.contains("/providers/") && path.ends_with("/metrics")
+/// Whether the call to `api` is a custom metrics ingestion (`POST {resourceId}/metrics`, the
+/// only method that endpoint takes), sent as a probe with no data points.
+pub fn posts_metrics_probe(api: Option<&Api>) -> bool {
+    api.is_some_and(|a| a.key == "monitor")
 }
 
 /// The body posted to a custom metrics URL: a metric with no data points, so the probe stores
@@ -67,15 +59,16 @@ fn metrics_probe() -> serde_json::Value {
     })
 }
 
-/// Calls `url` with the token (GET; for custom metrics a POST of a probe with no data points)
-/// and keeps the answer as it came, or why none came.
+/// Calls `url` with the token (GET; with `post_probe`, a POST of a custom metric with no data
+/// points) and keeps the answer as it came, or why none came.
 pub async fn call(
     http: &Http,
     url: &str,
     token: &str,
+    post_probe: bool,
     chain: Chain,
 ) -> (Result<Reply, HttpError>, Chain) {
-    let req = if is_metrics_ingestion(url) {
+    let req = if post_probe {
         Req::write_json(
             reqwest::Method::POST,
             url,
@@ -91,16 +84,10 @@ pub async fn call(
 
 /// What the API's answer to the call of `url` says, as `api_call` facts: the status, the service's
 /// error code and message, the `WWW-Authenticate` challenge, ARM's denied action and scope.
-pub fn api_call_of(url: &str, answer: &Result<Reply, HttpError>) -> ApiCall {
+/// `post`: the call was the custom metrics probe (a POST).
+pub fn api_call_of(url: &str, post: bool, answer: &Result<Reply, HttpError>) -> ApiCall {
     let mut a = ApiCall {
-        method: Some(
-            if is_metrics_ingestion(url) {
-                "POST"
-            } else {
-                "GET"
-            }
-            .into(),
-        ),
+        method: Some(if post { "POST" } else { "GET" }.into()),
         // The URL without its query: a query may carry names the user did not mean to publish.
         url: Some(url.split('?').next().unwrap_or(url).to_string()),
         ..ApiCall::default()
