@@ -236,3 +236,45 @@ exit $code"#;
         .lines()
         .all(|l| l.contains("(expects ") && l.split_whitespace().count() > 3));
 }
+
+#[test]
+fn bad_azure_monitor_inputs_are_one_line_and_exit_2() {
+    for (args, names) in [
+        (
+            &["--api", "appinsights", "--app-id", "my-app"][..],
+            "--app-id my-app",
+        ),
+        (
+            &["--api", "metrics", "--resource-id", "vm-contoso-01"][..],
+            "--resource-id vm-contoso-01",
+        ),
+        (
+            &[
+                "--api",
+                "metrics",
+                "--resource-id",
+                "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/virtualMachines/v",
+                "--region",
+                "evil.example/x",
+            ][..],
+            "--region evil.example/x",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_authcheck"))
+            .args([
+                "doctor",
+                "--tenant",
+                "contoso.onmicrosoft.com",
+                "--client-id",
+            ])
+            .arg("3c9a7f2e-1b4d-4e8a-9f6c-2d5e8a1b7c40")
+            .args(args)
+            .env_clear()
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(names), "{err}");
+    }
+}

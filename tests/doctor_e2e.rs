@@ -975,3 +975,68 @@ fn wait_sees_a_role_take_effect_or_says_it_did_not() {
         "rbac-propagation-pending"
     );
 }
+
+/// `doctor --wait` on Application Insights, whose query API takes up to an hour to honour a new
+/// role: the doctor keeps probing until the role assigned twenty minutes ago takes effect.
+#[test]
+fn wait_sees_an_application_insights_role_take_effect() {
+    let base =
+        std::fs::read_to_string(root().join("fixtures/scenarios/appinsights-propagation.toml"))
+            .unwrap();
+    // Assigned twenty minutes ago, in force after twenty minutes and four seconds.
+    let soon = base.replace(
+        "propagation_minutes = 60",
+        "propagation_minutes = 60\npropagation_seconds = 1204",
+    );
+    assert_ne!(soon, base);
+    let sim = start_sim_file(&fault_scenario_text("appinsights-propagation-soon", &soon));
+    let run = doctor(&sim, &["--format", "json", "--no-progress", "--wait=60s"]);
+    no_panic(&run);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("took effect after"), "{}", run.stderr);
+    let r = report(&run);
+    assert_eq!(
+        r["findings"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        r["findings"]
+    );
+    let call = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "dataplane.call")
+        .unwrap();
+    assert_eq!(call["status"], "ok", "{call}");
+}
+
+/// `--api metrics`: with Monitoring Metrics Publisher on the resource group the doctor's probe
+/// (a metric with no data points) is accepted and the run is healthy.
+#[test]
+fn custom_metrics_with_the_publisher_role_are_healthy() {
+    let text =
+        std::fs::read_to_string(root().join("fixtures/scenarios/metrics-publisher-missing.toml"))
+            .unwrap()
+            .replace(
+                "role = \"Monitoring Reader\"",
+                "role = \"Monitoring Metrics Publisher\"",
+            )
+            .replace("expect = [\"rbac-role-missing\"]", "expect = []");
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("sim.log");
+    let p = fault_scenario_text("metrics-publisher-ok", &text);
+    let sim = start_sim_with(p.to_str().unwrap(), &["--log", log.to_str().unwrap()]);
+    let run = doctor(&sim, &["--format", "json", "--no-progress"]);
+    no_panic(&run);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let r = report(&run);
+    let call = check(&r, "dataplane.call");
+    assert_eq!(call["status"], "ok", "{call}");
+    // The probe was a POST to the resource's /metrics.
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("\"POST\"") && l.contains("/virtualMachines/vm-contoso-01/metrics")),
+        "{log}"
+    );
+}

@@ -371,3 +371,175 @@ async fn propagation_shows_in_arm_too() {
         .contains("If access was recently granted"));
     let _ = json!(null);
 }
+
+/// The Application Insights query API: authorized by an Azure role on the component, answering in
+/// the query platform's error format; a role on the Log Analytics workspace does not reach it.
+#[tokio::test]
+async fn application_insights_query_api_answers_as_the_service_does() {
+    let sim = SimProc::start("appinsights-role-missing", &[]);
+    let app = sim.arg("--app-id").expect("--app-id in doctor_args");
+    let scope = sim.arg("--arm-scope").expect("--arm-scope in doctor_args");
+    assert!(
+        scope.ends_with("/providers/Microsoft.Insights/components/appi-contoso"),
+        "{scope}"
+    );
+    let base = sim.info["dataplanes"]["appinsights"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        sim.env("AUTHCHECK_APPINSIGHTS_ENDPOINT"),
+        Some(base.clone())
+    );
+    let url = format!("{base}/v1/apps/{app}/query?query=requests%20%7C%20count");
+
+    // No token, then a token for another API.
+    let (st, www, body) = get(&url, None).await;
+    assert_eq!(st, 401, "{body}");
+    assert_eq!(body["error"]["code"], "AuthorizationRequiredError");
+    assert!(www.unwrap().contains("https://api.applicationinsights.io"));
+    let la = app_token(&sim, "https://api.loganalytics.io/.default").await;
+    let (st, www, body) = get(&url, Some(&la)).await;
+    assert_eq!(st, 401, "{body}");
+    assert_eq!(body["error"]["code"], "InvalidTokenError");
+    assert_eq!(body["error"]["innererror"]["code"], "InvalidAudience");
+    assert!(www.unwrap().contains("error=\"invalid_token\""));
+
+    // The right audience, but only Log Analytics Reader on the workspace: 403.
+    let ai = app_token(&sim, "https://api.applicationinsights.io/.default").await;
+    let (st, _, body) = get(&url, Some(&ai)).await;
+    assert_eq!(st, 403, "{body}");
+    assert_eq!(body["error"]["code"], "InsufficientAccessError");
+    // POST with a JSON body is the same operation.
+    let r = http()
+        .post(format!("{base}/v1/apps/{app}/query"))
+        .bearer_auth(&ai)
+        .json(&json!({"query": "requests | count"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    // Another application id, another path, no query.
+    let (st, _, body) = get(
+        &format!("{base}/v1/apps/00000000-0000-0000-0000-000000000001/query?query=x"),
+        Some(&ai),
+    )
+    .await;
+    assert_eq!(st, 404, "{body}");
+    assert_eq!(body["error"]["code"], "ApplicationNotFoundError");
+    let (st, _, _) = get(&format!("{base}/v1/apps/{app}/events/requests"), Some(&ai)).await;
+    assert_eq!(st, 404);
+    let (st, _, body) = get(&format!("{base}/v1/apps/{app}/query"), Some(&ai)).await;
+    assert_eq!(st, 400, "{body}");
+    assert_eq!(body["error"]["code"], "BadArgumentError");
+
+    // Monitoring Reader on the component, in force: 200 with a table.
+    let sim = SimProc::start("appinsights-wrong-audience", &[]);
+    let base = sim.info["dataplanes"]["appinsights"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ai = app_token(&sim, "https://api.applicationinsights.io/.default").await;
+    let (st, _, body) = get(
+        &format!("{base}/v1/apps/{app}/query?query=requests%20%7C%20count"),
+        Some(&ai),
+    )
+    .await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["tables"][0]["name"], "PrimaryResult");
+
+    // Monitoring Reader assigned 20 minutes ago, the tenant's window 60 minutes: still 403.
+    let sim = SimProc::start("appinsights-propagation", &[]);
+    let ai = app_token(&sim, "https://api.applicationinsights.io/.default").await;
+    let (st, _, body) = get(
+        &format!(
+            "{}/v1/apps/{app}/query?query=requests",
+            sim.info["dataplanes"]["appinsights"].as_str().unwrap()
+        ),
+        Some(&ai),
+    )
+    .await;
+    assert_eq!(st, 403, "{body}");
+    assert_eq!(body["error"]["code"], "InsufficientAccessError");
+}
+
+/// Custom metrics ingestion: `POST {resourceId}/metrics` with a token for
+/// `https://monitoring.azure.com/`, authorized by Monitoring Metrics Publisher on the resource.
+#[tokio::test]
+async fn custom_metrics_ingestion_needs_the_publisher_role() {
+    let sim = SimProc::start("metrics-publisher-missing", &[]);
+    let id = sim
+        .arg("--resource-id")
+        .expect("--resource-id in doctor_args");
+    assert!(
+        id.ends_with("/providers/Microsoft.Compute/virtualMachines/vm-contoso-01"),
+        "{id}"
+    );
+    let base = sim.info["dataplanes"]["monitor"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let url = format!("{base}{id}/metrics");
+    let probe = json!({"time": "2026-01-01T00:00:00Z", "data": {"baseData": {"metric": "m", "namespace": "n", "series": []}}});
+    let post = |token: String| {
+        let url = url.clone();
+        let probe = probe.clone();
+        async move {
+            let r = http()
+                .post(url)
+                .bearer_auth(token)
+                .json(&probe)
+                .send()
+                .await
+                .unwrap();
+            let st = r.status().as_u16();
+            let www = r
+                .headers()
+                .get("www-authenticate")
+                .map(|v| v.to_str().unwrap().to_string());
+            (st, www, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    // An ARM token: 401 with a challenge naming the metrics audience.
+    let arm = app_token(&sim, "https://management.azure.com/.default").await;
+    let (st, www, body) = post(arm).await;
+    assert_eq!(st, 401, "{body}");
+    assert_eq!(body["error"]["code"], "InvalidToken");
+    assert!(www.unwrap().contains("https://monitoring.azure.com/"));
+    // The right audience, only Monitoring Reader: 403 naming the action.
+    let t = app_token(&sim, "https://monitoring.azure.com/.default").await;
+    let (st, _, body) = post(t.clone()).await;
+    assert_eq!(st, 403, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Microsoft.Insights/Metrics/Write"));
+    // GET is not how metrics are sent.
+    let (st, _, _) = get(&url, Some(&t)).await;
+    assert_eq!(st, 405);
+
+    // With the publisher role on the resource group: the probe is accepted.
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/scenarios/metrics-publisher-missing.toml"),
+    )
+    .unwrap()
+    .replace(
+        "role = \"Monitoring Reader\"",
+        "role = \"Monitoring Metrics Publisher\"",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("metrics-ok.toml");
+    std::fs::write(&p, text).unwrap();
+    let sim = SimProc::start(p.to_str().unwrap(), &[]);
+    let base = sim.info["dataplanes"]["monitor"].as_str().unwrap();
+    let t = app_token(&sim, "https://monitoring.azure.com/.default").await;
+    let r = http()
+        .post(format!("{base}{id}/metrics"))
+        .bearer_auth(&t)
+        .json(&probe)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+}

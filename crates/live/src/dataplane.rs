@@ -39,22 +39,55 @@ pub fn host_allowed(
     }
 }
 
-/// Calls `url` with the token (GET) and keeps the answer as it came, or why none came.
+/// Whether the call to `api` is a custom metrics ingestion (`POST {resourceId}/metrics`, the
+/// only method that endpoint takes), sent as a probe with no data points.
+pub fn posts_metrics_probe(api: Option<&Api>) -> bool {
+    api.is_some_and(|a| a.key == "monitor")
+}
+
+/// The body posted to a custom metrics URL: a metric with no data points, so the probe stores
+/// nothing.
+fn metrics_probe() -> serde_json::Value {
+    serde_json::json!({
+        "time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "data": {"baseData": {
+            "metric": "authcheck.probe",
+            "namespace": "authcheck",
+            "dimNames": [],
+            "series": [],
+        }},
+    })
+}
+
+/// Calls `url` with the token (GET; with `post_probe`, a POST of a custom metric with no data
+/// points) and keeps the answer as it came, or why none came.
 pub async fn call(
     http: &Http,
     url: &str,
     token: &str,
+    post_probe: bool,
     chain: Chain,
 ) -> (Result<Reply, HttpError>, Chain) {
-    let req = Req::get(url, "dataplane.call").bearer(token);
+    let req = if post_probe {
+        Req::write_json(
+            reqwest::Method::POST,
+            url,
+            metrics_probe(),
+            "dataplane.call",
+        )
+    } else {
+        Req::get(url, "dataplane.call")
+    }
+    .bearer(token);
     http.send(&req, chain).await
 }
 
 /// What the API's answer to the call of `url` says, as `api_call` facts: the status, the service's
 /// error code and message, the `WWW-Authenticate` challenge, ARM's denied action and scope.
-pub fn api_call_of(url: &str, answer: &Result<Reply, HttpError>) -> ApiCall {
+/// `post`: the call was the custom metrics probe (a POST).
+pub fn api_call_of(url: &str, post: bool, answer: &Result<Reply, HttpError>) -> ApiCall {
     let mut a = ApiCall {
-        method: Some("GET".into()),
+        method: Some(if post { "POST" } else { "GET" }.into()),
         // The URL without its query: a query may carry names the user did not mean to publish.
         url: Some(url.split('?').next().unwrap_or(url).to_string()),
         ..ApiCall::default()

@@ -303,6 +303,10 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
             w.workspace_resource_id.clone(),
             json!({"id": w.workspace_resource_id, "name": az.workspace_name, "type": "Microsoft.OperationalInsights/workspaces", "location": "westeurope", "properties": {"customerId": az.workspace_id, "provisioningState": "Succeeded", "sku": {"name": "PerGB2018"}}}),
         ),
+        (
+            w.component_resource_id.clone(),
+            json!({"id": w.component_resource_id, "name": az.appinsights_name, "type": "microsoft.insights/components", "location": "westeurope", "kind": "web", "properties": {"AppId": az.appinsights_app_id, "Application_Type": "web", "provisioningState": "Succeeded"}}),
+        ),
     ];
     match known
         .into_iter()
@@ -311,6 +315,8 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
         Some((id, v)) => {
             let action = if id == w.workspace_resource_id {
                 "Microsoft.OperationalInsights/workspaces/read"
+            } else if id == w.component_resource_id {
+                "Microsoft.Insights/components/read"
             } else if id.contains("/resourceGroups/") {
                 "Microsoft.Resources/subscriptions/resourceGroups/read"
             } else {

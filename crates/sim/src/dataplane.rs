@@ -1,7 +1,9 @@
 //! Data-plane stand-ins: Microsoft Purview (catalog, scanning, account and metadata-policy APIs,
 //! authorized by collection roles), the Power Platform API (delegated permissions; an app reaches
 //! it only as a registered management application with an application user in the environment),
-//! and the Log Analytics query API (Azure RBAC on the workspace). Each checks the token's
+//! the Log Analytics query API (Azure RBAC on the workspace) and the Application Insights query
+//! API (Azure RBAC on the component), and custom metrics ingestion (Monitoring Metrics Publisher
+//! on the resource the metrics are about). Each checks the token's
 //! audience, lifetime and signature and then the caller's authorization, honouring the tenant's
 //! propagation delay, and answers with the service's own status, body and `WWW-Authenticate`.
 //!
@@ -384,4 +386,179 @@ pub fn loganalytics(sim: &Sim, req: &Req, path: &str) -> Reply {
             "rows": [[super::aad_error::iso(req.now - 60), 42]],
         }]}),
     )
+}
+
+// ---------------------------------------------------------------- Application Insights
+
+/// `GET|POST /v1/apps/{appId}/query`: the Application Insights query API, authorized by an Azure
+/// role on the component (or above it) that reads it.
+///
+/// The query APIs of Application Insights and Log Analytics run on one platform and answer in
+/// one error format (`{"error": {"message", "code", "innererror"}}`, the codes
+/// `InsufficientAccessError`, `BadArgumentError`, `ThrottledError`), so the bodies are those of
+/// the Log Analytics stand-in; the component is found by its application id. New roles are
+/// honoured after the tenant's propagation delay (Microsoft documents up to 60 minutes for this
+/// API; scenarios give it as `propagation_minutes`, tests as `propagation_seconds`).
+pub fn appinsights(sim: &Sim, req: &Req, path: &str) -> Reply {
+    let w = &sim.world;
+    let claims = match check(sim, req, "appinsights") {
+        Ok(c) => c,
+        Err(p) => {
+            let (code, msg) = problem_text(&p);
+            let r = if p == TokenProblem::Missing {
+                la_error(
+                    401,
+                    "AuthorizationRequiredError",
+                    "Valid authentication was not provided",
+                    None,
+                )
+            } else {
+                la_error(
+                    401,
+                    "InvalidTokenError",
+                    "The provided authentication is not valid for this resource",
+                    Some((code, &msg)),
+                )
+            };
+            return r.header(
+                "WWW-Authenticate",
+                challenge(sim, "https://api.applicationinsights.io", &p),
+            );
+        }
+    };
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let (Some(&"v1"), Some(&"apps"), Some(app), Some(&"query"), None) = (
+        segs.first(),
+        segs.get(1),
+        segs.get(2),
+        segs.get(3),
+        segs.get(4),
+    ) else {
+        return la_error(
+            404,
+            "PathNotFoundError",
+            "The requested path does not exist",
+            None,
+        );
+    };
+    let az = &w.scenario.azure;
+    if !app.eq_ignore_ascii_case(&az.appinsights_app_id) {
+        return la_error(
+            404,
+            "ApplicationNotFoundError",
+            &format!("Application {app} not found"),
+            None,
+        );
+    }
+    let query = if req.method == "POST" {
+        serde_json::from_slice::<Value>(&req.body)
+            .ok()
+            .and_then(|v| v.get("query").and_then(Value::as_str).map(String::from))
+    } else {
+        req.query.get("query").cloned()
+    };
+    if query.as_deref().is_none_or(|q| q.trim().is_empty()) {
+        return la_error(
+            400,
+            "BadArgumentError",
+            "The request had some invalid properties",
+            Some(("QueryValidationError", "A query is required")),
+        );
+    }
+    let (_, oid) = tokens::caller(&claims);
+    let api = apis::by_key("appinsights").expect("known API");
+    let ok = w
+        .effective_roles(&oid, &w.component_resource_id, req.now)
+        .into_iter()
+        .any(|(r, in_force)| {
+            in_force
+                && api
+                    .reader_roles
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(&r.role_name))
+        });
+    if !ok {
+        return la_error(
+            403,
+            "InsufficientAccessError",
+            "The provided credentials have insufficient access to perform the requested operation",
+            None,
+        );
+    }
+    Reply::json(
+        200,
+        &json!({"tables": [{
+            "name": "PrimaryResult",
+            "columns": [{"name": "timestamp", "type": "datetime"}, {"name": "itemCount", "type": "int"}],
+            "rows": [[super::aad_error::iso(req.now - 60), 7]],
+        }]}),
+    )
+}
+
+// ---------------------------------------------------------------- Custom metrics
+
+fn metrics_error(status: u16, code: &str, message: &str) -> Reply {
+    Reply::json(
+        status,
+        &json!({"error": {"code": code, "message": message}}),
+    )
+}
+
+/// `POST {resourceId}/metrics`: custom metrics ingestion (`https://{region}.monitoring.azure.com`
+/// in Azure), authorized by Monitoring Metrics Publisher on the resource or above it; tokens
+/// for `https://monitoring.azure.com/`.
+///
+/// Microsoft does not document this endpoint's error bodies, so these are the simulator's own,
+/// in Azure's usual `{"error": {"code", "message"}}` envelope: 401 `InvalidToken` with what is
+/// wrong with the token (and a `WWW-Authenticate` challenge), 403 `Forbidden` naming the action
+/// (`Microsoft.Insights/Metrics/Write`) and the resource. A body with no data points (the
+/// doctor's probe) is accepted and stores nothing; a body that is not JSON is a 400.
+pub fn metrics(sim: &Sim, req: &Req, path: &str) -> Reply {
+    let w = &sim.world;
+    let claims = match check(sim, req, "monitor") {
+        Ok(c) => c,
+        Err(p) => {
+            let (_, msg) = problem_text(&p);
+            return metrics_error(401, "InvalidToken", &msg).header(
+                "WWW-Authenticate",
+                challenge(sim, "https://monitoring.azure.com/", &p),
+            );
+        }
+    };
+    let Some(resource) = path
+        .strip_suffix("/metrics")
+        .filter(|r| r.to_ascii_lowercase().starts_with("/subscriptions/"))
+    else {
+        return metrics_error(404, "NotFound", "The requested path does not exist.");
+    };
+    if req.method != "POST" {
+        return metrics_error(
+            405,
+            "MethodNotAllowed",
+            "Custom metrics are sent with POST.",
+        );
+    }
+    let (_, oid) = tokens::caller(&claims);
+    let api = apis::by_key("monitor").expect("known API");
+    let ok = w
+        .effective_roles(&oid, resource, req.now)
+        .into_iter()
+        .any(|(r, in_force)| {
+            in_force
+                && api
+                    .reader_roles
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(&r.role_name))
+        });
+    if !ok {
+        return metrics_error(
+            403,
+            "Forbidden",
+            &format!("The principal '{oid}' may not perform action 'Microsoft.Insights/Metrics/Write' on resource '{resource}'."),
+        );
+    }
+    if serde_json::from_slice::<Value>(&req.body).is_err() {
+        return metrics_error(400, "BadRequest", "The request body is not valid JSON.");
+    }
+    Reply::json(200, &json!({}))
 }

@@ -23,7 +23,8 @@
 //! `/{tenant}/oauth2/token`, `/{tenant}/oauth2/v2.0/authorize`,
 //! `/{tenant}/v2.0/.well-known/openid-configuration`, `/{tenant}/discovery/v2.0/keys`, the v1
 //! forms, `/common/userrealm/{user}`), Graph under `/graph` (`/graph/v1.0/…`), ARM under `/arm`,
-//! the data planes under `/purview`, `/powerplatform` and `/loganalytics`, IMDS at
+//! the data planes under `/purview`, `/powerplatform`, `/loganalytics`, `/appinsights` and
+//! `/monitoring` (custom metrics), IMDS at
 //! `/metadata/identity/oauth2/token`, and the external OIDC issuer of federated tokens under
 //! `/federation`.
 //!
@@ -457,10 +458,15 @@ fn build_info(w: &World, base: &str) -> SimInfo {
     let purview = format!("{base}/purview");
     let powerplatform = format!("{base}/powerplatform");
     let loganalytics = format!("{base}/loganalytics");
+    let appinsights = format!("{base}/appinsights");
+    // Custom metrics: `https://{region}.monitoring.azure.com{resourceId}/metrics` in Azure.
+    let monitoring = format!("{base}/monitoring");
     let dataplanes: BTreeMap<String, String> = [
         ("purview", &purview),
         ("powerplatform", &powerplatform),
         ("loganalytics", &loganalytics),
+        ("appinsights", &appinsights),
+        ("monitor", &monitoring),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.clone()))
@@ -481,6 +487,11 @@ fn build_info(w: &World, base: &str) -> SimInfo {
         "AUTHCHECK_LOGANALYTICS_ENDPOINT".to_string(),
         loganalytics.clone(),
     );
+    env.insert(
+        "AUTHCHECK_APPINSIGHTS_ENDPOINT".to_string(),
+        appinsights.clone(),
+    );
+    env.insert("AUTHCHECK_MONITOR_ENDPOINT".to_string(), monitoring.clone());
     if c.credential == "secret" || c.secret.is_some() {
         let first_secret_id = app
             .and_then(|a| a.secrets.first())
@@ -565,6 +576,16 @@ fn build_info(w: &World, base: &str) -> SimInfo {
         doctor_args.push(w.workspace_resource_id.clone());
         doctor_args.push("--workspace-id".into());
         doctor_args.push(s.azure.workspace_id.clone());
+    }
+    if api == "appinsights" {
+        doctor_args.push("--arm-scope".into());
+        doctor_args.push(w.component_resource_id.clone());
+        doctor_args.push("--app-id".into());
+        doctor_args.push(s.azure.appinsights_app_id.clone());
+    }
+    if api == "monitor" {
+        doctor_args.push("--resource-id".into());
+        doctor_args.push(w.vm_resource_id.clone());
     }
     SimInfo {
         scenario: s.name.clone(),

@@ -83,6 +83,22 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../fixtures/scenarios/public-client-with-credential.toml"),
     ),
     (
+        "appinsights-propagation",
+        include_str!("../../../fixtures/scenarios/appinsights-propagation.toml"),
+    ),
+    (
+        "appinsights-role-missing",
+        include_str!("../../../fixtures/scenarios/appinsights-role-missing.toml"),
+    ),
+    (
+        "appinsights-wrong-audience",
+        include_str!("../../../fixtures/scenarios/appinsights-wrong-audience.toml"),
+    ),
+    (
+        "metrics-publisher-missing",
+        include_str!("../../../fixtures/scenarios/metrics-publisher-missing.toml"),
+    ),
+    (
         "rbac-propagation-pending",
         include_str!("../../../fixtures/scenarios/rbac-propagation-pending.toml"),
     ),
@@ -359,7 +375,8 @@ pub struct ClientSpec {
     pub username: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
-    /// The API the client wants (`purview`, `powerplatform`, `loganalytics`, `arm`, `graph`).
+    /// The API the client wants (`purview`, `powerplatform`, `loganalytics`, `appinsights`,
+    /// `monitor` (custom metrics), `arm`, `graph`).
     #[serde(default = "default_api")]
     pub api: String,
     /// A scope or resource the client sends instead of the API's (`https://purview.azure.net`
@@ -564,6 +581,15 @@ pub struct AzureSpec {
     pub workspace_id: String,
     #[serde(default = "default_workspace_name")]
     pub workspace_name: String,
+    /// The Application Insights component: its application id (the GUID its query API is
+    /// addressed by) and its ARM name.
+    #[serde(default = "default_appinsights_app_id")]
+    pub appinsights_app_id: String,
+    #[serde(default = "default_appinsights_name")]
+    pub appinsights_name: String,
+    /// The virtual machine custom metrics are sent for (its ARM name, in the resource group).
+    #[serde(default = "default_vm_name")]
+    pub vm_name: String,
 }
 
 impl Default for AzureSpec {
@@ -573,6 +599,9 @@ impl Default for AzureSpec {
             resource_group: default_rg(),
             workspace_id: default_workspace_id(),
             workspace_name: default_workspace_name(),
+            appinsights_app_id: default_appinsights_app_id(),
+            appinsights_name: default_appinsights_name(),
+            vm_name: default_vm_name(),
         }
     }
 }
@@ -589,6 +618,15 @@ fn default_workspace_id() -> String {
 fn default_workspace_name() -> String {
     "law-contoso".into()
 }
+fn default_appinsights_app_id() -> String {
+    "d4a1c7e9-2b3f-4a5c-9d8e-7f6a5b4c3d2e".into()
+}
+fn default_appinsights_name() -> String {
+    "appi-contoso".into()
+}
+fn default_vm_name() -> String {
+    "vm-contoso-01".into()
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -597,7 +635,8 @@ pub struct RoleAssignmentSpec {
     pub principal: String,
     /// A built-in role name (`Reader`, `Log Analytics Reader`, …).
     pub role: String,
-    /// `subscription`, `resource-group`, `workspace`, or a full ARM scope.
+    /// `subscription`, `resource-group`, `workspace`, `component` (the Application Insights
+    /// component), `vm` (the virtual machine custom metrics are sent for), or a full ARM scope.
     #[serde(default = "default_scope")]
     pub scope: String,
     #[serde(default = "long_ago")]

@@ -108,6 +108,8 @@ pub fn family(path: &str) -> &'static str {
         "purview" => "purview",
         "powerplatform" => "powerplatform",
         "loganalytics" => "loganalytics",
+        "appinsights" => "appinsights",
+        "monitoring" => "monitoring",
         "federation" => "federation",
         "metadata" => "imds",
         "devicelogin" => "authorize",
@@ -293,6 +295,8 @@ fn route_inner(sim: &Sim, req: &Req, fam: &str) -> Reply {
         "purview" => dataplane::purview(sim, req, &strip("/purview")),
         "powerplatform" => dataplane::powerplatform(sim, req, &strip("/powerplatform")),
         "loganalytics" => dataplane::loganalytics(sim, req, &strip("/loganalytics")),
+        "appinsights" => dataplane::appinsights(sim, req, &strip("/appinsights")),
+        "monitoring" => dataplane::metrics(sim, req, &strip("/monitoring")),
         // msal-node and @azure/identity ask with a trailing slash when the pod identity host is set.
         "imds"
             if matches!(

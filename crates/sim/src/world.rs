@@ -234,6 +234,10 @@ pub struct World {
     /// A key the client holds that no app registered (`client.certificate = "unregistered"`).
     pub unregistered: Option<Arc<CertKey>>,
     pub workspace_resource_id: String,
+    /// The Application Insights component's ARM id.
+    pub component_resource_id: String,
+    /// The virtual machine's ARM id (custom metrics are sent for it).
+    pub vm_resource_id: String,
 }
 
 impl std::fmt::Debug for World {
@@ -373,6 +377,14 @@ impl World {
             "{rg_scope}/providers/Microsoft.OperationalInsights/workspaces/{}",
             az.workspace_name
         );
+        let component_resource_id = format!(
+            "{rg_scope}/providers/Microsoft.Insights/components/{}",
+            az.appinsights_name
+        );
+        let vm_resource_id = format!(
+            "{rg_scope}/providers/Microsoft.Compute/virtualMachines/{}",
+            az.vm_name
+        );
         let principal = |name: &str| -> Option<(String, &'static str)> {
             if let Some(a) = apps.iter().find(|a| a.spec.name == name) {
                 return Some((a.sp_object_id.clone(), "ServicePrincipal"));
@@ -400,6 +412,8 @@ impl World {
                 "subscription" => sub_scope.clone(),
                 "resource-group" => rg_scope.clone(),
                 "workspace" => workspace_resource_id.clone(),
+                "component" => component_resource_id.clone(),
+                "vm" => vm_resource_id.clone(),
                 other => other.to_string(),
             };
             role_assignments.push(RoleAssignment {
@@ -459,6 +473,8 @@ impl World {
             federation,
             unregistered,
             workspace_resource_id,
+            component_resource_id,
+            vm_resource_id,
             scenario,
         })
     }

@@ -69,7 +69,8 @@ pub struct DoctorOptions {
     /// The application (client) id (or AZURE_CLIENT_ID).
     #[arg(long, value_name = "GUID")]
     pub client_id: Option<String>,
-    /// The API to call: purview, powerplatform, loganalytics, appinsights, monitor, arm, graph, or a resource URI.
+    /// The API to call: purview, powerplatform, loganalytics, appinsights, metrics (custom metrics),
+    /// arm, graph, or a resource URI.
     #[arg(long, value_name = "NAME|URI")]
     pub api: Option<String>,
     /// The token endpoint the user's code calls.
@@ -102,8 +103,22 @@ pub struct DoctorOptions {
     /// Log Analytics workspace id (used to build `--call` against the public API when none is given).
     #[arg(long, visible_alias = "workspace-id", value_name = "GUID")]
     pub workspace: Option<String>,
+    /// Application Insights application id (the component's "Application ID", a GUID; used to
+    /// build `--call` against its query API when none is given, with `--api appinsights`).
+    #[arg(long, value_name = "GUID")]
+    pub app_id: Option<String>,
+    /// The ARM id of the resource custom metrics are sent for (`/subscriptions/…/providers/…`;
+    /// with `--api metrics`): the doctor posts a probe with no data points to its `/metrics` and
+    /// checks roles there unless `--scope-arm` says otherwise.
+    #[arg(long, value_name = "ARM-ID")]
+    pub resource_id: Option<String>,
+    /// The resource's Azure region (`westeurope`), for the custom metrics host
+    /// `REGION.monitoring.azure.com` (`--api metrics`).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
     /// Base URL of the API's data plane (`https://ACCOUNT.purview.azure.com`; or
-    /// AUTHCHECK_PURVIEW_ENDPOINT, AUTHCHECK_POWERPLATFORM_ENDPOINT, AUTHCHECK_LOGANALYTICS_ENDPOINT):
+    /// AUTHCHECK_PURVIEW_ENDPOINT, AUTHCHECK_POWERPLATFORM_ENDPOINT, AUTHCHECK_LOGANALYTICS_ENDPOINT,
+    /// AUTHCHECK_APPINSIGHTS_ENDPOINT, AUTHCHECK_MONITOR_ENDPOINT):
     /// the doctor then calls a harmless read there when no `--call` is given.
     #[arg(long, value_name = "URL")]
     pub api_endpoint: Option<String>,

@@ -156,7 +156,7 @@ impl DoctorOptions {
                 }
                 None => {
                     return Err(DoctorError::Input(format!(
-                        "--api {a}: not a known API (purview, powerplatform, loganalytics, appinsights, monitor, arm, graph) or a resource URI"
+                        "--api {a}: not a known API (purview, powerplatform, loganalytics, appinsights, metrics, arm, graph) or a resource URI"
                     )))
                 }
             },
@@ -199,6 +199,14 @@ impl DoctorOptions {
         };
         let mut call = self.call.clone().or(cfg.call.clone());
         let workspace = self.workspace.clone().or(cfg.workspace.clone());
+        let app_id = self.app_id.clone().or(cfg.app_id.clone());
+        if let Some(a) = &app_id {
+            if !derive::looks_like_guid(a) {
+                return Err(DoctorError::Input(format!(
+                    "--app-id {a}: not a GUID (the Application ID on the Application Insights component's API Access page)"
+                )));
+            }
+        }
         let api_endpoint = match api {
             Some(a) => pick(
                 &self.api_endpoint,
@@ -219,6 +227,23 @@ impl DoctorOptions {
                 }),
             _ => None,
         };
+        let resource_id = self.resource_id.clone().or(cfg.resource_id.clone());
+        if let Some(r) = &resource_id {
+            if !r.to_ascii_lowercase().starts_with("/subscriptions/") || r.contains(['?', '#', ' '])
+            {
+                return Err(DoctorError::Input(format!(
+                    "--resource-id {r}: not an ARM resource id (/subscriptions/<sub>/resourceGroups/<rg>/providers/<type>/<name>)"
+                )));
+            }
+        }
+        let region = self.region.clone().or(cfg.region.clone());
+        if let Some(r) = &region {
+            if r.is_empty() || !r.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(DoctorError::Input(format!(
+                    "--region {r}: not an Azure region name (letters and digits, as `westeurope`)"
+                )));
+            }
+        }
         if let Some(b) = &purview_base {
             dataplane::host_allowed(b, api, None).map_err(DoctorError::Input)?;
         }
@@ -227,6 +252,9 @@ impl DoctorOptions {
                 api,
                 api_endpoint.as_deref(),
                 workspace.as_deref(),
+                app_id.as_deref(),
+                resource_id.as_deref(),
+                region.as_deref(),
                 self.purview_account
                     .as_deref()
                     .or(cfg.purview_account.as_deref()),
@@ -280,7 +308,16 @@ impl DoctorOptions {
             api_uri,
             request,
             call,
-            scope_arm: self.scope_arm.clone().or(cfg.scope_arm.clone()),
+            // Custom metrics: the roles that matter are on the resource the metrics are about.
+            scope_arm: self
+                .scope_arm
+                .clone()
+                .or(cfg.scope_arm.clone())
+                .or_else(|| {
+                    resource_id
+                        .clone()
+                        .filter(|_| api.is_some_and(|a| a.key == "monitor"))
+                }),
             roles,
             purview_account,
             purview_base,
@@ -322,6 +359,9 @@ fn default_call(
     api: Option<&apis::Api>,
     endpoint: Option<&str>,
     workspace: Option<&str>,
+    app_id: Option<&str>,
+    resource_id: Option<&str>,
+    region: Option<&str>,
     purview_account: Option<&str>,
 ) -> Option<String> {
     let api = api?;
@@ -340,6 +380,16 @@ fn default_call(
             let ws = workspace?;
             base(Some("https://api.loganalytics.azure.com".into()))
                 .map(|b| format!("{b}/v1/workspaces/{ws}/query?query=print%201"))
+        }
+        "appinsights" => {
+            let app = app_id?;
+            base(Some("https://api.applicationinsights.io".into()))
+                .map(|b| format!("{b}/v1/apps/{app}/query?query=print%201"))
+        }
+        "monitor" => {
+            let id = resource_id?.trim_end_matches('/');
+            base(region.map(|r| format!("https://{r}.monitoring.azure.com")))
+                .map(|b| format!("{b}{id}/metrics"))
         }
         _ => None,
     }

@@ -122,10 +122,11 @@ async fn call_api(
     match (&plan.call, token) {
         (Some(url), Some(t)) => {
             track.start("dataplane.call");
-            let (answer, c2) = dataplane::call(http, url, t.expose(), c).await;
+            let post = dataplane::posts_metrics_probe(plan.api);
+            let (answer, c2) = dataplane::call(http, url, t.expose(), post, c).await;
             match &answer {
                 Ok(reply) => {
-                    let code = dataplane::api_call_of(url, &answer).code;
+                    let code = dataplane::api_call_of(url, post, &answer).code;
                     track.done(
                         "dataplane.call",
                         // A 401 or 403 (or any error status) means the call does not work.
@@ -158,11 +159,14 @@ async fn call_api(
             (None, c)
         }
         (None, _) => {
-            track.done(
-                "dataplane.call",
-                CheckStatus::Skipped,
-                "no --call URL given".into(),
-            );
+            // Name the input that builds the call for this API, where one does.
+            let what = match plan.api.map(|a| a.key) {
+                Some("appinsights") => "no --call URL or --app-id given",
+                Some("loganalytics") => "no --call URL or --workspace given",
+                Some("monitor") => "no --call URL, or no --resource-id and --region, given",
+                _ => "no --call URL given",
+            };
+            track.done("dataplane.call", CheckStatus::Skipped, what.into());
             (None, c)
         }
     }
