@@ -196,6 +196,8 @@ fn missing_inputs_are_named_all_at_once() {
 
 /// `eval "$(authcheck sim --print-env)"` returns at once with the simulator serving in the
 /// background, and `authcheck_sim_doctor` diagnoses it; `sim --list` gives one line per scenario.
+/// The healthy scenario is healthy through it: the exported secret is the simulator's own, not a
+/// redacted stand-in (which the client-secret-invalid run below could not tell apart).
 #[test]
 fn sim_print_env_is_one_line_to_a_running_simulator() {
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_authcheck"));
@@ -204,6 +206,26 @@ fn sim_print_env_is_one_line_to_a_running_simulator() {
         bin.parent().unwrap().display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    let healthy = Command::new("bash")
+        .arg("-c")
+        .arg(
+            r#"eval "$(authcheck sim --scenario healthy --print-env)" || exit 9
+authcheck_sim_doctor --no-progress > /dev/null; code=$?
+kill "$AUTHCHECK_SIM_PID"
+exit $code"#,
+        )
+        .env("PATH", &path)
+        .env("NO_COLOR", "1")
+        .env_remove("AZURE_CLIENT_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(
+        healthy.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&healthy.stderr)
+    );
+
     let script = r#"eval "$(authcheck sim --scenario client-secret-invalid --print-env)" || exit 9
 authcheck_sim_doctor --format json --no-progress > "$OUT"; code=$?
 kill "$AUTHCHECK_SIM_PID"

@@ -212,7 +212,9 @@ fn print_env(args: &SimArgs) -> Result<i32, CliError> {
         info["scenario"].as_str().unwrap_or(""),
         info["authority"].as_str().unwrap_or("")
     ));
-    super::emit(&out);
+    // The exports hand out the simulated tenant's own fixture credentials on purpose (as the JSON
+    // start-up line does): redacting them would make `authcheck_sim_doctor` send a wrong secret.
+    super::emit_unscrubbed(&out);
     Ok(0)
 }
 
