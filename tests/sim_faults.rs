@@ -203,7 +203,13 @@ async fn library_api_starts_and_stops_in_process() {
         let s = Scenario::builtin(n).unwrap();
         if n != "healthy" {
             assert!(!s.expect.is_empty(), "{n} names its rule");
-            assert_eq!(s.expect[0], n, "{n} is named after its rule");
+            // Named after its rule, or a variant on another API (appinsights-role-missing) of a
+            // rule that has its own namesake scenario.
+            assert!(
+                s.expect[0] == n || Scenario::names().contains(&s.expect[0].as_str()),
+                "{n} is named after its rule {} or varies a scenario that is",
+                s.expect[0]
+            );
         }
     }
     let h = sim::start(
