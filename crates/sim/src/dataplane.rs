@@ -343,48 +343,16 @@ pub fn loganalytics(sim: &Sim, req: &Req, path: &str) -> Reply {
             None,
         );
     }
-    let query = if req.method == "POST" {
-        serde_json::from_slice::<Value>(&req.body)
-            .ok()
-            .and_then(|v| v.get("query").and_then(Value::as_str).map(String::from))
-    } else {
-        req.query.get("query").cloned()
-    };
-    if query.as_deref().is_none_or(|q| q.trim().is_empty()) {
-        return la_error(
-            400,
-            "BadArgumentError",
-            "The request had some invalid properties",
-            Some(("QueryValidationError", "A query is required")),
-        );
-    }
-    let (_, oid) = tokens::caller(&claims);
-    let api = apis::by_key("loganalytics").expect("known API");
-    let ok = w
-        .effective_roles(&oid, &w.workspace_resource_id, req.now)
-        .into_iter()
-        .any(|(r, in_force)| {
-            in_force
-                && api
-                    .reader_roles
-                    .iter()
-                    .any(|n| n.eq_ignore_ascii_case(&r.role_name))
-        });
-    if !ok {
-        return la_error(
-            403,
-            "InsufficientAccessError",
-            "The provided credentials have insufficient access to perform the requested operation",
-            None,
-        );
-    }
-    Reply::json(
-        200,
-        &json!({"tables": [{
-            "name": "PrimaryResult",
-            "columns": [{"name": "TimeGenerated", "type": "datetime"}, {"name": "Count", "type": "long"}],
-            "rows": [[super::aad_error::iso(req.now - 60), 42]],
-        }]}),
+    let columns =
+        json!([{"name": "TimeGenerated", "type": "datetime"}, {"name": "Count", "type": "long"}]);
+    query_answer(
+        w,
+        req,
+        &claims,
+        "loganalytics",
+        &w.workspace_resource_id,
+        columns,
+        json!(42),
     )
 }
 
@@ -450,6 +418,31 @@ pub fn appinsights(sim: &Sim, req: &Req, path: &str) -> Reply {
             None,
         );
     }
+    let columns =
+        json!([{"name": "timestamp", "type": "datetime"}, {"name": "itemCount", "type": "int"}]);
+    query_answer(
+        w,
+        req,
+        &claims,
+        "appinsights",
+        &w.component_resource_id,
+        columns,
+        json!(7),
+    )
+}
+
+/// What the Log Analytics and Application Insights query APIs share once the path names a known
+/// workspace or component: a query is required, then a reader role on `resource` that is in force
+/// (propagation included), then one result table of `columns` with one row.
+fn query_answer(
+    w: &super::world::World,
+    req: &Req,
+    claims: &Claims,
+    api_key: &str,
+    resource: &str,
+    columns: Value,
+    count: Value,
+) -> Reply {
     let query = if req.method == "POST" {
         serde_json::from_slice::<Value>(&req.body)
             .ok()
@@ -465,10 +458,10 @@ pub fn appinsights(sim: &Sim, req: &Req, path: &str) -> Reply {
             Some(("QueryValidationError", "A query is required")),
         );
     }
-    let (_, oid) = tokens::caller(&claims);
-    let api = apis::by_key("appinsights").expect("known API");
+    let (_, oid) = tokens::caller(claims);
+    let api = apis::by_key(api_key).expect("known API");
     let ok = w
-        .effective_roles(&oid, &w.component_resource_id, req.now)
+        .effective_roles(&oid, resource, req.now)
         .into_iter()
         .any(|(r, in_force)| {
             in_force
@@ -489,8 +482,8 @@ pub fn appinsights(sim: &Sim, req: &Req, path: &str) -> Reply {
         200,
         &json!({"tables": [{
             "name": "PrimaryResult",
-            "columns": [{"name": "timestamp", "type": "datetime"}, {"name": "itemCount", "type": "int"}],
-            "rows": [[super::aad_error::iso(req.now - 60), 7]],
+            "columns": columns,
+            "rows": [[super::aad_error::iso(req.now - 60), count]],
         }]}),
     )
 }
