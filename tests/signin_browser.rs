@@ -14,16 +14,16 @@
 
 #[path = "support/browser.rs"]
 mod browser;
+#[path = "support/doctor_run.rs"]
+mod doctor_run;
 mod sim_common;
+use doctor_run::start_doctor;
 
 use browser::Browser;
 use serde_json::Value;
 use sim_common::SimProc as Sim;
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const UPN: &str = "alice@contoso.onmicrosoft.com";
 const PASSWORD: &str = "Sim-Fixture-Passw0rd!";
@@ -41,95 +41,6 @@ fn artifacts() -> PathBuf {
 
 fn scenario(name: &str) -> PathBuf {
     root().join(format!("fixtures/scenarios/signin/{name}.toml"))
-}
-
-/// A doctor run under way: its stderr lines arrive on a channel as it writes them.
-struct Doctor {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-    stdout: std::thread::JoinHandle<String>,
-}
-
-fn start_doctor(sim: &Sim, env: &[(&str, &str)]) -> Doctor {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_authcheck"));
-    cmd.arg("doctor");
-    for a in sim.info["doctor_args"].as_array().unwrap() {
-        cmd.arg(a.as_str().unwrap());
-    }
-    cmd.args(["--format", "json"]);
-    cmd.env_clear();
-    for (k, v) in sim.info["env"].as_object().unwrap() {
-        cmd.env(k, v.as_str().unwrap());
-    }
-    cmd.env("NO_COLOR", "1");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let err = child.stderr.take().unwrap();
-    let stdout = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let (tx, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for l in BufReader::new(err).lines().map_while(Result::ok) {
-            let _ = tx.send(l);
-        }
-    });
-    Doctor {
-        child,
-        lines,
-        seen: vec![],
-        stdout,
-    }
-}
-
-impl Doctor {
-    /// The first stderr line containing `needle` (a hang guard, not a timing assertion).
-    fn line_with(&mut self, needle: &str) -> String {
-        loop {
-            match self.lines.recv_timeout(Duration::from_secs(60)) {
-                Ok(l) => {
-                    self.seen.push(l.clone());
-                    if l.contains(needle) {
-                        return l;
-                    }
-                }
-                Err(_) => panic!("no stderr line with {needle:?}; saw {:?}", self.seen),
-            }
-        }
-    }
-
-    fn finish(mut self) -> (i32, Value, String) {
-        let started = Instant::now();
-        let status = loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                break s;
-            }
-            if started.elapsed() > Duration::from_secs(120) {
-                let _ = self.child.kill();
-                panic!("doctor hung; stderr so far {:?}", self.seen);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        let out = self.stdout.join().unwrap();
-        while let Ok(l) = self.lines.recv_timeout(Duration::from_millis(200)) {
-            self.seen.push(l);
-        }
-        let stderr = self.seen.join("\n");
-        let r: Value = serde_json::from_str(&out)
-            .unwrap_or_else(|e| panic!("doctor JSON: {e}\n{out}\nstderr: {stderr}"));
-        (status.code().unwrap_or(-1), r, stderr)
-    }
 }
 
 fn check<'a>(r: &'a Value, name: &str) -> &'a Value {
@@ -249,7 +160,7 @@ fn assert_no_secrets(r: &Value, stderr: &str) {
 #[test]
 fn device_code_completed_in_chromium_while_the_doctor_polls() {
     let sim = Sim::start(scenario("device-code-mfa").to_str().unwrap(), &[]);
-    let mut d = start_doctor(&sim, &[]);
+    let mut d = start_doctor(&sim.info, &[], &[]);
     let line = d.line_with("enter the code");
     let word_after = |marker: &str| {
         line.split(marker)
@@ -323,7 +234,7 @@ fn browser_sign_in_with_mfa_and_consent_in_chromium() {
     let opener = url_writer(dir.path(), &url_file);
 
     let sim = Sim::start(file.to_str().unwrap(), &[]);
-    let mut d = start_doctor(&sim, &[("BROWSER", opener.to_str().unwrap())]);
+    let mut d = start_doctor(&sim.info, &[], &[("BROWSER", opener.to_str().unwrap())]);
     // The doctor believes a browser opened; the URL is in the file the script wrote.
     d.line_with("A web browser has been opened");
     let url = std::fs::read_to_string(&url_file)
