@@ -340,6 +340,34 @@ fn a_token_issued_after_a_throttle_is_a_warning() {
     );
 }
 
+/// A Graph read that worked only after a throttle is a warning too, never a plain ✓: the first
+/// Graph request is answered 429 once, then the reads succeed. (ARM reads go through the same
+/// marking in `diagnose`; the healthy Purview scenario makes none.)
+#[test]
+fn a_graph_or_arm_read_that_worked_after_a_throttle_is_a_warning() {
+    let p = fault_scenario(
+        "fault-reads-throttle-once",
+        "[[faults]]\nendpoint = \"graph\"\nkind = \"throttle\"\nretry_after = 1\ncount = 1\n",
+    );
+    let sim = start_sim_file(&p);
+    let run = doctor(&sim, &["--format", "json", "--retries", "2"]);
+    no_panic(&run);
+    let r = report(&run);
+    every_check_accounted(&r);
+    let retried: Vec<&serde_json::Value> = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["detail"].as_str().unwrap_or("").contains("only on try 2"))
+        .collect();
+    let c = retried
+        .iter()
+        .find(|c| c["name"].as_str().unwrap().starts_with("graph."))
+        .unwrap_or_else(|| panic!("no retried Graph read: {}", r["checks"]));
+    assert_eq!(c["status"], "warning", "{c}");
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
 /// A role assigned within the documented window is held but may not be honoured yet: `!`, while
 /// the call it should allow is still ✗ and the run fails. An old assignment gets no such line.
 #[test]

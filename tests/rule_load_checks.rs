@@ -179,3 +179,55 @@ fn fields_lists_each_vocabulary() {
         .unwrap();
     assert!(client_id.get("values").is_none());
 }
+
+/// A condition that loads but fails when run (here an index past the end of a list) is not taken
+/// for a rule that did not match: triage and decode say on stderr which rule could not be applied,
+/// and still report what the other rules found.
+#[test]
+fn a_condition_that_fails_at_run_time_is_reported_not_silent() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("local-check.toml"),
+        format!(
+            "{HEAD}
+[[match]]
+id = \"broken\"
+when = \"response.messages[40] == 'x'\"
+message = \"m\"
+
+[[match]]
+id = \"broken-token\"
+when = \"token.present && token.oid[40] == 'x'\"
+message = \"m\"
+"
+        ),
+    )
+    .unwrap();
+    let dir_s = dir.path().to_string_lossy().to_string();
+    for args in [
+        vec![
+            "triage",
+            "fixtures/reports/consent-error.txt",
+            "--rules",
+            &dir_s,
+        ],
+        vec!["decode", TOKEN, "--rules", &dir_s],
+    ] {
+        let out = authcheck().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("warning: rule local-check could not be evaluated")
+                && stderr.contains("`broken"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(
+            stderr.lines().count(),
+            1,
+            "one line for the one condition that ran: {stderr}"
+        );
+        assert!(
+            !out.stdout.is_empty(),
+            "{args:?}: the report is still printed"
+        );
+    }
+}

@@ -69,7 +69,8 @@ pub fn run(args: &DecodeArgs, color: bool) -> Result<i32, CliError> {
     });
     derive::derive(&mut ev, target);
     let rules = args.report.rule_set()?;
-    let (findings, _) = rules.evaluate(&ev);
+    let (findings, notes) = rules.evaluate(&ev);
+    super::rule_notes(&notes);
     // The process ends soon after: freeing every condition tree built would cost more than a
     // whole JWT decoder's run (bench_startup), and the OS takes the memory back anyway.
     std::mem::forget(rules);

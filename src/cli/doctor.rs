@@ -92,8 +92,19 @@ pub async fn run_async(
 ) -> Result<Diagnosis, CliError> {
     let now = args.report.inner.now()?;
     let rules = args.report.inner.rule_set()?;
-    let judge = |ev: &authcheck_model::evidence::Evidence| rules.evaluate(ev).0;
-    Ok(authcheck_live::doctor::run(&args.opts, env, live, now, &judge).await?)
+    let notes = std::sync::Mutex::new(Vec::new());
+    let judge = |ev: &authcheck_model::evidence::Evidence| {
+        let (findings, n) = rules.evaluate(ev);
+        if let Ok(mut all) = notes.lock() {
+            all.extend(n);
+        }
+        findings
+    };
+    let diagnosis = authcheck_live::doctor::run(&args.opts, env, live, now, &judge).await;
+    if let Ok(all) = notes.lock() {
+        super::rule_notes(&all);
+    }
+    Ok(diagnosis?)
 }
 
 /// A runtime for the live checks.

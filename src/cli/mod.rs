@@ -203,6 +203,23 @@ pub fn note(line: &str) {
     eprintln!("{}", one_line(&layer::scrub(line)));
 }
 
+/// A rule whose condition could not be evaluated on this evidence (a CEL runtime error, typically
+/// in a `--rules` file): said on stderr, once per rule and message, so a broken rule is never
+/// silently taken for one that did not match.
+pub fn rule_notes(notes: &[authcheck_rules::EvalNote]) {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for n in notes {
+        if seen.contains(&(n.rule.as_str(), n.message.as_str())) {
+            continue;
+        }
+        seen.push((&n.rule, &n.message));
+        note(&format!(
+            "warning: rule {} could not be evaluated, so it was not applied: {}",
+            n.rule, n.message
+        ));
+    }
+}
+
 /// Writes to stdout without the redaction layer: only for `authcheck sim`'s JSON line, which
 /// hands the simulated tenant's own fixture credentials to its client on purpose.
 pub fn emit_unscrubbed(text: &str) {

@@ -130,7 +130,8 @@ pub fn run(args: &TriageArgs, color: bool) -> Result<i32, CliError> {
         }
     };
     let rules = args.report.rule_set()?;
-    let (mut findings, _notes) = rules.evaluate(&ev);
+    let (mut findings, eval_notes) = rules.evaluate(&ev);
+    super::rule_notes(&eval_notes);
     // Sign-in counts travel with the top finding, whatever its rule lists as evidence.
     if ev.signins.checked && !ev.signins.groups.is_empty() {
         if let Some(f) = findings.first_mut() {

@@ -119,6 +119,8 @@ pub async fn diagnose(
     });
     report.findings = judge(&assembled.evidence);
     report.checks = assembled.checks;
+    let sent = http.sent();
+    warn_retried_reads(&mut report.checks, &sent);
     if assembled.unavailable {
         report.mark_undiagnosed("no check could run");
     }
@@ -128,7 +130,31 @@ pub async fn diagnose(
         unavailable: assembled.unavailable,
         expectation_failed: assembled.expectation_failed,
         secrets,
-        requests: http.sent(),
+        requests: sent,
         longest_chain: longest.0,
     })
+}
+
+/// A read that worked only after the service throttled or failed first: it works, but a busier
+/// hour may not wait — `!` like a token issued on a second try, never a plain ✓.
+fn warn_retried_reads(checks: &mut [authcheck_model::report::Check], sent: &[crate::http::Sent]) {
+    use authcheck_model::report::CheckStatus;
+    for c in checks.iter_mut() {
+        if c.status != CheckStatus::Ok {
+            continue;
+        }
+        let tries = sent
+            .iter()
+            .filter(|s| s.label == c.name && s.status.is_some_and(|st| st < 400))
+            .map(|s| s.attempts)
+            .max()
+            .unwrap_or(1);
+        if tries > 1 {
+            c.status = CheckStatus::Warning;
+            c.detail = format!(
+                "{}, but only on try {tries}: the service throttled or failed first",
+                c.detail
+            );
+        }
+    }
 }

@@ -212,6 +212,19 @@ fn arm_phrases(t: &str, ev: &mut Evidence) {
         if a.code.is_none() {
             a.code = Some("AuthorizationFailed".into());
         }
+        // Pasted without its `(AuthorizationFailed)` prefix or JSON, the sentence is still ARM's
+        // message: keep it from "The client" to the end of its paragraph, so what follows it ("If
+        // access was recently granted, please refresh your credentials.") is read too.
+        if a.message.is_none() {
+            let start = c.get(0).map_or(0, |m| m.start());
+            let rest = &t[start..];
+            let end = rest.find("\n\n").unwrap_or(rest.len()).min(2000);
+            let end = (0..=end)
+                .rev()
+                .find(|&i| rest.is_char_boundary(i))
+                .unwrap_or(0);
+            a.message = Some(util::strip_trailer(rest[..end].trim()));
+        }
         a.made = true;
     }
     // Azure Monitor / storage data planes: `principal '…' does not have …` is too loose; only the
