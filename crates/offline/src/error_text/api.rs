@@ -45,6 +45,29 @@ fn call_lines(t: &str, ev: &mut Evidence) {
         }
         break;
     }
+    // Python's urllib3 at debug level (`az --debug`, azure-core): `https://HOST:443 "PUT /path
+    // HTTP/1.1" 403 None` — host, method, path and status on one line.
+    if a.url.is_none() {
+        for c in re!(r#"\b(https?://[A-Za-z0-9.-]+)(?::\d{1,5})?\s+"(GET|POST|PUT|PATCH|DELETE|HEAD)\s+(/[^\s"]*)\s+HTTP/[0-9.]+"\s+(\d{3})\b"#)
+            .captures_iter(t)
+        {
+            let url = format!("{}{}", &c[1], &c[3]);
+            if is_token_url(&url) {
+                continue;
+            }
+            let status: i64 = c[4].parse().unwrap_or(0);
+            // The failing request when there is one, else the first.
+            if a.url.is_none() || status >= 400 {
+                a.method = Some(c[2].to_string());
+                a.url = Some(url);
+                if status >= 400 {
+                    a.status = Some(status);
+                    a.made = true;
+                    break;
+                }
+            }
+        }
+    }
     if a.url.is_none() {
         if let Some(c) = re!(
             r#"(?i)\b(?:request\s*url|requesturi|request uri)\s*[:=]\s*['"]?(https?://[^\s"'<>]+)"#
@@ -167,6 +190,16 @@ fn codes(t: &str, ev: &mut Evidence, cx: &mut Ctx) {
     if ev.api_call.code.is_none() {
         if let Some(c) = re!(KNOWN_CODES).captures(t) {
             set_code(ev, &c[1]);
+            // `Code - message` or `Code: message` on one line (a report title, a log line): the
+            // words after the code are the service's message, read like any other.
+            let after = c.get(1).map_or("", |m| &t[m.end()..]);
+            let line = after.lines().next().unwrap_or("");
+            if let Some(m) = re!(r"^\s*(?:[-:\u{2013}\u{2014}]\s*)(\S.{14,})$").captures(line) {
+                if ev.api_call.message.is_none() {
+                    ev.api_call.message = Some(util::strip_trailer(&m[1]));
+                }
+                cx.message(&m[1]);
+            }
         }
     }
 }
