@@ -583,3 +583,49 @@ fn the_summary_names_every_kind_it_removed() {
         "{err}"
     );
 }
+
+/// A key's body pasted without its `-----BEGIN` line (copied from the middle of a PEM file, or the
+/// BEGIN line lost in a chat): three or more lines of base64 wrapped at 64 columns are key
+/// material wherever they stand — in `redact` (file and stdout) and in every triage format.
+#[test]
+fn a_key_body_without_its_begin_line_does_not_survive() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode("CANARY".repeat(200));
+    let mut body = String::new();
+    for chunk in b64.as_bytes().chunks(64) {
+        body.push_str(std::str::from_utf8(chunk).unwrap());
+        body.push('\n');
+    }
+    let text = format!(
+        "The certificate upload fails with AADSTS700027 for client 3c9a7f2e-1b4d-4e8a-9f6c-2d5e8a1b7c40.\nHere is the key we use:\n{body}-----END PRIVATE KEY-----\nthanks\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("ticket.txt");
+    std::fs::write(&input, &text).unwrap();
+    let out = dir.path().join("safe.txt");
+    let o = redact_to(input.to_str().unwrap(), &out);
+    assert_eq!(o.status.code(), Some(0));
+    let after = std::fs::read_to_string(&out).unwrap();
+    assert_clean(&after);
+    assert!(
+        after.contains("[redacted key material]") && after.contains("AADSTS700027"),
+        "{after}"
+    );
+    assert!(after.contains("thanks"), "the text after the key stays");
+    let o = redact_stdout(text.as_bytes(), &[]);
+    assert_clean(&String::from_utf8_lossy(&o.stdout));
+    for format in ["text", "json", "sarif", "junit", "github", "html"] {
+        let o = authcheck()
+            .args([
+                "triage",
+                input.to_str().unwrap(),
+                "--format",
+                format,
+                "--show-evidence",
+            ])
+            .output()
+            .unwrap();
+        assert_clean(&String::from_utf8_lossy(&o.stdout));
+        assert_clean(&String::from_utf8_lossy(&o.stderr));
+    }
+}

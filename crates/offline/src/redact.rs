@@ -279,8 +279,36 @@ fn quick_reject(s: &str) -> bool {
         || s.contains("M.")
         || s.contains(" -p ")
         || s.contains("--password")
-        || s.contains("--secret"))
+        || s.contains("--secret")
+        || has_key_body_line(s))
 }
+
+/// A line that is exactly 64 base64 characters: how PEM wraps a key's body.
+fn is_key_body_line(l: &str) -> bool {
+    let l = l.trim_matches([' ', '\t', '\r', '\n']);
+    l.len() == 64
+        && l.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+}
+
+/// The last line of a PEM body: 2 to 64 base64 characters, `=` padding allowed.
+fn is_key_tail_line(l: &str) -> bool {
+    let l = l.trim_matches([' ', '\t', '\r', '\n']);
+    let body = l.trim_end_matches('=');
+    (2..=64).contains(&l.len())
+        && l.len() - body.len() <= 2
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+}
+
+fn has_key_body_line(s: &str) -> bool {
+    s.len() >= 130 && s.lines().any(is_key_body_line)
+}
+
+/// How many lines make a PEM body without its `BEGIN` line: at least three lines of base64 in
+/// PEM's 64-column wrapping (a 2048-bit RSA key has 25), which no id, hint or message has.
+const KEY_BODY_LINES: usize = 3;
 
 /// Applies `re` with `f` to `out` when it matches (the text stays borrowed while nothing does).
 fn replace_in(out: &mut Cow<'_, str>, re: &Regex, f: impl FnMut(&Captures) -> String) {
@@ -497,6 +525,40 @@ fn redact_more_shapes(out: &mut Cow<'_, str>, stats: &mut Stats) {
         stats.hit("private-key");
         format!("-----BEGIN {}----- {REDACTED}", &c[1])
     });
+    // A key's body pasted without its `BEGIN` line: three or more lines of base64 wrapped at 64
+    // columns. It may be a certificate (public), but nothing in a report needs its bytes.
+    if has_key_body_line(out) {
+        let text = out.to_string();
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let mut kept = String::with_capacity(text.len());
+        let mut i = 0;
+        let mut changed = false;
+        while i < lines.len() {
+            let mut j = i;
+            while j < lines.len() && is_key_body_line(lines[j]) {
+                j += 1;
+            }
+            let mut end = j;
+            if j > i && j < lines.len() && is_key_tail_line(lines[j]) {
+                end = j + 1;
+            }
+            if end - i >= KEY_BODY_LINES {
+                stats.hit("key-body");
+                kept.push_str("[redacted key material]");
+                if lines[end - 1].ends_with('\n') {
+                    kept.push('\n');
+                }
+                changed = true;
+                i = end;
+            } else {
+                kept.push_str(lines[i]);
+                i += 1;
+            }
+        }
+        if changed {
+            *out = Cow::Owned(kept);
+        }
+    }
 }
 
 /// `a=1; b=2` → `a=[redacted]; b=[redacted]` (a `Cookie` header).
@@ -1002,10 +1064,31 @@ fn redact_lines(
 ) -> Result<bool, RedactError> {
     let mut buf = Vec::new();
     let mut in_key = false;
+    // Lines that may be a key's body without its `BEGIN` line, held until the run ends.
+    let mut body: Vec<String> = Vec::new();
     loop {
-        let Some(line) = read_line_lossy(reader, &mut buf, &mut stats.not_utf8_lines)
-            .map_err(|e| RedactError::Input(format!("cannot read: {e}")))?
-        else {
+        let next = read_line_lossy(reader, &mut buf, &mut stats.not_utf8_lines)
+            .map_err(|e| RedactError::Input(format!("cannot read: {e}")))?;
+        let (held, ends_run) = match &next {
+            Some(l) if !in_key && is_key_body_line(l) => (true, false),
+            Some(l) if !in_key && !body.is_empty() && is_key_tail_line(l) => (true, true),
+            _ => (false, true),
+        };
+        if held {
+            stats.lines += 1;
+            body.push(next.as_deref().unwrap_or_default().to_string());
+        }
+        if ends_run && !body.is_empty() {
+            flush_body(&mut body, writer, stats)?;
+        }
+        if held {
+            if until_har && har_next(reader)? {
+                flush_body(&mut body, writer, stats)?;
+                return Ok(true);
+            }
+            continue;
+        }
+        let Some(line) = next else {
             return Ok(false);
         };
         stats.lines += 1;
@@ -1036,19 +1119,46 @@ fn redact_lines(
         writer
             .write_all(red.as_bytes())
             .map_err(RedactError::Write)?;
-        if until_har && !in_key {
-            let next = reader
-                .fill_buf()
-                .map_err(|e| RedactError::Input(format!("cannot read: {e}")))?;
-            let ws = next
-                .iter()
-                .take_while(|b| matches!(b, b' ' | b'\t'))
-                .count();
-            if is_har_start(&next[ws..]) {
-                return Ok(true);
-            }
+        if until_har && !in_key && har_next(reader)? {
+            return Ok(true);
         }
     }
+}
+
+/// Whether what comes next is a HAR's opening (`{"log": {`), after spaces.
+fn har_next(reader: &mut dyn BufRead) -> Result<bool, RedactError> {
+    let next = reader
+        .fill_buf()
+        .map_err(|e| RedactError::Input(format!("cannot read: {e}")))?;
+    let ws = next
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count();
+    Ok(is_har_start(&next[ws..]))
+}
+
+/// Writes held base64 lines: one redaction mark for a run long enough to be a key's body, else
+/// each line through the text layer.
+fn flush_body(
+    body: &mut Vec<String>,
+    writer: &mut dyn Write,
+    stats: &mut Stats,
+) -> Result<(), RedactError> {
+    if body.len() >= KEY_BODY_LINES {
+        stats.hit("key-body");
+        writer
+            .write_all(b"[redacted key material]\n")
+            .map_err(RedactError::Write)?;
+    } else {
+        for l in body.iter() {
+            let red = redact_text_counted(l, stats);
+            writer
+                .write_all(red.as_bytes())
+                .map_err(RedactError::Write)?;
+        }
+    }
+    body.clear();
+    Ok(())
 }
 
 /// A HAR's opening (`{"log": {`) somewhere after the start of a line of text.
