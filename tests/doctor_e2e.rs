@@ -1156,3 +1156,34 @@ fn logs_ingestion_role_missing_fix_names_the_rule() {
         "{commands:?}"
     );
 }
+
+/// A publisher role on the data collection rule assigned five minutes ago: the Logs Ingestion API
+/// still answers 403 and the doctor names its own documented window, 30 minutes.
+#[test]
+fn logs_ingestion_propagation_names_its_30_minutes() {
+    let text = std::fs::read_to_string(
+        root().join("fixtures/scenarios/logs-ingestion-role-missing.toml"),
+    )
+    .unwrap()
+    .replace(
+        "role = \"Log Analytics Contributor\"\nscope = \"workspace\"\ncreated = \"20 days ago\"",
+        "role = \"Monitoring Metrics Publisher\"\nscope = \"dcr\"\ncreated = \"5 minutes ago\"",
+    )
+    .replace(
+        "display_name = \"Contoso\"\n",
+        "display_name = \"Contoso\"\npropagation_minutes = 30\n",
+    );
+    assert!(text.contains("created = \"5 minutes ago\"") && text.contains("propagation_minutes"));
+    let sim = start_sim_file(&fault_scenario_text("logs-ingestion-propagation", &text));
+    let run = doctor(&sim, &["--format", "json", "--no-progress"]);
+    no_panic(&run);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r = report(&run);
+    let f = &r["findings"][0];
+    assert_eq!(f["rule"], "rbac-propagation-pending", "{f}");
+    assert!(
+        f["message"].as_str().unwrap().contains("up to 30 minutes"),
+        "{f}"
+    );
+    assert_eq!(check(&r, "arm.role_propagation")["status"], "warning");
+}
