@@ -300,3 +300,51 @@ fn bad_azure_monitor_inputs_are_one_line_and_exit_2() {
         assert!(err.contains(names), "{err}");
     }
 }
+
+/// `--api logsingestion` needs an endpoint, a rule and a stream: every missing one is named in one
+/// line with where it can come from, beside the tenant.
+#[test]
+fn logs_ingestion_inputs_are_reported_all_at_once() {
+    let out = Command::new(env!("CARGO_BIN_EXE_authcheck"))
+        .args(["doctor", "--client-id", "c", "--api", "logsingestion"])
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    for want in [
+        "--tenant",
+        "--dce",
+        "AUTHCHECK_LOGSINGESTION_ENDPOINT",
+        "--dcr-immutable-id",
+        "AUTHCHECK_DCR_IMMUTABLE_ID",
+        "--stream",
+        "`stream` in --config",
+    ] {
+        assert!(err.contains(want), "{want}: {err}");
+    }
+
+    let out = Command::new(env!("CARGO_BIN_EXE_authcheck"))
+        .args([
+            "doctor",
+            "--tenant",
+            "t",
+            "--client-id",
+            "c",
+            "--api",
+            "logsingestion",
+            "--dce",
+            "https://x.eastus-1.ingest.monitor.azure.com",
+            "--dcr-immutable-id",
+            "my-rule",
+            "--stream",
+            "Custom-T",
+        ])
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--dcr-immutable-id my-rule"), "{err}");
+}

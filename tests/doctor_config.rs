@@ -163,3 +163,44 @@ fn a_national_cloud_sets_every_host() {
     assert_eq!(plan.cloud.key, "usgov");
     assert_eq!(plan.graph, "https://graph.microsoft.us");
 }
+
+/// `--api logsingestion`: the endpoint, rule and stream come from flags, the environment or the
+/// config file, and build the Logs Ingestion URL; the roles are checked on the rule.
+#[test]
+fn logs_ingestion_inputs_from_config_and_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("authcheck.toml");
+    std::fs::write(
+        &p,
+        "tenant = \"contoso.onmicrosoft.com\"\nclient_id = \"3c9a7f2e-1b4d-4e8a-9f6c-2d5e8a1b7c40\"\napi = \"logsingestion\"\ndce = \"https://my-dce-5kyl.eastus-1.ingest.monitor.azure.com\"\ndcr_immutable_id = \"dcr-000a00a000a00000a000000aa000a0aa\"\nresource_id = \"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Insights/dataCollectionRules/my-dcr\"\n",
+    )
+    .unwrap();
+    let w = words(&["--config", p.to_str().unwrap()]);
+    let env = MapEnv(BTreeMap::from([(
+        "AUTHCHECK_DCR_STREAM".to_string(),
+        "Custom-MyTable".to_string(),
+    )]));
+    let plan = w.args.opts.plan(&env).unwrap();
+    assert_eq!(plan.api.unwrap().key, "logsingestion");
+    assert_eq!(
+        plan.request.scope.as_deref(),
+        Some("https://monitor.azure.com/.default")
+    );
+    assert_eq!(
+        plan.call.as_deref(),
+        Some("https://my-dce-5kyl.eastus-1.ingest.monitor.azure.com/dataCollectionRules/dcr-000a00a000a00000a000000aa000a0aa/streams/Custom-MyTable?api-version=2023-01-01")
+    );
+    assert_eq!(
+        plan.scope_arm.as_deref(),
+        Some("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Insights/dataCollectionRules/my-dcr")
+    );
+    // The token goes only to an ingestion host.
+    let w = words(&[
+        "--config",
+        p.to_str().unwrap(),
+        "--dce",
+        "https://collector.example.com",
+    ]);
+    let e = w.args.opts.plan(&env).unwrap_err().to_string();
+    assert!(e.contains("collector.example.com"), "{e}");
+}

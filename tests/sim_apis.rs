@@ -543,3 +543,134 @@ async fn custom_metrics_ingestion_needs_the_publisher_role() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
 }
+
+/// The Logs Ingestion API: `POST {endpoint}/dataCollectionRules/{immutable id}/streams/{stream}
+/// ?api-version=2023-01-01` with a token for `https://monitor.azure.com`, authorized by Monitoring
+/// Metrics Publisher on the data collection rule; refusals in the Azure Core error envelope.
+#[tokio::test]
+async fn logs_ingestion_needs_the_publisher_role_on_the_rule() {
+    let sim = SimProc::start("logs-ingestion-role-missing", &[]);
+    let dcr = sim.arg("--dcr-immutable-id").expect("--dcr-immutable-id");
+    let stream = sim.arg("--stream").expect("--stream");
+    let rule_id = sim.arg("--resource-id").expect("--resource-id");
+    assert!(
+        rule_id
+            .ends_with("/providers/Microsoft.Insights/dataCollectionRules/dcr-contoso-app-events"),
+        "{rule_id}"
+    );
+    let base = sim.info["dataplanes"]["logsingestion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let url = |dcr: &str, stream: &str| {
+        format!("{base}/dataCollectionRules/{dcr}/streams/{stream}?api-version=2023-01-01")
+    };
+    let post = |url: String, token: String, body: Value| async move {
+        let r = http()
+            .post(url)
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let st = r.status().as_u16();
+        let h = |n: &str| r.headers().get(n).map(|v| v.to_str().unwrap().to_string());
+        let (www, code) = (h("www-authenticate"), h("x-ms-error-code"));
+        (
+            st,
+            www,
+            code,
+            r.json::<Value>().await.unwrap_or(Value::Null),
+        )
+    };
+    // A custom-metrics token (another audience): 401 with a challenge naming monitor.azure.com.
+    let wrong = app_token(&sim, "https://monitoring.azure.com//.default").await;
+    let (st, www, code, body) = post(url(&dcr, &stream), wrong, json!([])).await;
+    assert_eq!(st, 401, "{body}");
+    assert_eq!(body["error"]["code"], "InvalidToken");
+    assert_eq!(code.as_deref(), Some("InvalidToken"));
+    assert!(www.unwrap().contains("https://monitor.azure.com"));
+    // The right audience, but only Log Analytics Contributor on the workspace: 403 OperationFailed.
+    let t = app_token(&sim, "https://monitor.azure.com/.default").await;
+    let (st, _, code, body) = post(url(&dcr, &stream), t.clone(), json!([])).await;
+    assert_eq!(st, 403, "{body}");
+    assert_eq!(body["error"]["code"], "OperationFailed");
+    assert_eq!(code.as_deref(), Some("OperationFailed"));
+    let msg = body["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains(
+            "does not have access to ingest data for the data collection rule with immutable Id"
+        ) && msg.contains(&dcr),
+        "{msg}"
+    );
+    // An unknown rule, GET, no api-version.
+    let (st, _, _, _) = post(
+        url("dcr-00000000000000000000000000000000", &stream),
+        t.clone(),
+        json!([]),
+    )
+    .await;
+    assert_eq!(st, 404);
+    let (st, _, _) = get(&url(&dcr, &stream), Some(&t)).await;
+    assert_eq!(st, 405);
+    let (st, _, _, body) = post(
+        format!("{base}/dataCollectionRules/{dcr}/streams/{stream}"),
+        t,
+        json!([]),
+    )
+    .await;
+    assert_eq!(st, 400, "{body}");
+
+    // With the publisher role on the rule: an empty batch and a record are accepted (204), a body
+    // that is not an array and an undeclared stream are not.
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/scenarios/logs-ingestion-role-missing.toml"),
+    )
+    .unwrap()
+    .replace(
+        "role = \"Log Analytics Contributor\"\nscope = \"workspace\"",
+        "role = \"Monitoring Metrics Publisher\"\nscope = \"dcr\"",
+    );
+    assert!(text.contains("scope = \"dcr\""));
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("logs-ok.toml");
+    std::fs::write(&p, text).unwrap();
+    let sim = SimProc::start(p.to_str().unwrap(), &[]);
+    let base = sim.info["dataplanes"]["logsingestion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let url = |stream: &str| {
+        format!("{base}/dataCollectionRules/{dcr}/streams/{stream}?api-version=2023-01-01")
+    };
+    let t = app_token(&sim, "https://monitor.azure.com/.default").await;
+    let (st, _, _, _) = post(url(&stream), t.clone(), json!([])).await;
+    assert_eq!(st, 204);
+    let record = json!([{"TimeGenerated": "2026-01-01T00:00:00Z", "Message": "hello"}]);
+    let (st, _, _, _) = post(url(&stream), t.clone(), record).await;
+    assert_eq!(st, 204);
+    let (st, _, code, _) = post(url(&stream), t.clone(), json!({"Message": "x"})).await;
+    assert_eq!((st, code.as_deref()), (400, Some("InvalidRequestBody")));
+    let (st, _, code, _) = post(url("Custom-Other"), t, json!([])).await;
+    assert_eq!((st, code.as_deref()), (400, Some("InvalidStream")));
+}
+
+/// Custom metrics honour the tenant's propagation delay: the publisher role assigned five minutes
+/// ago is refused until it is in force.
+#[tokio::test]
+async fn custom_metrics_wait_for_a_new_role() {
+    let sim = SimProc::start("metrics-propagation", &[]);
+    let id = sim.arg("--resource-id").unwrap();
+    let base = sim.info["dataplanes"]["monitor"].as_str().unwrap();
+    let t = app_token(&sim, "https://monitoring.azure.com/.default").await;
+    let probe = json!({"time": "2026-01-01T00:00:00Z", "data": {"baseData": {"metric": "m", "namespace": "n", "series": []}}});
+    let r = http()
+        .post(format!("{base}{id}/metrics"))
+        .bearer_auth(&t)
+        .json(&probe)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+}

@@ -39,10 +39,27 @@ pub fn host_allowed(
     }
 }
 
-/// Whether the call to `api` is a custom metrics ingestion (`POST {resourceId}/metrics`, the
-/// only method that endpoint takes), sent as a probe with no data points.
-pub fn posts_metrics_probe(api: Option<&Api>) -> bool {
-    api.is_some_and(|a| a.key == "monitor")
+/// Whether the call to `api` is an ingestion, which only takes POST: custom metrics (`POST
+/// {resourceId}/metrics`, sent a metric with no data points) or the Logs Ingestion API (`POST
+/// …/dataCollectionRules/{id}/streams/{stream}`, sent an empty batch).
+pub fn posts_probe(api: Option<&Api>) -> bool {
+    probe_body(api).is_some()
+}
+
+/// The body of an ingestion probe, one that stores nothing: a probe must not write into the
+/// user's metrics or tables.
+///
+/// For the Logs Ingestion API that is an empty JSON array: the body is an array of records
+/// (https://learn.microsoft.com/azure/azure-monitor/logs/logs-ingestion-api-overview#request-body)
+/// and one record would land in the rule's table. Whether the service accepts an empty batch or
+/// refuses it (and whether it checks the role first) Microsoft does not document; a refusal of
+/// the body is reported as such, never as a working setup.
+pub fn probe_body(api: Option<&Api>) -> Option<serde_json::Value> {
+    match api.map(|a| a.key) {
+        Some("monitor") => Some(metrics_probe()),
+        Some("logsingestion") => Some(serde_json::json!([])),
+        _ => None,
+    }
 }
 
 /// The body posted to a custom metrics URL: a metric with no data points, so the probe stores
@@ -59,24 +76,18 @@ fn metrics_probe() -> serde_json::Value {
     })
 }
 
-/// Calls `url` with the token (GET; with `post_probe`, a POST of a custom metric with no data
-/// points) and keeps the answer as it came, or why none came.
+/// Calls `url` with the token (GET; with a `probe` body, a POST of it: see [`probe_body`]) and
+/// keeps the answer as it came, or why none came.
 pub async fn call(
     http: &Http,
     url: &str,
     token: &str,
-    post_probe: bool,
+    probe: Option<serde_json::Value>,
     chain: Chain,
 ) -> (Result<Reply, HttpError>, Chain) {
-    let req = if post_probe {
-        Req::write_json(
-            reqwest::Method::POST,
-            url,
-            metrics_probe(),
-            "dataplane.call",
-        )
-    } else {
-        Req::get(url, "dataplane.call")
+    let req = match probe {
+        Some(body) => Req::write_json(reqwest::Method::POST, url, body, "dataplane.call"),
+        None => Req::get(url, "dataplane.call"),
     }
     .bearer(token);
     http.send(&req, chain).await
@@ -84,7 +95,7 @@ pub async fn call(
 
 /// What the API's answer to the call of `url` says, as `api_call` facts: the status, the service's
 /// error code and message, the `WWW-Authenticate` challenge, ARM's denied action and scope.
-/// `post`: the call was the custom metrics probe (a POST).
+/// `post`: the call was an ingestion probe (a POST).
 pub fn api_call_of(url: &str, post: bool, answer: &Result<Reply, HttpError>) -> ApiCall {
     let mut a = ApiCall {
         method: Some(if post { "POST" } else { "GET" }.into()),

@@ -307,6 +307,10 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
             w.component_resource_id.clone(),
             json!({"id": w.component_resource_id, "name": az.appinsights_name, "type": "microsoft.insights/components", "location": "westeurope", "kind": "web", "properties": {"AppId": az.appinsights_app_id, "Application_Type": "web", "provisioningState": "Succeeded"}}),
         ),
+        (
+            w.dcr_resource_id.clone(),
+            json!({"id": w.dcr_resource_id, "name": az.dcr_name, "type": "Microsoft.Insights/dataCollectionRules", "location": "westeurope", "kind": "Direct", "properties": {"immutableId": az.dcr_immutable_id, "streamDeclarations": {az.dcr_stream.clone(): {"columns": [{"name": "TimeGenerated", "type": "datetime"}, {"name": "Message", "type": "string"}]}}, "provisioningState": "Succeeded"}}),
+        ),
     ];
     match known
         .into_iter()
@@ -317,6 +321,8 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
                 "Microsoft.OperationalInsights/workspaces/read"
             } else if id == w.component_resource_id {
                 "Microsoft.Insights/components/read"
+            } else if id == w.dcr_resource_id {
+                "Microsoft.Insights/dataCollectionRules/read"
             } else if id.contains("/resourceGroups/") {
                 "Microsoft.Resources/subscriptions/resourceGroups/read"
             } else {

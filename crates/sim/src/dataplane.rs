@@ -2,8 +2,9 @@
 //! authorized by collection roles), the Power Platform API (delegated permissions; an app reaches
 //! it only as a registered management application with an application user in the environment),
 //! the Log Analytics query API (Azure RBAC on the workspace) and the Application Insights query
-//! API (Azure RBAC on the component), and custom metrics ingestion (Monitoring Metrics Publisher
-//! on the resource the metrics are about). Each checks the token's
+//! API (Azure RBAC on the component), custom metrics ingestion (Monitoring Metrics Publisher
+//! on the resource the metrics are about) and the Logs Ingestion API (Monitoring Metrics Publisher
+//! on the data collection rule). Each checks the token's
 //! audience, lifetime and signature and then the caller's authorization, honouring the tenant's
 //! propagation delay, and answers with the service's own status, body and `WWW-Authenticate`.
 //!
@@ -80,6 +81,35 @@ fn check(sim: &Sim, req: &Req, key: &str) -> Result<Claims, TokenProblem> {
     })
 }
 
+/// The one token preamble of the stand-ins: the caller's claims when the bearer token is good for
+/// the API `key`, else the stand-in's 401 — the body `unauthorized` builds for the problem, with
+/// the `WWW-Authenticate` challenge naming `resource` (the audience form the service names).
+fn bearer_for(
+    sim: &Sim,
+    req: &Req,
+    key: &str,
+    resource: &str,
+    unauthorized: impl Fn(&TokenProblem) -> Reply,
+) -> Result<Claims, Reply> {
+    check(sim, req, key)
+        .map_err(|p| unauthorized(&p).header("WWW-Authenticate", challenge(sim, resource, &p)))
+}
+
+/// Whether `oid` holds one of the API's roles on `resource` (or above it), in force at `now`
+/// (propagation included).
+fn holds_role(w: &super::world::World, oid: &str, resource: &str, api_key: &str, now: i64) -> bool {
+    let api = apis::by_key(api_key).expect("known API");
+    w.effective_roles(oid, resource, now)
+        .into_iter()
+        .any(|(r, in_force)| {
+            in_force
+                && api
+                    .reader_roles
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(&r.role_name))
+        })
+}
+
 // ---------------------------------------------------------------- Purview
 
 /// The collection role an operation needs, and the API family's name.
@@ -105,13 +135,15 @@ fn purview_operation(path: &str, method: &str) -> (&'static str, &'static [&'sta
 
 pub fn purview(sim: &Sim, req: &Req, path: &str) -> Reply {
     let w = &sim.world;
-    let claims = match check(sim, req, "purview") {
+    let claims = match bearer_for(sim, req, "purview", "https://purview.azure.net", |p| {
+        let (code, msg) = problem_text(p);
+        Reply::json(
+            401,
+            &json!({"error": {"code": "Unauthorized", "message": msg, "details": [{"code": code, "message": msg}]}}),
+        )
+    }) {
         Ok(c) => c,
-        Err(p) => {
-            let (code, msg) = problem_text(&p);
-            return Reply::json(401, &json!({"error": {"code": "Unauthorized", "message": msg, "details": [{"code": code, "message": msg}]}}))
-                .header("WWW-Authenticate", challenge(sim, "https://purview.azure.net", &p));
-        }
+        Err(r) => return r,
     };
     let (_, oid) = tokens::caller(&claims);
     let (family, needed) = purview_operation(path, &req.method);
@@ -296,32 +328,36 @@ fn la_error(status: u16, code: &str, message: &str, inner: Option<(&str, &str)>)
     Reply::json(status, &json!({ "error": e }))
 }
 
+/// The query APIs' 401: no token at all, or a token that is not valid here (the reason inside).
+fn query_unauthorized(p: &TokenProblem) -> Reply {
+    if *p == TokenProblem::Missing {
+        return la_error(
+            401,
+            "AuthorizationRequiredError",
+            "Valid authentication was not provided",
+            None,
+        );
+    }
+    let (code, msg) = problem_text(p);
+    la_error(
+        401,
+        "InvalidTokenError",
+        "The provided authentication is not valid for this resource",
+        Some((code, &msg)),
+    )
+}
+
 pub fn loganalytics(sim: &Sim, req: &Req, path: &str) -> Reply {
     let w = &sim.world;
-    let claims = match check(sim, req, "loganalytics") {
+    let claims = match bearer_for(
+        sim,
+        req,
+        "loganalytics",
+        "https://api.loganalytics.io",
+        query_unauthorized,
+    ) {
         Ok(c) => c,
-        Err(p) => {
-            let (code, msg) = problem_text(&p);
-            let r = if p == TokenProblem::Missing {
-                la_error(
-                    401,
-                    "AuthorizationRequiredError",
-                    "Valid authentication was not provided",
-                    None,
-                )
-            } else {
-                la_error(
-                    401,
-                    "InvalidTokenError",
-                    "The provided authentication is not valid for this resource",
-                    Some((code, &msg)),
-                )
-            };
-            return r.header(
-                "WWW-Authenticate",
-                challenge(sim, "https://api.loganalytics.io", &p),
-            );
-        }
+        Err(r) => return r,
     };
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let (Some(&"v1"), Some(&"workspaces"), Some(ws), Some(&"query")) =
@@ -369,30 +405,15 @@ pub fn loganalytics(sim: &Sim, req: &Req, path: &str) -> Reply {
 /// API; scenarios give it as `propagation_minutes`, tests as `propagation_seconds`).
 pub fn appinsights(sim: &Sim, req: &Req, path: &str) -> Reply {
     let w = &sim.world;
-    let claims = match check(sim, req, "appinsights") {
+    let claims = match bearer_for(
+        sim,
+        req,
+        "appinsights",
+        "https://api.applicationinsights.io",
+        query_unauthorized,
+    ) {
         Ok(c) => c,
-        Err(p) => {
-            let (code, msg) = problem_text(&p);
-            let r = if p == TokenProblem::Missing {
-                la_error(
-                    401,
-                    "AuthorizationRequiredError",
-                    "Valid authentication was not provided",
-                    None,
-                )
-            } else {
-                la_error(
-                    401,
-                    "InvalidTokenError",
-                    "The provided authentication is not valid for this resource",
-                    Some((code, &msg)),
-                )
-            };
-            return r.header(
-                "WWW-Authenticate",
-                challenge(sim, "https://api.applicationinsights.io", &p),
-            );
-        }
+        Err(r) => return r,
     };
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let (Some(&"v1"), Some(&"apps"), Some(app), Some(&"query"), None) = (
@@ -459,18 +480,7 @@ fn query_answer(
         );
     }
     let (_, oid) = tokens::caller(claims);
-    let api = apis::by_key(api_key).expect("known API");
-    let ok = w
-        .effective_roles(&oid, resource, req.now)
-        .into_iter()
-        .any(|(r, in_force)| {
-            in_force
-                && api
-                    .reader_roles
-                    .iter()
-                    .any(|n| n.eq_ignore_ascii_case(&r.role_name))
-        });
-    if !ok {
+    if !holds_role(w, &oid, resource, api_key, req.now) {
         return la_error(
             403,
             "InsufficientAccessError",
@@ -508,15 +518,11 @@ fn metrics_error(status: u16, code: &str, message: &str) -> Reply {
 /// doctor's probe) is accepted and stores nothing; a body that is not JSON is a 400.
 pub fn metrics(sim: &Sim, req: &Req, path: &str) -> Reply {
     let w = &sim.world;
-    let claims = match check(sim, req, "monitor") {
+    let claims = match bearer_for(sim, req, "monitor", "https://monitoring.azure.com/", |p| {
+        metrics_error(401, "InvalidToken", &problem_text(p).1)
+    }) {
         Ok(c) => c,
-        Err(p) => {
-            let (_, msg) = problem_text(&p);
-            return metrics_error(401, "InvalidToken", &msg).header(
-                "WWW-Authenticate",
-                challenge(sim, "https://monitoring.azure.com/", &p),
-            );
-        }
+        Err(r) => return r,
     };
     let Some(resource) = path
         .strip_suffix("/metrics")
@@ -532,18 +538,9 @@ pub fn metrics(sim: &Sim, req: &Req, path: &str) -> Reply {
         );
     }
     let (_, oid) = tokens::caller(&claims);
-    let api = apis::by_key("monitor").expect("known API");
-    let ok = w
-        .effective_roles(&oid, resource, req.now)
-        .into_iter()
-        .any(|(r, in_force)| {
-            in_force
-                && api
-                    .reader_roles
-                    .iter()
-                    .any(|n| n.eq_ignore_ascii_case(&r.role_name))
-        });
-    if !ok {
+    // New roles are honoured after the tenant's propagation delay, as on the query APIs (Microsoft
+    // documents no window of its own for this endpoint, so Azure RBAC's applies).
+    if !holds_role(w, &oid, resource, "monitor", req.now) {
         return metrics_error(
             403,
             "Forbidden",
@@ -554,4 +551,107 @@ pub fn metrics(sim: &Sim, req: &Req, path: &str) -> Reply {
         return metrics_error(400, "BadRequest", "The request body is not valid JSON.");
     }
     Reply::json(200, &json!({}))
+}
+
+// ---------------------------------------------------------------- Logs Ingestion API
+
+/// An error of the Logs Ingestion API: the Azure Core envelope its REST specification declares for
+/// every error (`{"error": {"code", "message"}}`, with the code also in `x-ms-error-code`).
+/// Specification: https://github.com/Azure/azure-rest-api-specs/blob/main/specification/monitor/data-plane/ingestion/stable/2023-01-01/DataCollectionRules.json
+fn ingestion_error(status: u16, code: &str, message: &str) -> Reply {
+    Reply::json(
+        status,
+        &json!({"error": {"code": code, "message": message}}),
+    )
+    .header("x-ms-error-code", code.to_string())
+}
+
+/// `POST /dataCollectionRules/{DCR immutable id}/streams/{stream}?api-version=2023-01-01` on a
+/// data collection endpoint or a DCR's logs-ingestion endpoint
+/// (https://learn.microsoft.com/azure/azure-monitor/logs/logs-ingestion-api-overview): a token for
+/// `https://monitor.azure.com`, Monitoring Metrics Publisher on the data collection rule or above
+/// it, a JSON array of records; 204 when accepted.
+///
+/// What Microsoft documents of its refusals, and what the simulator adds:
+/// - 403 for a caller without the role: code `OperationFailed`, message beginning "The
+///   authentication token provided does not have access to ingest data for the data collection
+///   rule with immutable Id" (the Azure Monitor Ingestion client library's troubleshooting guide,
+///   https://github.com/Azure/azure-sdk-for-python/blob/main/sdk/monitor/azure-monitor-ingestion/TROUBLESHOOTING.md,
+///   quotes it cut short; the simulator ends it with the id). A new role may take up to 30 minutes
+///   (https://learn.microsoft.com/azure/azure-monitor/logs/tutorial-logs-ingestion-code#troubleshooting);
+///   the tenant's propagation delay applies.
+/// - 401 (no token, a token for another audience, expired, badly signed): Microsoft documents no
+///   body; the simulator's is `InvalidToken` with what is wrong, in the same envelope, and a
+///   `WWW-Authenticate` challenge naming `https://monitor.azure.com`.
+/// - An unknown rule (404 `NotFound`), an unknown stream (400 `InvalidStream`), a missing
+///   `api-version` (400 `MissingApiVersionParameter`), a body that is not a JSON array (400
+///   `InvalidRequestBody`) and a method other than POST (405): the simulator's own codes.
+/// - An empty array (the doctor's probe) is accepted and stores nothing.
+pub fn logs_ingestion(sim: &Sim, req: &Req, path: &str) -> Reply {
+    let w = &sim.world;
+    let claims = match bearer_for(
+        sim,
+        req,
+        "logsingestion",
+        "https://monitor.azure.com",
+        |p| ingestion_error(401, "InvalidToken", &problem_text(p).1),
+    ) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let (Some(dcrs), Some(id), Some(streams), Some(stream), None) = (
+        segs.first(),
+        segs.get(1),
+        segs.get(2),
+        segs.get(3),
+        segs.get(4),
+    ) else {
+        return ingestion_error(404, "NotFound", "The requested path does not exist.");
+    };
+    if !dcrs.eq_ignore_ascii_case("dataCollectionRules") || !streams.eq_ignore_ascii_case("streams")
+    {
+        return ingestion_error(404, "NotFound", "The requested path does not exist.");
+    }
+    if req.method != "POST" {
+        return ingestion_error(405, "MethodNotAllowed", "Logs are sent with POST.");
+    }
+    if !req.query.contains_key("api-version") {
+        return ingestion_error(
+            400,
+            "MissingApiVersionParameter",
+            "The api-version query parameter is required.",
+        );
+    }
+    let az = &w.scenario.azure;
+    if !id.eq_ignore_ascii_case(&az.dcr_immutable_id) {
+        return ingestion_error(
+            404,
+            "NotFound",
+            &format!("Data collection rule with immutable Id '{id}' not found."),
+        );
+    }
+    let (_, oid) = tokens::caller(&claims);
+    if !holds_role(w, &oid, &w.dcr_resource_id, "logsingestion", req.now) {
+        return ingestion_error(
+            403,
+            "OperationFailed",
+            &format!("The authentication token provided does not have access to ingest data for the data collection rule with immutable Id '{id}'."),
+        );
+    }
+    if !stream.eq_ignore_ascii_case(&az.dcr_stream) {
+        return ingestion_error(
+            400,
+            "InvalidStream",
+            &format!("Stream '{stream}' is not declared in data collection rule '{id}'."),
+        );
+    }
+    if !serde_json::from_slice::<Value>(&req.body).is_ok_and(|v| v.is_array()) {
+        return ingestion_error(
+            400,
+            "InvalidRequestBody",
+            "The request body must be a JSON array of records.",
+        );
+    }
+    Reply::empty(204)
 }

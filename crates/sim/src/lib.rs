@@ -23,8 +23,8 @@
 //! `/{tenant}/oauth2/token`, `/{tenant}/oauth2/v2.0/authorize`,
 //! `/{tenant}/v2.0/.well-known/openid-configuration`, `/{tenant}/discovery/v2.0/keys`, the v1
 //! forms, `/common/userrealm/{user}`), Graph under `/graph` (`/graph/v1.0/…`), ARM under `/arm`,
-//! the data planes under `/purview`, `/powerplatform`, `/loganalytics`, `/appinsights` and
-//! `/monitoring` (custom metrics), IMDS at
+//! the data planes under `/purview`, `/powerplatform`, `/loganalytics`, `/appinsights`,
+//! `/monitoring` (custom metrics) and `/logsingestion` (the Logs Ingestion API), IMDS at
 //! `/metadata/identity/oauth2/token`, and the external OIDC issuer of federated tokens under
 //! `/federation`.
 //!
@@ -461,12 +461,16 @@ fn build_info(w: &World, base: &str) -> SimInfo {
     let appinsights = format!("{base}/appinsights");
     // Custom metrics: `https://{region}.monitoring.azure.com{resourceId}/metrics` in Azure.
     let monitoring = format!("{base}/monitoring");
+    // The Logs Ingestion API: a data collection endpoint or a DCR's logs-ingestion endpoint
+    // (`https://{name}.{region}-1.ingest.monitor.azure.com`) in Azure.
+    let logsingestion = format!("{base}/logsingestion");
     let dataplanes: BTreeMap<String, String> = [
         ("purview", &purview),
         ("powerplatform", &powerplatform),
         ("loganalytics", &loganalytics),
         ("appinsights", &appinsights),
         ("monitor", &monitoring),
+        ("logsingestion", &logsingestion),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.clone()))
@@ -492,6 +496,10 @@ fn build_info(w: &World, base: &str) -> SimInfo {
         appinsights.clone(),
     );
     env.insert("AUTHCHECK_MONITOR_ENDPOINT".to_string(), monitoring.clone());
+    env.insert(
+        "AUTHCHECK_LOGSINGESTION_ENDPOINT".to_string(),
+        logsingestion.clone(),
+    );
     if c.credential == "secret" || c.secret.is_some() {
         let first_secret_id = app
             .and_then(|a| a.secrets.first())
@@ -586,6 +594,15 @@ fn build_info(w: &World, base: &str) -> SimInfo {
     if api == "monitor" {
         doctor_args.push("--resource-id".into());
         doctor_args.push(w.vm_resource_id.clone());
+    }
+    if api == "logsingestion" {
+        // The endpoint comes with --api-endpoint above (the doctor's --dce).
+        doctor_args.push("--dcr-immutable-id".into());
+        doctor_args.push(s.azure.dcr_immutable_id.clone());
+        doctor_args.push("--stream".into());
+        doctor_args.push(s.azure.dcr_stream.clone());
+        doctor_args.push("--resource-id".into());
+        doctor_args.push(w.dcr_resource_id.clone());
     }
     SimInfo {
         scenario: s.name.clone(),

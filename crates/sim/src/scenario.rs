@@ -99,6 +99,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../fixtures/scenarios/metrics-publisher-missing.toml"),
     ),
     (
+        "metrics-propagation",
+        include_str!("../../../fixtures/scenarios/metrics-propagation.toml"),
+    ),
+    (
+        "logs-ingestion-role-missing",
+        include_str!("../../../fixtures/scenarios/logs-ingestion-role-missing.toml"),
+    ),
+    (
+        "logs-ingestion-wrong-audience",
+        include_str!("../../../fixtures/scenarios/logs-ingestion-wrong-audience.toml"),
+    ),
+    (
         "rbac-propagation-pending",
         include_str!("../../../fixtures/scenarios/rbac-propagation-pending.toml"),
     ),
@@ -376,7 +388,7 @@ pub struct ClientSpec {
     #[serde(default)]
     pub password: Option<String>,
     /// The API the client wants (`purview`, `powerplatform`, `loganalytics`, `appinsights`,
-    /// `monitor` (custom metrics), `arm`, `graph`).
+    /// `monitor` (custom metrics), `logsingestion` (the Logs Ingestion API), `arm`, `graph`).
     #[serde(default = "default_api")]
     pub api: String,
     /// A scope or resource the client sends instead of the API's (`https://purview.azure.net`
@@ -590,6 +602,15 @@ pub struct AzureSpec {
     /// The virtual machine custom metrics are sent for (its ARM name, in the resource group).
     #[serde(default = "default_vm_name")]
     pub vm_name: String,
+    /// The data collection rule the Logs Ingestion API sends through: its ARM name (in the
+    /// resource group), its immutable id (`dcr-` and 32 hex digits, the id the API's URL
+    /// carries) and the input stream it declares (`Custom-…`).
+    #[serde(default = "default_dcr_name")]
+    pub dcr_name: String,
+    #[serde(default = "default_dcr_immutable_id")]
+    pub dcr_immutable_id: String,
+    #[serde(default = "default_dcr_stream")]
+    pub dcr_stream: String,
 }
 
 impl Default for AzureSpec {
@@ -602,6 +623,9 @@ impl Default for AzureSpec {
             appinsights_app_id: default_appinsights_app_id(),
             appinsights_name: default_appinsights_name(),
             vm_name: default_vm_name(),
+            dcr_name: default_dcr_name(),
+            dcr_immutable_id: default_dcr_immutable_id(),
+            dcr_stream: default_dcr_stream(),
         }
     }
 }
@@ -627,6 +651,15 @@ fn default_appinsights_name() -> String {
 fn default_vm_name() -> String {
     "vm-contoso-01".into()
 }
+fn default_dcr_name() -> String {
+    "dcr-contoso-app-events".into()
+}
+fn default_dcr_immutable_id() -> String {
+    "dcr-3f9c2b7e41d84a6c9e0f5b1a2c3d4e5f".into()
+}
+fn default_dcr_stream() -> String {
+    "Custom-AppEvents".into()
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -636,7 +669,8 @@ pub struct RoleAssignmentSpec {
     /// A built-in role name (`Reader`, `Log Analytics Reader`, …).
     pub role: String,
     /// `subscription`, `resource-group`, `workspace`, `component` (the Application Insights
-    /// component), `vm` (the virtual machine custom metrics are sent for), or a full ARM scope.
+    /// component), `vm` (the virtual machine custom metrics are sent for), `dcr` (the data
+    /// collection rule of the Logs Ingestion API), or a full ARM scope.
     #[serde(default = "default_scope")]
     pub scope: String,
     #[serde(default = "long_ago")]

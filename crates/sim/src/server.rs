@@ -110,6 +110,7 @@ pub fn family(path: &str) -> &'static str {
         "loganalytics" => "loganalytics",
         "appinsights" => "appinsights",
         "monitoring" => "monitoring",
+        "logsingestion" => "logsingestion",
         "federation" => "federation",
         "metadata" => "imds",
         "devicelogin" => "authorize",
@@ -297,6 +298,7 @@ fn route_inner(sim: &Sim, req: &Req, fam: &str) -> Reply {
         "loganalytics" => dataplane::loganalytics(sim, req, &strip("/loganalytics")),
         "appinsights" => dataplane::appinsights(sim, req, &strip("/appinsights")),
         "monitoring" => dataplane::metrics(sim, req, &strip("/monitoring")),
+        "logsingestion" => dataplane::logs_ingestion(sim, req, &strip("/logsingestion")),
         // msal-node and @azure/identity ask with a trailing slash when the pod identity host is set.
         "imds"
             if matches!(

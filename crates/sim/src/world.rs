@@ -238,6 +238,8 @@ pub struct World {
     pub component_resource_id: String,
     /// The virtual machine's ARM id (custom metrics are sent for it).
     pub vm_resource_id: String,
+    /// The data collection rule's ARM id (the Logs Ingestion API authorizes on it).
+    pub dcr_resource_id: String,
 }
 
 impl std::fmt::Debug for World {
@@ -385,6 +387,10 @@ impl World {
             "{rg_scope}/providers/Microsoft.Compute/virtualMachines/{}",
             az.vm_name
         );
+        let dcr_resource_id = format!(
+            "{rg_scope}/providers/Microsoft.Insights/dataCollectionRules/{}",
+            az.dcr_name
+        );
         let principal = |name: &str| -> Option<(String, &'static str)> {
             if let Some(a) = apps.iter().find(|a| a.spec.name == name) {
                 return Some((a.sp_object_id.clone(), "ServicePrincipal"));
@@ -414,6 +420,7 @@ impl World {
                 "workspace" => workspace_resource_id.clone(),
                 "component" => component_resource_id.clone(),
                 "vm" => vm_resource_id.clone(),
+                "dcr" => dcr_resource_id.clone(),
                 other => other.to_string(),
             };
             role_assignments.push(RoleAssignment {
@@ -475,6 +482,7 @@ impl World {
             workspace_resource_id,
             component_resource_id,
             vm_resource_id,
+            dcr_resource_id,
             scenario,
         })
     }

@@ -144,11 +144,8 @@ pub fn assemble(plan: &Plan, cred: &Credential, facts: &Facts, now: i64) -> Asse
     }
     fill_token(token_facts, facts.tenant.jwks.as_deref(), track, &mut ev);
     if let Some(call) = &facts.dataplane.call {
-        ev.api_call = dataplane::api_call_of(
-            &call.url,
-            dataplane::posts_metrics_probe(plan.api),
-            &call.answer,
-        );
+        ev.api_call =
+            dataplane::api_call_of(&call.url, dataplane::posts_probe(plan.api), &call.answer);
         ev.note_source("api_call", "dataplane");
     }
     if plan.api.is_some_and(|a| a.key == "purview") {

@@ -70,7 +70,7 @@ pub struct DoctorOptions {
     #[arg(long, value_name = "GUID")]
     pub client_id: Option<String>,
     /// The API to call: purview, powerplatform, loganalytics, appinsights, metrics (custom metrics),
-    /// arm, graph, or a resource URI.
+    /// logsingestion (the Logs Ingestion API), arm, graph, or a resource URI.
     #[arg(long, value_name = "NAME|URI")]
     pub api: Option<String>,
     /// The token endpoint the user's code calls.
@@ -109,16 +109,30 @@ pub struct DoctorOptions {
     pub app_id: Option<String>,
     /// The ARM id of the resource custom metrics are sent for (`/subscriptions/…/providers/…`;
     /// with `--api metrics`): the doctor posts a probe with no data points to its `/metrics` and
-    /// checks roles there unless `--scope-arm` says otherwise.
+    /// checks roles there unless `--scope-arm` says otherwise. With `--api logsingestion`, the data
+    /// collection rule's ARM id, where its roles are checked.
     #[arg(long, value_name = "ARM-ID")]
     pub resource_id: Option<String>,
+    /// The Logs Ingestion API's endpoint (`--api logsingestion`): a data collection endpoint or the
+    /// DCR's logs-ingestion endpoint, `https://NAME.REGION-1.ingest.monitor.azure.com` (or
+    /// AUTHCHECK_LOGSINGESTION_ENDPOINT, or `dce` in --config).
+    #[arg(long, value_name = "URL")]
+    pub dce: Option<String>,
+    /// The data collection rule's immutable id, `dcr-` and 32 hex digits (`--api logsingestion`;
+    /// or AUTHCHECK_DCR_IMMUTABLE_ID, or `dcr_immutable_id` in --config).
+    #[arg(long, value_name = "dcr-ID")]
+    pub dcr_immutable_id: Option<String>,
+    /// The stream the rule declares, as `Custom-MyTable` (`--api logsingestion`; or
+    /// AUTHCHECK_DCR_STREAM, or `stream` in --config).
+    #[arg(long, value_name = "NAME")]
+    pub stream: Option<String>,
     /// The resource's Azure region (`westeurope`), for the custom metrics host
     /// `REGION.monitoring.azure.com` (`--api metrics`).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
     /// Base URL of the API's data plane (`https://ACCOUNT.purview.azure.com`; or
     /// AUTHCHECK_PURVIEW_ENDPOINT, AUTHCHECK_POWERPLATFORM_ENDPOINT, AUTHCHECK_LOGANALYTICS_ENDPOINT,
-    /// AUTHCHECK_APPINSIGHTS_ENDPOINT, AUTHCHECK_MONITOR_ENDPOINT):
+    /// AUTHCHECK_APPINSIGHTS_ENDPOINT, AUTHCHECK_MONITOR_ENDPOINT, AUTHCHECK_LOGSINGESTION_ENDPOINT):
     /// the doctor then calls a harmless read there when no `--call` is given.
     #[arg(long, value_name = "URL")]
     pub api_endpoint: Option<String>,

@@ -97,6 +97,46 @@ impl DoctorOptions {
                 "--api, the API to call (or `api` in --config; or --resource / --scope as your code sends them)",
             );
         }
+        // The Logs Ingestion API's URL is built from three inputs; without a --call each is needed.
+        let logs_ingestion = self
+            .api
+            .as_deref()
+            .or(cfg.api.as_deref())
+            .and_then(|a| apis::by_key(a).or_else(|| apis::by_resource(a)))
+            .is_some_and(|a| a.key == "logsingestion");
+        let dce = self
+            .dce
+            .clone()
+            .or_else(|| self.api_endpoint.clone())
+            .or_else(|| {
+                env.var("AUTHCHECK_LOGSINGESTION_ENDPOINT")
+                    .filter(|v| !v.is_empty())
+            })
+            .or_else(|| cfg.dce.clone())
+            .or_else(|| cfg.api_endpoint.clone());
+        let dcr_immutable_id = pick(
+            &self.dcr_immutable_id,
+            "AUTHCHECK_DCR_IMMUTABLE_ID",
+            &cfg.dcr_immutable_id,
+        );
+        let stream = pick(&self.stream, "AUTHCHECK_DCR_STREAM", &cfg.stream);
+        if logs_ingestion && self.call.is_none() && cfg.call.is_none() {
+            if dce.is_none() {
+                missing.push("--dce, the data collection endpoint or the DCR's logs-ingestion endpoint (or AUTHCHECK_LOGSINGESTION_ENDPOINT, or `dce` in --config)");
+            }
+            if dcr_immutable_id.is_none() {
+                missing.push("--dcr-immutable-id, the rule's immutable id dcr-… (or AUTHCHECK_DCR_IMMUTABLE_ID, or `dcr_immutable_id` in --config)");
+            }
+            if stream.is_none() {
+                missing.push("--stream, the stream the rule declares, Custom-… (or AUTHCHECK_DCR_STREAM, or `stream` in --config)");
+            }
+        }
+        if !missing.is_empty() {
+            return Err(DoctorError::Input(format!(
+                "missing: {}",
+                missing.join("; ")
+            )));
+        }
         let (Some(tenant), Some(client_id), false) = (tenant, client_id, nothing_to_ask_for) else {
             return Err(DoctorError::Input(format!(
                 "missing: {}",
@@ -156,7 +196,7 @@ impl DoctorOptions {
                 }
                 None => {
                     return Err(DoctorError::Input(format!(
-                        "--api {a}: not a known API (purview, powerplatform, loganalytics, appinsights, metrics, arm, graph) or a resource URI"
+                        "--api {a}: not a known API (purview, powerplatform, loganalytics, appinsights, metrics, logsingestion, arm, graph) or a resource URI"
                     )))
                 }
             },
@@ -236,6 +276,32 @@ impl DoctorOptions {
                 )));
             }
         }
+        if let Some(d) = &dcr_immutable_id {
+            let hex = d.get(4..).unwrap_or("");
+            if !d.to_ascii_lowercase().starts_with("dcr-")
+                || hex.len() != 32
+                || !hex.chars().all(|c| c.is_ascii_hexdigit())
+            {
+                return Err(DoctorError::Input(format!(
+                    "--dcr-immutable-id {d}: not a data collection rule's immutable id (dcr- and 32 hex digits, on the rule's overview page)"
+                )));
+            }
+        }
+        if let Some(st) = &stream {
+            if st.is_empty()
+                || !st
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(DoctorError::Input(format!(
+                    "--stream {st}: not a stream name (letters, digits, - and _, as Custom-MyTable)"
+                )));
+            }
+        }
+        let dce = match dce.filter(|_| logs_ingestion) {
+            Some(d) => Some(base_url(&d).map_err(|e| DoctorError::Input(format!("--dce: {e}")))?),
+            None => None,
+        };
         let region = self.region.clone().or(cfg.region.clone());
         if let Some(r) = &region {
             if r.is_empty() || !r.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -250,14 +316,18 @@ impl DoctorOptions {
         if call.is_none() {
             call = default_call(
                 api,
-                api_endpoint.as_deref(),
-                workspace.as_deref(),
-                app_id.as_deref(),
-                resource_id.as_deref(),
-                region.as_deref(),
-                self.purview_account
-                    .as_deref()
-                    .or(cfg.purview_account.as_deref()),
+                &CallInputs {
+                    endpoint: dce.as_deref().or(api_endpoint.as_deref()),
+                    workspace: workspace.as_deref(),
+                    app_id: app_id.as_deref(),
+                    resource_id: resource_id.as_deref(),
+                    region: region.as_deref(),
+                    purview_account: self
+                        .purview_account
+                        .as_deref()
+                        .or(cfg.purview_account.as_deref()),
+                    dcr_and_stream: dcr_immutable_id.as_deref().zip(stream.as_deref()),
+                },
             );
         }
         if let Some(c) = &call {
@@ -308,15 +378,16 @@ impl DoctorOptions {
             api_uri,
             request,
             call,
-            // Custom metrics: the roles that matter are on the resource the metrics are about.
+            // Custom metrics: the roles that matter are on the resource the metrics are about; the
+            // Logs Ingestion API: on the data collection rule.
             scope_arm: self
                 .scope_arm
                 .clone()
                 .or(cfg.scope_arm.clone())
                 .or_else(|| {
-                    resource_id
-                        .clone()
-                        .filter(|_| api.is_some_and(|a| a.key == "monitor"))
+                    resource_id.clone().filter(|_| {
+                        api.is_some_and(|a| matches!(a.key, "monitor" | "logsingestion"))
+                    })
                 }),
             roles,
             purview_account,
@@ -354,16 +425,31 @@ impl DoctorOptions {
     }
 }
 
-/// A harmless read on the API's data plane, to see what the API says of the token.
-fn default_call(
-    api: Option<&apis::Api>,
-    endpoint: Option<&str>,
-    workspace: Option<&str>,
-    app_id: Option<&str>,
-    resource_id: Option<&str>,
-    region: Option<&str>,
-    purview_account: Option<&str>,
-) -> Option<String> {
+/// What the default call of each API is built from (flags, environment and config resolved).
+struct CallInputs<'a> {
+    /// The API's base URL as given (`--api-endpoint`, or `--dce` for the Logs Ingestion API).
+    endpoint: Option<&'a str>,
+    workspace: Option<&'a str>,
+    app_id: Option<&'a str>,
+    resource_id: Option<&'a str>,
+    region: Option<&'a str>,
+    purview_account: Option<&'a str>,
+    /// The data collection rule's immutable id and its stream.
+    dcr_and_stream: Option<(&'a str, &'a str)>,
+}
+
+/// A harmless read on the API's data plane, to see what the API says of the token (for the
+/// ingestion APIs, a POST that stores nothing: see `dataplane::probe_body`).
+fn default_call(api: Option<&apis::Api>, inputs: &CallInputs) -> Option<String> {
+    let CallInputs {
+        endpoint,
+        workspace,
+        app_id,
+        resource_id,
+        region,
+        purview_account,
+        dcr_and_stream,
+    } = *inputs;
     let api = api?;
     let base = |real: Option<String>| -> Option<String> {
         endpoint
@@ -390,6 +476,13 @@ fn default_call(
             let id = resource_id?.trim_end_matches('/');
             base(region.map(|r| format!("https://{r}.monitoring.azure.com")))
                 .map(|b| format!("{b}{id}/metrics"))
+        }
+        // https://learn.microsoft.com/azure/azure-monitor/logs/logs-ingestion-api-overview#uri
+        "logsingestion" => {
+            let (dcr, stream) = dcr_and_stream?;
+            base(None).map(|b| {
+                format!("{b}/dataCollectionRules/{dcr}/streams/{stream}?api-version=2023-01-01")
+            })
         }
         _ => None,
     }

@@ -55,6 +55,14 @@ pub const APPINSIGHTS_PROPAGATION: Propagation = Propagation {
     source: "https://learn.microsoft.com/azure/azure-monitor/app/app-insights-azure-ad-api",
 };
 
+/// The Logs Ingestion API: a new role on a data collection rule can take up to 30 minutes to be
+/// honoured (the page's troubleshooting table says so for a 403).
+pub const LOGS_INGESTION_PROPAGATION: Propagation = Propagation {
+    minutes: 30,
+    new_token_sees_it: false,
+    source: "https://learn.microsoft.com/azure/azure-monitor/logs/tutorial-logs-ingestion-code#troubleshooting",
+};
+
 /// A managed identity that holds the role through a group: the managed-identity back end caches
 /// a token per resource for about 24 hours, so the change can take that long.
 pub const MANAGED_IDENTITY_GROUP_PROPAGATION: Propagation = Propagation {
@@ -232,16 +240,37 @@ pub const APIS: &[Api] = &[
         key: "logsingestion",
         display_name: "Azure Monitor Logs Ingestion API",
         app_id: None,
+        // `POST {endpoint}/dataCollectionRules/{DCR immutable id}/streams/{stream}?api-version=
+        // 2023-01-01`, a token for `https://monitor.azure.com` (US Government
+        // `https://monitor.azure.us`, 21Vianet `https://monitor.azure.cn`), Monitoring Metrics
+        // Publisher on the data collection rule (or above it).
         resource_uri: "https://monitor.azure.com",
-        audiences: &["https://monitor.azure.com", "https://monitor.azure.com/"],
+        audiences: &[
+            "https://monitor.azure.com",
+            "https://monitor.azure.com/",
+            "https://monitor.azure.us",
+            "https://monitor.azure.us/",
+            "https://monitor.azure.cn",
+            "https://monitor.azure.cn/",
+        ],
         // A data collection endpoint (`{dce}.{region}.ingest.monitor.azure.com`) or a DCR's own
         // logs-ingestion endpoint.
-        hosts: &["ingest.monitor.azure.com"],
+        hosts: &[
+            "ingest.monitor.azure.com",
+            "ingest.monitor.azure.us",
+            "ingest.monitor.azure.cn",
+        ],
         permission_model: PermissionModel::Rbac,
+        // The role's data action (`Microsoft.Insights/Telemetry/Write`) is what ingestion needs;
+        // Owner and Contributor carry no data actions, so "or above" means a wider scope, not a
+        // bigger role (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/monitor#monitoring-metrics-publisher).
         reader_roles: &["Monitoring Metrics Publisher"],
         host_roles: &[],
-        role_propagation: RBAC_PROPAGATION,
-        sources: &["https://learn.microsoft.com/azure/azure-monitor/logs/logs-ingestion-api-overview"],
+        role_propagation: LOGS_INGESTION_PROPAGATION,
+        sources: &[
+            "https://learn.microsoft.com/azure/azure-monitor/logs/logs-ingestion-api-overview",
+            "https://learn.microsoft.com/azure/azure-monitor/logs/tutorial-logs-ingestion-code",
+        ],
     },
     Api {
         key: "keyvault",
@@ -499,12 +528,13 @@ mod tests {
     }
 
     /// Fact: ARM up to 10 minutes (a new token sees it), Application Insights' REST API up to 60,
-    /// a managed identity holding the role through a group up to 24 hours.
+    /// the Logs Ingestion API up to 30, a managed identity holding the role through a group up to 24 hours.
     #[test]
     fn propagation_windows_per_service() {
         let arm = propagation_for(by_key("arm"), false);
         assert_eq!((arm.minutes, arm.new_token_sees_it), (10, true));
         assert_eq!(propagation_for(by_key("appinsights"), false).minutes, 60);
+        assert_eq!(propagation_for(by_key("logsingestion"), false).minutes, 30);
         assert_eq!(propagation_for(None, false).minutes, 10);
         assert_eq!(propagation_for(by_key("arm"), true).minutes, 24 * 60);
     }

@@ -122,9 +122,24 @@ async fn call_api(
     match (&plan.call, token) {
         (Some(url), Some(t)) => {
             track.start("dataplane.call");
-            let post = dataplane::posts_metrics_probe(plan.api);
-            let (answer, c2) = dataplane::call(http, url, t.expose(), post, c).await;
+            let probe = dataplane::probe_body(plan.api);
+            let post = probe.is_some();
+            let empty_batch = plan.api.is_some_and(|a| a.key == "logsingestion");
+            let (answer, c2) = dataplane::call(http, url, t.expose(), probe, c).await;
             match &answer {
+                // The Logs Ingestion probe is an empty batch: a 400 refuses the body, which says
+                // nothing either way of the token or the role.
+                Ok(reply) if empty_batch && reply.status == 400 => {
+                    let code = dataplane::api_call_of(url, post, &answer).code;
+                    track.done(
+                        "dataplane.call",
+                        CheckStatus::Warning,
+                        format!(
+                            "the service refused the probe's empty batch (HTTP 400{}), so whether the role is honoured is not known; nothing was written",
+                            code.map(|c| format!(" {c}")).unwrap_or_default()
+                        ),
+                    )
+                }
                 Ok(reply) => {
                     let code = dataplane::api_call_of(url, post, &answer).code;
                     track.done(
@@ -164,6 +179,9 @@ async fn call_api(
                 Some("appinsights") => "no --call URL or --app-id given",
                 Some("loganalytics") => "no --call URL or --workspace given",
                 Some("monitor") => "no --call URL, or no --resource-id and --region, given",
+                Some("logsingestion") => {
+                    "no --call URL, or no --dce, --dcr-immutable-id and --stream, given"
+                }
                 _ => "no --call URL given",
             };
             track.done("dataplane.call", CheckStatus::Skipped, what.into());
