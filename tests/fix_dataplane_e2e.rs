@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 #[path = "support/fix_run.rs"]
 mod fix_run;
 mod sim_common;
-use fix_run::{first_rule, no_operator_token, run, start};
+use fix_run::{first_rule, no_operator_token, run, run_without, start};
 
 #[test]
 fn purview_and_power_platform_repairs_leave_the_doctor_healthy_and_a_second_fix_plans_nothing() {
@@ -156,6 +156,35 @@ fn an_operator_without_collection_admin_or_power_platform_standing_changes_nothi
         let after = run(&sim, "doctor", &["--format", "json"]);
         assert_eq!(first_rule(&after), scenario);
         no_operator_token(&sim, &[&fix, &after]);
+    }
+}
+
+/// Without the operator's token for the data plane, nothing can be read or checked: the repair
+/// is a manual step naming the variable to set, not a pass.
+#[test]
+fn without_the_operators_data_plane_token_the_repair_is_manual_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    for (scenario, var) in [
+        ("data-plane-role-missing", "AUTHCHECK_PURVIEW_TOKEN"),
+        (
+            "power-platform-application-user-missing",
+            "AUTHCHECK_POWERPLATFORM_TOKEN",
+        ),
+    ] {
+        let sim = start(scenario, "operator-admin", dir.path());
+        let fix = run_without(&sim, "fix", &["--yes", "--format", "json"], &[var]);
+        assert_eq!(fix.code, 1, "{scenario}: {}", fix.stderr);
+        let doc = fix.json();
+        assert_eq!(doc["steps"][0]["kind"], "manual", "{doc}");
+        assert!(
+            doc["steps"][0]["action"]
+                .as_str()
+                .is_some_and(|a| a.contains(var)),
+            "{doc}"
+        );
+        assert!(doc["outcome"].is_null(), "{doc}");
+        let after = run(&sim, "doctor", &["--format", "json"]);
+        assert_eq!(first_rule(&after), scenario);
     }
 }
 

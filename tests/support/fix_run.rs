@@ -46,6 +46,11 @@ impl Run {
 
 /// `authcheck CMD` with the simulator's environment and doctor arguments plus `extra`.
 pub fn run(sim: &SimProc, cmd: &str, extra: &[&str]) -> Run {
+    run_without(sim, cmd, extra, &[])
+}
+
+/// As [`run`], without the simulator's environment variables named in `drop`.
+pub fn run_without(sim: &SimProc, cmd: &str, extra: &[&str], drop: &[&str]) -> Run {
     let mut c = Command::new(env!("CARGO_BIN_EXE_authcheck"));
     c.arg(cmd);
     for a in sim.info["doctor_args"].as_array().unwrap() {
@@ -54,7 +59,9 @@ pub fn run(sim: &SimProc, cmd: &str, extra: &[&str]) -> Run {
     c.args(["--no-prompt"]).args(extra);
     c.env_clear();
     for (k, v) in sim.info["env"].as_object().unwrap() {
-        c.env(k, v.as_str().unwrap());
+        if !drop.contains(&k.as_str()) {
+            c.env(k, v.as_str().unwrap());
+        }
     }
     c.env("NO_COLOR", "1");
     let mut child = c

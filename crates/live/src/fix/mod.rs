@@ -215,7 +215,9 @@ pub async fn operator(plan: &DoctorPlan, env: &dyn Env) -> Operator {
     // The data planes' tokens come from the environment; with `--graph-auth az`, Purview's from
     // the Azure CLI when none is set. The Power Platform admin API's from the environment only.
     let purview_env = one("AUTHCHECK_PURVIEW_TOKEN", &None);
-    let powerplatform = one("AUTHCHECK_POWERPLATFORM_TOKEN", &None);
+    let powerplatform = one("AUTHCHECK_POWERPLATFORM_TOKEN", &None).map_err(|_| {
+        "no operator identity for the Power Platform admin API: set AUTHCHECK_POWERPLATFORM_TOKEN to the operator's token for it (`--graph-auth az` does not ask for one)".to_string()
+    });
     if plan.reader == ReaderAuth::Az {
         let timeout = plan.limits.timeout;
         let tenant = &plan.tenant;
