@@ -84,6 +84,9 @@ async fn the_first_refusal_stops_the_run_and_later_steps_are_not_made() {
     let op = Operator {
         graph: Ok(Secret::new(token.clone())),
         arm: Err("none".into()),
+        purview: Err("none".into()),
+        powerplatform: Err("none".into()),
+        bap_base: String::new(),
     };
     let out = fix::apply(&plan, &op, &http, None).await;
     assert_eq!(out.applied.len(), 1);

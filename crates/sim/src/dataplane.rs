@@ -25,6 +25,7 @@
 
 use super::http::{Reply, Req};
 use super::tokens::{self, Claims, TokenProblem};
+use super::world::World;
 use super::Sim;
 use authcheck_model::knowledge::apis;
 use serde_json::{json, Value};
@@ -151,7 +152,9 @@ pub fn purview(sim: &Sim, req: &Req, path: &str) -> Reply {
     let collection = req
         .query
         .get("collection")
+        .or_else(|| req.query.get("collectionName"))
         .cloned()
+        .or_else(|| policy_collection(w, path))
         .or_else(|| {
             let segs: Vec<&str> = path.split('/').collect();
             segs.iter()
@@ -180,7 +183,7 @@ pub fn purview(sim: &Sim, req: &Req, path: &str) -> Reply {
             json!({"value": cols, "count": cols.len()})
         }
         "scanning" => json!({"value": [], "count": 0}),
-        "metadata-policy" => metadata_policies(sim, req.now),
+        "metadata-policy" => return metadata_policy_op(sim, req, path, &collection),
         "devops-policy" => json!({"value": []}),
         _ => json!({"@search.count": 0, "value": []}),
     };
@@ -200,31 +203,235 @@ fn purview_role_id(role: &str) -> String {
     format!("purviewmetadatarole_builtin_{slug}")
 }
 
-/// The metadata policies (one per collection): who holds which collection role, in Purview's
-/// `attributeRules` form. Assignments still propagating are left out, as Purview shows them late.
-fn metadata_policies(sim: &Sim, now: i64) -> Value {
-    let w = &sim.world;
+/// The account's collections with their parents (the root's parent is empty).
+fn purview_collections(w: &World) -> Vec<(String, String)> {
     let account = &w.scenario.purview.account;
     let mut collections: Vec<(String, String)> = vec![(account.clone(), String::new())];
     for c in &w.scenario.purview.collections {
         collections.push((c.name.clone(), c.parent.clone()));
     }
-    let values: Vec<Value> = collections
+    collections
+}
+
+/// The id of a collection's metadata policy (a GUID, as Purview's are).
+fn policy_id(collection: &str) -> String {
+    super::scenario::derived_guid(&format!("purview-policy:{collection}"))
+}
+
+/// The collection whose policy `…/metadataPolicies/{policyId}` names.
+fn policy_collection(w: &World, path: &str) -> Option<String> {
+    let p = path.trim_end_matches('/');
+    let lower = p.to_ascii_lowercase();
+    let id = lower.strip_prefix("/policystore/metadatapolicies/")?;
+    purview_collections(w)
+        .into_iter()
+        .map(|(n, _)| n)
+        .find(|n| policy_id(n).eq_ignore_ascii_case(id))
+}
+
+/// Purview's metadata-policy API (`/policystore/…`), once the caller is known to be Collection
+/// Admin where it asks: list the policies (all, or `?collectionName=` one), read one by id or
+/// by collection, or replace one (`PUT /policystore/metadataPolicies/{policyId}`).
+///
+/// Requests and shapes from the REST reference and the tutorial:
+/// <https://learn.microsoft.com/en-us/rest/api/purview/metadatapolicydataplane/metadata-policy>,
+/// <https://learn.microsoft.com/en-us/purview/tutorial-metadata-policy-collections-apis>.
+/// A PUT replaces the policy's role rules whole (so a client must send back what it read, with
+/// its change); a role still propagating is kept, as it was not shown. The 404 and 400 texts
+/// are the simulator's own.
+fn metadata_policy_op(sim: &Sim, req: &Req, path: &str, collection: &str) -> Reply {
+    let w = &sim.world;
+    let p = path.trim_end_matches('/').to_ascii_lowercase();
+    let not_found = |what: &str| {
+        Reply::json(
+            404,
+            &json!({"error": {"code": "NotFound", "message": format!("No metadata policy for {what}.")}}),
+        )
+    };
+    let known = purview_collections(w)
+        .into_iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case(collection));
+    if p == "/policystore/metadataroles" {
+        return Reply::json(200, &metadata_roles());
+    }
+    if p == "/policystore/metadatapolicies" && req.method == "GET" {
+        return match req.query.get("collectionName") {
+            Some(c) if !known => not_found(&format!("collection '{c}'")),
+            Some(_) => Reply::json(
+                200,
+                &json!({"values": [policy_json(w, collection, req.now)]}),
+            ),
+            None => Reply::json(200, &metadata_policies(sim, req.now)),
+        };
+    }
+    if p.starts_with("/policystore/collections/") && p.ends_with("/metadatapolicy") {
+        if !known || req.method != "GET" {
+            return not_found(&format!("collection '{collection}'"));
+        }
+        return Reply::json(200, &policy_json(w, collection, req.now));
+    }
+    if p.starts_with("/policystore/metadatapolicies/") {
+        if policy_collection(w, path).is_none() {
+            return not_found(&format!("policy '{}'", p.rsplit('/').next().unwrap_or("")));
+        }
+        return match req.method.as_str() {
+            "GET" => Reply::json(200, &policy_json(w, collection, req.now)),
+            "PUT" => put_policy(sim, req, collection),
+            _ => Reply::json(
+                405,
+                &json!({"error": {"code": "MethodNotAllowed", "message": "A metadata policy is read with GET and replaced with PUT."}}),
+            ),
+        };
+    }
+    not_found("this path")
+}
+
+/// The built-in metadata roles (`GET /policystore/metadataroles`), by id and name.
+fn metadata_roles() -> Value {
+    let values: Vec<Value> = PURVIEW_ROLES
         .iter()
-        .map(|(name, parent)| {
-            let mut roles: Vec<(String, Vec<String>)> = vec![];
-            for r in w
-                .collection_roles
+        .map(|(slug, name)| {
+            let id = format!("purviewmetadatarole_builtin_{slug}");
+            json!({"id": id, "name": id, "type": "Microsoft.Purview/role", "properties": {"provisioningState": "Provisioned", "roleType": "BuiltIn", "friendlyName": name, "cnfCondition": []}})
+        })
+        .collect();
+    json!({ "values": values })
+}
+
+/// Purview's built-in collection roles: the slug in a rule id, and the name the scenario uses.
+const PURVIEW_ROLES: &[(&str, &str)] = &[
+    ("collection-administrator", "Collection Admin"),
+    ("data-source-administrator", "Data Source Administrator"),
+    ("data-curator", "Data Curator"),
+    ("purview-reader", "Data Reader"),
+    ("policy-author", "Policy Author"),
+];
+
+/// `PUT /policystore/metadataPolicies/{policyId}`: the collection's role rules become those
+/// sent. Any GUID is taken as a principal (Purview does not look it up either).
+fn put_policy(sim: &Sim, req: &Req, collection: &str) -> Reply {
+    let bad = |m: &str| Reply::json(400, &json!({"error": {"code": "BadRequest", "message": m}}));
+    let Ok(body) = serde_json::from_slice::<Value>(&req.body) else {
+        return bad("The request body is not a metadata policy in JSON.");
+    };
+    let Some(rules) = body
+        .pointer("/properties/attributeRules")
+        .and_then(Value::as_array)
+    else {
+        return bad("The policy has no properties.attributeRules.");
+    };
+    if let Some(id) = body.get("id").and_then(Value::as_str) {
+        if !id.eq_ignore_ascii_case(&policy_id(collection)) {
+            return bad("The policy id in the body is not the one in the path.");
+        }
+    }
+    // (role name, principal) pairs the policy now holds.
+    let suffix = format!(":{}", collection.to_ascii_lowercase());
+    let mut wanted: Vec<(String, String)> = vec![];
+    for r in rules {
+        let id = r
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let Some(slug) = id
+            .strip_prefix("purviewmetadatarole_builtin_")
+            .and_then(|x| x.strip_suffix(&suffix))
+        else {
+            continue;
+        };
+        let Some((_, role)) = PURVIEW_ROLES.iter().find(|(s, _)| *s == slug) else {
+            continue;
+        };
+        let members = r
+            .get("dnfCondition")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_array)
+            .flatten()
+            .filter(|c| {
+                c.get("attributeName").and_then(Value::as_str) == Some("principal.microsoft.id")
+            })
+            .filter_map(|c| c.get("attributeValueIncludedIn").and_then(Value::as_array))
+            .flatten()
+            .filter_map(Value::as_str);
+        for m in members {
+            if !wanted
                 .iter()
-                .filter(|r| r.collection.eq_ignore_ascii_case(name) && w.in_effect(r.created, now))
+                .any(|(r2, p)| r2 == role && p.eq_ignore_ascii_case(m))
             {
-                let id = purview_role_id(&r.role);
-                match roles.iter_mut().find(|(k, _)| *k == id) {
-                    Some((_, p)) => p.push(r.principal_id.clone()),
-                    None => roles.push((id, vec![r.principal_id.clone()])),
-                }
+                wanted.push((role.to_string(), m.to_string()));
             }
-            let rules: Vec<Value> = roles
+        }
+    }
+    let now = req.now;
+    let next = sim.world.write(|w| -> Result<Value, ()> {
+        let visible = |w: &World, r: &super::world::CollectionRole| {
+            r.collection.eq_ignore_ascii_case(collection) && w.in_effect(r.created, now)
+        };
+        let snapshot = w.clone();
+        w.collection_roles.retain(|r| {
+            !visible(&snapshot, r)
+                || wanted.iter().any(|(role, p)| {
+                    role.eq_ignore_ascii_case(&r.role) && p.eq_ignore_ascii_case(&r.principal_id)
+                })
+        });
+        for (role, p) in &wanted {
+            let held = w.collection_roles.iter().any(|r| {
+                r.collection.eq_ignore_ascii_case(collection)
+                    && r.role.eq_ignore_ascii_case(role)
+                    && r.principal_id.eq_ignore_ascii_case(p)
+            });
+            if !held {
+                w.collection_roles.push(super::world::CollectionRole {
+                    principal_id: p.clone(),
+                    role: role.clone(),
+                    collection: collection.to_string(),
+                    created: now,
+                });
+            }
+        }
+        Ok(policy_json(w, collection, now))
+    });
+    match next {
+        Ok(v) => Reply::json(200, &v),
+        Err(()) => bad("The policy could not be written."),
+    }
+}
+
+/// The metadata policies (one per collection): who holds which collection role, in Purview's
+/// `attributeRules` form. Assignments still propagating are left out, as Purview shows them late.
+fn metadata_policies(sim: &Sim, now: i64) -> Value {
+    let w = &sim.world;
+    let values: Vec<Value> = purview_collections(w)
+        .iter()
+        .map(|(name, _)| policy_json(w, name, now))
+        .collect();
+    json!({ "values": values })
+}
+
+/// One collection's metadata policy.
+fn policy_json(w: &World, collection: &str, now: i64) -> Value {
+    let Some((name, parent)) = purview_collections(w)
+        .into_iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(collection))
+    else {
+        return Value::Null;
+    };
+    let mut roles: Vec<(String, Vec<String>)> = vec![];
+    for r in w
+        .collection_roles
+        .iter()
+        .filter(|r| r.collection.eq_ignore_ascii_case(&name) && w.in_effect(r.created, now))
+    {
+        let id = purview_role_id(&r.role);
+        match roles.iter_mut().find(|(k, _)| *k == id) {
+            Some((_, p)) => p.push(r.principal_id.clone()),
+            None => roles.push((id, vec![r.principal_id.clone()])),
+        }
+    }
+    let rules: Vec<Value> = roles
                 .into_iter()
                 .map(|(role, principals)| {
                     let rid = format!("{role}:{name}");
@@ -239,21 +446,18 @@ fn metadata_policies(sim: &Sim, now: i64) -> Value {
                     })
                 })
                 .collect();
-            json!({
-                "name": format!("policy_{name}"),
-                "id": super::scenario::derived_guid(&format!("purview-policy:{name}")),
-                "version": 1,
-                "properties": {
-                    "description": "",
-                    "decisionRules": [],
-                    "attributeRules": rules,
-                    "collection": {"type": "CollectionReference", "referenceName": name},
-                    "parentCollectionName": parent,
-                },
-            })
-        })
-        .collect();
-    json!({ "values": values })
+    json!({
+        "name": format!("policy_{name}"),
+        "id": policy_id(&name),
+        "version": 1,
+        "properties": {
+            "description": "",
+            "decisionRules": [],
+            "attributeRules": rules,
+            "collection": {"type": "CollectionReference", "referenceName": name},
+            "parentCollectionName": parent,
+        },
+    })
 }
 
 // ---------------------------------------------------------------- Power Platform
@@ -270,6 +474,12 @@ pub fn powerplatform(sim: &Sim, req: &Req, path: &str) -> Reply {
             );
         }
     };
+    if path
+        .to_ascii_lowercase()
+        .starts_with("/providers/microsoft.businessappplatform/")
+    {
+        return bap(sim, req, path, &claims);
+    }
     let env = &w.scenario.powerplatform.environment;
     let (client, oid) = tokens::caller(&claims);
     if tokens::app_only(&claims) {
@@ -316,6 +526,134 @@ pub fn powerplatform(sim: &Sim, req: &Req, path: &str) -> Reply {
         404,
         &json!({"error": {"code": "NotFound", "message": "The simulator's Power Platform API has no such operation."}}),
     )
+}
+
+/// The Power Platform admin API (`https://api.bap.microsoft.com`, served here under the Power
+/// Platform stand-in; `AUTHCHECK_BAP_ENDPOINT` points at it): the requests `authcheck fix` makes.
+///
+/// - `GET /providers/Microsoft.BusinessAppPlatform/scopes/admin/environments`: the environments.
+/// - `POST …/scopes/admin/environments/{environment}/addAppUser` with `{"servicePrincipalAppId"}`:
+///   makes the app an application user of the environment. Its callers must be Power Platform
+///   administrators or a registered management application, and it answers 200 whenever the
+///   caller may call it (so a second call is harmless)
+///   (<https://learn.microsoft.com/en-us/power-platform/admin/create-dataverseapplicationuser>).
+/// - `PUT /providers/Microsoft.BusinessAppPlatform/adminApplications/{appId}`: registers a
+///   management application. Only an administrator signed in as a user may: a service principal
+///   cannot register one
+///   (<https://learn.microsoft.com/en-us/power-platform/admin/powerplatform-api-create-service-principal>).
+///
+/// The simulator accepts tokens for the Power Platform API here (the real admin API has its own
+/// audience). Its 403 and 404 bodies are its own words in Azure's `{"error": {"code",
+/// "message"}}` envelope: Microsoft documents no error body for these requests.
+fn bap(sim: &Sim, req: &Req, path: &str, claims: &Claims) -> Reply {
+    let w = &sim.world;
+    let pp = &w.scenario.powerplatform;
+    let (client, oid) = tokens::caller(claims);
+    let app_only = tokens::app_only(claims);
+    let app_name = w
+        .app_by_client_id(&client)
+        .map(|a| a.spec.name.clone())
+        .unwrap_or_default();
+    let management_app = app_only
+        && (pp.management_apps.contains(&app_name)
+            || w.scenario
+                .operator
+                .as_ref()
+                .is_some_and(|o| o.app == app_name && o.powerplatform_management_app));
+    let admin = !app_only
+        && w.users.iter().any(|u| {
+            u.object_id.eq_ignore_ascii_case(&oid)
+                && pp
+                    .admins
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(&u.spec.upn))
+        });
+    let forbidden = |what: &str| {
+        Reply::json(
+            403,
+            &json!({"error": {"code": "Forbidden", "message": format!("The caller (application '{client}', object id '{oid}') may not {what}.")}}),
+        )
+    };
+    let segs: Vec<String> = path
+        .trim_matches('/')
+        .split('/')
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let env = &pp.environment;
+    let env_json = json!({
+        "id": format!("/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments/{env}"),
+        "name": env,
+        "type": "Microsoft.BusinessAppPlatform/scopes/environments",
+        "location": "europe",
+        "properties": {"displayName": "Contoso (default)", "environmentSku": "Default"},
+    });
+    match (req.method.as_str(), &segs[2..]) {
+        ("GET", ["scopes", "admin", "environments"]) => {
+            if !(admin || management_app) {
+                return forbidden("list the environments: it is neither a Power Platform administrator nor a registered management application");
+            }
+            Reply::json(200, &json!({ "value": [env_json] }))
+        }
+        ("POST", ["scopes", "admin", "environments", e, "addappuser"]) => {
+            if !(admin || management_app) {
+                return forbidden("add application users: it is neither a Power Platform administrator nor a registered management application");
+            }
+            if !e.eq_ignore_ascii_case(env) {
+                return Reply::json(
+                    404,
+                    &json!({"error": {"code": "EnvironmentNotFound", "message": format!("Environment '{e}' was not found.")}}),
+                );
+            }
+            let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+            let Some(app_id) = body["servicePrincipalAppId"].as_str() else {
+                return Reply::json(
+                    400,
+                    &json!({"error": {"code": "BadRequest", "message": "servicePrincipalAppId is required."}}),
+                );
+            };
+            let Some(name) = w.app_by_client_id(app_id).map(|a| a.spec.name.clone()) else {
+                return Reply::json(
+                    400,
+                    &json!({"error": {"code": "BadRequest", "message": format!("No service principal for application '{app_id}' in this tenant.")}}),
+                );
+            };
+            let _ = sim.world.write(|w| -> Result<(), ()> {
+                let users = &mut w.scenario.powerplatform.application_users;
+                if !users.contains(&name) {
+                    users.push(name.clone());
+                }
+                Ok(())
+            });
+            Reply::json(200, &json!({ "servicePrincipalAppId": app_id }))
+        }
+        ("PUT", ["adminapplications", app_id]) => {
+            if app_only {
+                return forbidden("register management applications: only a Power Platform administrator signed in as a user may");
+            }
+            if !admin {
+                return forbidden("register management applications: the user is not a Power Platform administrator");
+            }
+            let Some(name) = w.app_by_client_id(app_id).map(|a| a.spec.name.clone()) else {
+                return Reply::json(
+                    400,
+                    &json!({"error": {"code": "BadRequest", "message": format!("No application '{app_id}' in this tenant.")}}),
+                );
+            };
+            let _ = sim.world.write(|w| -> Result<(), ()> {
+                let apps = &mut w.scenario.powerplatform.management_apps;
+                if !apps.contains(&name) {
+                    apps.push(name.clone());
+                }
+                Ok(())
+            });
+            Reply::json(200, &json!({ "applicationId": app_id }))
+        }
+        _ => Reply::json(
+            404,
+            &json!({"error": {"code": "NotFound", "message": "The simulator's Power Platform admin API has no such operation."}}),
+        ),
+    }
 }
 
 // ---------------------------------------------------------------- Log Analytics

@@ -402,7 +402,9 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, Si
     })
 }
 
-/// The operator's tokens for ARM and Graph, as `AUTHCHECK_ARM_TOKEN` and `AUTHCHECK_GRAPH_TOKEN`:
+/// The operator's tokens for ARM and Graph, as `AUTHCHECK_ARM_TOKEN` and `AUTHCHECK_GRAPH_TOKEN`
+/// (and for the Purview and Power Platform data planes, as `AUTHCHECK_PURVIEW_TOKEN` and
+/// `AUTHCHECK_POWERPLATFORM_TOKEN`, when the tenant has their service principals):
 /// app-only tokens of the operator's app, carrying its granted application permissions, valid
 /// for the operator's token lifetime from now.
 fn operator_tokens(
@@ -418,16 +420,23 @@ fn operator_tokens(
     for (var, key) in [
         ("AUTHCHECK_ARM_TOKEN", "arm"),
         ("AUTHCHECK_GRAPH_TOKEN", "graph"),
+        ("AUTHCHECK_PURVIEW_TOKEN", "purview"),
+        ("AUTHCHECK_POWERPLATFORM_TOKEN", "powerplatform"),
     ] {
         let api = authcheck_model::knowledge::apis::by_key(key)
             .ok_or_else(|| SimError::Scenario(format!("no API {key}")))?;
         // As a client asks for `{resource}/.default`.
         let asked = api.resource_uri.trim_end_matches('/').to_string();
-        let resource = w.resource(&asked).ok_or_else(|| {
-            SimError::Scenario(format!(
+        let Some(resource) = w.resource(&asked) else {
+            // The data planes' principals may be absent from a tenant (a scenario about that):
+            // the operator then has no token for them, as in real life.
+            if matches!(key, "purview" | "powerplatform") {
+                continue;
+            }
+            return Err(SimError::Scenario(format!(
                 "operator: the tenant has no service principal for {asked}"
-            ))
-        })?;
+            )));
+        };
         let g = tokens::Grant {
             app,
             resource: &resource,
@@ -487,6 +496,8 @@ fn build_info(w: &World, base: &str) -> SimInfo {
         "AUTHCHECK_POWERPLATFORM_ENDPOINT".to_string(),
         powerplatform.clone(),
     );
+    // The Power Platform admin API (api.bap.microsoft.com) is served by the same stand-in.
+    env.insert("AUTHCHECK_BAP_ENDPOINT".to_string(), powerplatform.clone());
     env.insert(
         "AUTHCHECK_LOGANALYTICS_ENDPOINT".to_string(),
         loganalytics.clone(),

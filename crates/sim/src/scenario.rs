@@ -267,6 +267,10 @@ pub struct OperatorSpec {
     /// Lifetime of the minted tokens, in minutes, whatever the tenant's token lifetime.
     #[serde(default = "default_operator_token_minutes")]
     pub token_lifetime_minutes: i64,
+    /// The operator's app is registered as a Power Platform management application, so it may
+    /// add application users to environments (`addAppUser`). Optional; default false.
+    #[serde(default)]
+    pub powerplatform_management_app: bool,
 }
 
 fn default_operator_token_minutes() -> i64 {
@@ -738,6 +742,10 @@ pub struct PowerPlatformSpec {
     /// Apps (by name) registered as management applications.
     #[serde(default)]
     pub management_apps: Vec<String>,
+    /// Users (by UPN) who are Power Platform administrators: they may register management
+    /// applications and add application users. Optional; default none.
+    #[serde(default)]
+    pub admins: Vec<String>,
 }
 
 impl Default for PowerPlatformSpec {
@@ -746,6 +754,7 @@ impl Default for PowerPlatformSpec {
             environment: default_env(),
             application_users: vec![],
             management_apps: vec![],
+            admins: vec![],
         }
     }
 }

@@ -40,6 +40,7 @@ pub async fn precheck(plan: &mut RepairPlan, op: &Operator, http: &Http, arm_bas
                 }
                 (Ok(_), None) => {}
             },
+            Service::Purview | Service::PowerPlatform => super::dataplane::precheck(s, op),
             Service::Arm => {
                 let token = match &op.arm {
                     Ok(t) => t,
@@ -311,6 +312,9 @@ mod tests {
         let op = Operator {
             graph: Ok(token(claims)),
             arm: Err("none".into()),
+            purview: Err("none".into()),
+            powerplatform: Err("none".into()),
+            bap_base: String::new(),
         };
         let http = Http::new(Default::default(), None).unwrap();
         let mut plan = grant_step();

@@ -10,6 +10,7 @@
 //! added beside the old ones.
 
 mod apply;
+mod dataplane;
 pub mod permissions;
 mod repairs;
 
@@ -37,6 +38,10 @@ pub enum StepKind {
 pub enum Service {
     Graph,
     Arm,
+    /// A Purview account's data plane (`https://{account}.purview.azure.com`).
+    Purview,
+    /// The Power Platform admin API (`https://api.bap.microsoft.com`).
+    PowerPlatform,
 }
 
 /// The exact request an automatic step makes.
@@ -160,10 +165,15 @@ impl RepairPlan {
     }
 }
 
-/// The operator's identity: a Graph token and an ARM token, each with why it is missing when it is.
+/// The operator's identity: a Graph token and an ARM token, each with why it is missing when it is
+/// (and tokens for the Purview and Power Platform data planes, for their repairs).
 pub struct Operator {
     pub graph: Result<Secret, String>,
     pub arm: Result<Secret, String>,
+    pub purview: Result<Secret, String>,
+    pub powerplatform: Result<Secret, String>,
+    /// The Power Platform admin API's base URL (`AUTHCHECK_BAP_ENDPOINT`, else Microsoft's).
+    pub bap_base: String,
 }
 
 impl Operator {
@@ -171,6 +181,8 @@ impl Operator {
         match s {
             Service::Graph => self.graph.as_ref().map_err(String::as_str),
             Service::Arm => self.arm.as_ref().map_err(String::as_str),
+            Service::Purview => self.purview.as_ref().map_err(String::as_str),
+            Service::PowerPlatform => self.powerplatform.as_ref().map_err(String::as_str),
         }
     }
 }
@@ -196,18 +208,38 @@ pub async fn operator(plan: &DoctorPlan, env: &dyn Env) -> Operator {
                 )
             })
     };
+    let bap_base = env
+        .var("AUTHCHECK_BAP_ENDPOINT")
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| dataplane::BAP.to_string());
+    // The data planes' tokens come from the environment; with `--graph-auth az`, Purview's from
+    // the Azure CLI when none is set. The Power Platform admin API's from the environment only.
+    let purview_env = one("AUTHCHECK_PURVIEW_TOKEN", &None);
+    let powerplatform = one("AUTHCHECK_POWERPLATFORM_TOKEN", &None).map_err(|_| {
+        "no operator identity for the Power Platform admin API: set AUTHCHECK_POWERPLATFORM_TOKEN to the operator's token for it (`--graph-auth az` does not ask for one)".to_string()
+    });
     if plan.reader == ReaderAuth::Az {
         let timeout = plan.limits.timeout;
         let tenant = &plan.tenant;
         use crate::doctor::chains::reader::az_token;
+        let purview = match purview_env {
+            Ok(t) => Ok(t),
+            Err(_) => az_token(dataplane::PURVIEW_RESOURCE, tenant, timeout).await,
+        };
         return Operator {
             graph: az_token(&graph_resource, tenant, timeout).await,
             arm: az_token(&arm_resource, tenant, timeout).await,
+            purview,
+            powerplatform,
+            bap_base,
         };
     }
     Operator {
         graph: one("AUTHCHECK_GRAPH_TOKEN", &plan.graph_token_file),
         arm: one("AUTHCHECK_ARM_TOKEN", &plan.arm_token_file),
+        purview: purview_env,
+        powerplatform,
+        bap_base,
     }
 }
 

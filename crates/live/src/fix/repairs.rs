@@ -50,6 +50,9 @@ pub async fn build(cx: &Context<'_>, findings: &[Finding]) -> RepairPlan {
             "redirect-uri-mismatch" => redirect_uri(cx, f),
             "client-secret-expired" => new_secret(cx, f),
             "federated-credential-mismatch" => federated_credential(cx, f),
+            "data-plane-role-missing" | "purview-role-on-other-collection" => super::dataplane::purview_role(cx, f).await,
+            "power-platform-application-user-missing" => super::dataplane::application_user(cx, f).await,
+            "power-platform-management-app-missing" => super::dataplane::management_app(cx, f),
             "rbac-propagation-pending" => vec![Step::manual(
                 &f.rule,
                 "Wait for the new role assignment to take effect (nothing to change)".into(),
@@ -64,7 +67,7 @@ pub async fn build(cx: &Context<'_>, findings: &[Finding]) -> RepairPlan {
 }
 
 /// A manual step from the finding's own fix.
-fn manual_from(f: &Finding) -> Step {
+pub(super) fn manual_from(f: &Finding) -> Step {
     let command = f.fix.iter().find_map(|s| s.command.clone());
     let instructions = f.fix.iter().map(|s| s.text.clone()).collect();
     Step::manual(
@@ -77,7 +80,7 @@ fn manual_from(f: &Finding) -> Step {
 
 /// A finding `fix` could repair, had the doctor read what the repair needs (the app registration,
 /// its service principal, the role assignments): a manual step saying why, with the finding's fix.
-fn missing(cx: &Context<'_>, f: &Finding, service: Service) -> Step {
+pub(super) fn missing(cx: &Context<'_>, f: &Finding, service: Service) -> Step {
     let mut s = manual_from(f);
     let why = match cx.operator.token(service) {
         Err(e) => format!(" — {e}"),
@@ -95,7 +98,7 @@ fn graph_base(cx: &Context<'_>) -> String {
 }
 
 /// A GET with the operator's token; the JSON on success, else why not.
-async fn read(
+pub(super) async fn read(
     cx: &Context<'_>,
     service: Service,
     url: String,

@@ -1,0 +1,139 @@
+//! Running `authcheck fix` and `doctor` against a simulator with an operator appended, for the
+//! fix suites (tests/fix_e2e.rs, tests/fix_dataplane_e2e.rs). No test times anything; a guard
+//! only kills a hung run.
+
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::sim_common::SimProc;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A built-in scenario with an operator appended, started.
+pub fn start(scenario: &str, operator: &str, dir: &Path) -> SimProc {
+    let text = std::fs::read_to_string(root().join(format!("fixtures/scenarios/{scenario}.toml")))
+        .unwrap()
+        + "\n"
+        + &std::fs::read_to_string(root().join(format!("fixtures/fix/{operator}.toml"))).unwrap();
+    let p = dir.join(format!("{scenario}+{operator}.toml"));
+    std::fs::write(&p, text).unwrap();
+    SimProc::start(p.to_str().unwrap(), &[])
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "JSON: {e}\nstdout: {}\nstderr: {}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// `authcheck CMD` with the simulator's environment and doctor arguments plus `extra`.
+pub fn run(sim: &SimProc, cmd: &str, extra: &[&str]) -> Run {
+    run_without(sim, cmd, extra, &[])
+}
+
+/// As [`run`], without the simulator's environment variables named in `drop`.
+pub fn run_without(sim: &SimProc, cmd: &str, extra: &[&str], drop: &[&str]) -> Run {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_authcheck"));
+    c.arg(cmd);
+    for a in sim.info["doctor_args"].as_array().unwrap() {
+        c.arg(a.as_str().unwrap());
+    }
+    c.args(["--no-prompt"]).args(extra);
+    c.env_clear();
+    for (k, v) in sim.info["env"].as_object().unwrap() {
+        if !drop.contains(&k.as_str()) {
+            c.env(k, v.as_str().unwrap());
+        }
+    }
+    c.env("NO_COLOR", "1");
+    let mut child = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let t_out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    // A hang guard, not a timing assertion.
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > Duration::from_secs(180) {
+            let _ = child.kill();
+            panic!("{cmd} hung against {}", sim.info["scenario"]);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let r = Run {
+        code: status.code().unwrap_or(-1),
+        stdout: t_out.join().unwrap(),
+        stderr: t_err.join().unwrap(),
+    };
+    assert!(
+        !r.stderr.contains("internal error") && !r.stderr.contains("panicked"),
+        "{}",
+        r.stderr
+    );
+    r
+}
+
+pub fn first_rule(doctor: &Run) -> String {
+    doctor.json()["findings"][0]["rule"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The operator's tokens never reach an output.
+pub fn no_operator_token(sim: &SimProc, runs: &[&Run]) {
+    for k in [
+        "AUTHCHECK_GRAPH_TOKEN",
+        "AUTHCHECK_ARM_TOKEN",
+        "AUTHCHECK_PURVIEW_TOKEN",
+        "AUTHCHECK_POWERPLATFORM_TOKEN",
+    ] {
+        let Some(t) = sim.env(k) else {
+            assert!(
+                k.contains("PURVIEW") || k.contains("POWERPLATFORM"),
+                "no {k}"
+            );
+            continue;
+        };
+        let sig = t.rsplit('.').next().unwrap().to_string();
+        for r in runs {
+            for out in [&r.stdout, &r.stderr] {
+                assert!(!out.contains(&t) && !out.contains(&sig), "{k} in output");
+            }
+        }
+    }
+}
