@@ -1215,3 +1215,76 @@ fn logs_ingestion_propagation_names_its_30_minutes() {
     );
     assert_eq!(check(&r, "arm.role_propagation")["status"], "warning");
 }
+
+/// A US Government tenant asked at the public authority: the doctor asks the other clouds'
+/// discovery documents, the US Government one answers, and the finding names that cloud from the
+/// answer. Told the right cloud (`--cloud usgov` and its authority), the same tenant is found and
+/// no other cloud is asked.
+#[test]
+fn a_tenant_of_another_cloud_is_found_by_asking_the_clouds() {
+    let sim = start_sim("usgov-tenant-at-public-authority");
+    let run = doctor(&sim, &["--format", "json", "--no-progress"]);
+    no_panic(&run);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let r = report(&run);
+    let cloud = check(&r, "tenant.cloud");
+    assert_eq!(cloud["status"], "failed", "{cloud}");
+    let detail = cloud["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("Azure US Government") && detail.contains("microsoftonline.us"),
+        "{detail}"
+    );
+    let f = &r["findings"][0];
+    assert_eq!(f["rule"], "tenant-not-found", "{f}");
+    assert_eq!(f["match"], "wrong-cloud-discovered", "{f}");
+    let text = f.to_string();
+    assert!(text.contains("login.microsoftonline.us"), "{text}");
+    // The possible-cause rule does not repeat as a guess what the answer established.
+    assert!(
+        !r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "tenant-in-another-cloud"),
+        "{}",
+        r["findings"]
+    );
+    // Pointed at its own cloud, the tenant is found and no other cloud is asked.
+    let own = sim.env("AUTHCHECK_AUTHORITY_HOST_USGOV").unwrap();
+    let mut args: Vec<String> = sim.info["doctor_args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    let i = args.iter().position(|a| a == "--authority-host").unwrap();
+    args[i + 1] = own;
+    args.extend(["--cloud", "usgov", "--format", "json", "--no-progress"].map(String::from));
+    let run = doctor_args_env(&sim, &args, &[]);
+    no_panic(&run);
+    let r = report(&run);
+    assert_eq!(
+        check(&r, "tenant.discovery")["status"],
+        "ok",
+        "{}",
+        r["checks"]
+    );
+    assert!(
+        !r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "tenant.cloud"),
+        "{}",
+        r["checks"]
+    );
+    assert!(
+        !r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "tenant-not-found"),
+        "{}",
+        r["findings"]
+    );
+}

@@ -464,14 +464,22 @@ fn policy_json(w: &World, collection: &str, now: i64) -> Value {
 
 pub fn powerplatform(sim: &Sim, req: &Req, path: &str) -> Reply {
     let w = &sim.world;
-    let claims = match check(sim, req, "powerplatform") {
+    // Each deployment (commercial, GCC, GCC High, DoD, China) is its own service: it takes only
+    // tokens whose audience is its own host.
+    let deployment = w.power_platform_cloud();
+    let own = format!("https://{}", deployment.host);
+    let api = apis::by_key("powerplatform").expect("known API");
+    let accepts = |aud: &str| {
+        apis::audience_matches(api, aud)
+            && authcheck_model::knowledge::clouds::power_platform_by_audience(aud)
+                .map_or(deployment.key == "public", |c| c.key == deployment.key)
+    };
+    let claims = match tokens::check_bearer(&sim.world, &sim.info.authority, req, &accepts) {
         Ok(c) => c,
         Err(p) => {
             let (code, msg) = problem_text(&p);
-            return Reply::json(401, &json!({"error": {"code": code, "message": msg}})).header(
-                "WWW-Authenticate",
-                challenge(sim, "https://api.powerplatform.com", &p),
-            );
+            return Reply::json(401, &json!({"error": {"code": code, "message": msg}}))
+                .header("WWW-Authenticate", challenge(sim, &own, &p));
         }
     };
     if path

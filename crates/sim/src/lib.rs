@@ -22,9 +22,11 @@
 //! The layout of one server on one port: the authority at the root (`/{tenant}/oauth2/v2.0/token`,
 //! `/{tenant}/oauth2/token`, `/{tenant}/oauth2/v2.0/authorize`,
 //! `/{tenant}/v2.0/.well-known/openid-configuration`, `/{tenant}/discovery/v2.0/keys`, the v1
-//! forms, `/common/userrealm/{user}`), Graph under `/graph` (`/graph/v1.0/…`), ARM under `/arm`,
-//! the data planes under `/purview`, `/powerplatform`, `/loganalytics`, `/appinsights`,
-//! `/monitoring` (custom metrics) and `/logsingestion` (the Logs Ingestion API), IMDS at
+//! forms, `/common/userrealm/{user}`; that is the tenant's own cloud, and the other clouds'
+//! authorities, which do not know the tenant, are under `/cloud/{public|usgov|china}`), Graph
+//! under `/graph` (`/graph/v1.0/…`), ARM under `/arm`, the data planes under `/purview`,
+//! `/powerplatform`, `/loganalytics`, `/appinsights`, `/monitoring` (custom metrics) and
+//! `/logsingestion` (the Logs Ingestion API), IMDS at
 //! `/metadata/identity/oauth2/token`, and the external OIDC issuer of federated tokens under
 //! `/federation`.
 //!
@@ -487,8 +489,32 @@ fn build_info(w: &World, base: &str) -> SimInfo {
     let mut env = BTreeMap::new();
     env.insert("AZURE_TENANT_ID".to_string(), tenant.clone());
     env.insert("AZURE_CLIENT_ID".to_string(), client_id.clone());
-    env.insert("AZURE_AUTHORITY_HOST".to_string(), base.to_string());
-    env.insert("AUTHCHECK_AUTHORITY_HOST".to_string(), base.to_string());
+    // Each cloud's authority: the tenant's own at the root, the others under `/cloud/{key}`.
+    let own_cloud = w.cloud().key;
+    let authority_of = |key: &str| {
+        if key == own_cloud {
+            base.to_string()
+        } else {
+            format!("{base}/cloud/{key}")
+        }
+    };
+    for cl in authcheck_model::knowledge::clouds::CLOUDS {
+        env.insert(
+            format!("AUTHCHECK_AUTHORITY_HOST_{}", cl.key.to_ascii_uppercase()),
+            authority_of(cl.key),
+        );
+    }
+    // The cloud the client is pointed at: its own, or another (an SDK left on its default).
+    let client_cloud = c
+        .authority_cloud
+        .clone()
+        .unwrap_or_else(|| own_cloud.to_string());
+    let client_authority = authority_of(&client_cloud);
+    env.insert("AZURE_AUTHORITY_HOST".to_string(), client_authority.clone());
+    env.insert(
+        "AUTHCHECK_AUTHORITY_HOST".to_string(),
+        client_authority.clone(),
+    );
     env.insert("AUTHCHECK_GRAPH_ENDPOINT".to_string(), graph.clone());
     env.insert("AUTHCHECK_ARM_ENDPOINT".to_string(), arm.clone());
     env.insert("AUTHCHECK_PURVIEW_ENDPOINT".to_string(), purview.clone());
@@ -547,7 +573,7 @@ fn build_info(w: &World, base: &str) -> SimInfo {
         "--api".to_string(),
         api.clone(),
         "--authority-host".to_string(),
-        base.to_string(),
+        client_authority.clone(),
         "--graph-endpoint".to_string(),
         graph.clone(),
         "--arm-endpoint".to_string(),
@@ -559,6 +585,10 @@ fn build_info(w: &World, base: &str) -> SimInfo {
     }
     doctor_args.push("--credential".into());
     doctor_args.push(c.credential.clone());
+    if client_cloud != "public" {
+        doctor_args.push("--cloud".into());
+        doctor_args.push(client_cloud.clone());
+    }
     if c.endpoint == "v1" {
         doctor_args.push("--endpoint-version".into());
         doctor_args.push("v1".into());

@@ -174,6 +174,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "token-signature-invalid",
         include_str!("../../../fixtures/scenarios/token-signature-invalid.toml"),
     ),
+    (
+        "usgov-tenant-at-public-authority",
+        include_str!("../../../fixtures/scenarios/usgov-tenant-at-public-authority.toml"),
+    ),
+    (
+        "power-platform-wrong-cloud-audience",
+        include_str!("../../../fixtures/scenarios/power-platform-wrong-cloud-audience.toml"),
+    ),
 ];
 
 /// Why a scenario could not be loaded.
@@ -313,6 +321,19 @@ pub struct TenantSpec {
     /// The device authorization grant: how long a code lives and how often a client may poll.
     #[serde(default)]
     pub device_code: DeviceCodeSpec,
+    /// The Entra cloud the tenant lives in: `public` (the default), `usgov` or `china`. The
+    /// simulator's root is this cloud's authority; the other clouds' authorities are served under
+    /// `/cloud/{key}` and know no tenant of the scenario (AADSTS90002 there).
+    #[serde(default = "default_cloud")]
+    pub cloud: String,
+    /// The `tenant_region_sub_scope` the tenant's discovery document carries (`GCC`, `DODCON` for
+    /// GCC High, `DOD`), when it has one.
+    #[serde(default)]
+    pub region_sub_scope: Option<String>,
+}
+
+fn default_cloud() -> String {
+    "public".into()
 }
 
 /// The device authorization grant's timing, and a busy service: Entra gives codes 15 minutes and
@@ -408,6 +429,10 @@ pub struct ClientSpec {
     /// The redirect URI the client sends to the authorize endpoint (interactive sign-in).
     #[serde(default)]
     pub redirect_uri: Option<String>,
+    /// The cloud whose authority the client is pointed at (`public`, `usgov`, `china`), when not
+    /// the tenant's own: a client left on its SDK's default cloud.
+    #[serde(default)]
+    pub authority_cloud: Option<String>,
 }
 
 fn default_credential() -> String {
@@ -746,6 +771,11 @@ pub struct PowerPlatformSpec {
     /// applications and add application users. Optional; default none.
     #[serde(default)]
     pub admins: Vec<String>,
+    /// Which Power Platform API deployment the stand-in plays: `public`, `gcc`, `gcc-high`,
+    /// `dod` or `china`; by default the tenant cloud's own (`usgov` → `gcc-high`). It accepts
+    /// only tokens whose audience is that deployment's host.
+    #[serde(default)]
+    pub cloud: Option<String>,
 }
 
 impl Default for PowerPlatformSpec {
@@ -755,6 +785,7 @@ impl Default for PowerPlatformSpec {
             application_users: vec![],
             management_apps: vec![],
             admins: vec![],
+            cloud: None,
         }
     }
 }
@@ -935,6 +966,30 @@ impl Scenario {
             if parse_relative(t).is_none() {
                 return Err(bad(format!(
                     "`{t}` is not a relative time (`10 minutes ago`, `in 30 days`, `now`)"
+                )));
+            }
+        }
+        if authcheck_model::knowledge::clouds::by_key(&self.tenant.cloud)
+            .is_none_or(|c| c.key != self.tenant.cloud)
+        {
+            return Err(bad(format!(
+                "tenant.cloud `{}` is not public, usgov or china",
+                self.tenant.cloud
+            )));
+        }
+        if let Some(c) = &self.client.authority_cloud {
+            if authcheck_model::knowledge::clouds::by_key(c).is_none_or(|k| k.key != c.as_str()) {
+                return Err(bad(format!(
+                    "client.authority_cloud `{c}` is not public, usgov or china"
+                )));
+            }
+        }
+        if let Some(c) = &self.powerplatform.cloud {
+            if authcheck_model::knowledge::clouds::power_platform_by_key(c)
+                .is_none_or(|k| k.key != c.as_str())
+            {
+                return Err(bad(format!(
+                    "powerplatform.cloud `{c}` is not public, gcc, gcc-high, dod or china"
                 )));
             }
         }

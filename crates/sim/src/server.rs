@@ -288,6 +288,23 @@ fn route(sim: &Sim, req: &Req, fam: &str) -> Reply {
 
 fn route_inner(sim: &Sim, req: &Req, fam: &str) -> Reply {
     let w = &sim.world;
+    // Another cloud's authority: `/cloud/{key}/…`. The tenant's own cloud is the root, and
+    // `/cloud/{own key}/…` is the same authority.
+    if let Some(rest) = req.path.strip_prefix("/cloud/") {
+        let (key, tail) = rest.split_once('/').unwrap_or((rest, ""));
+        let tail = format!("/{tail}");
+        if key.eq_ignore_ascii_case(&w.scenario.tenant.cloud) {
+            let inner = Req {
+                path: tail.clone(),
+                ..req.clone()
+            };
+            return route_inner(sim, &inner, family(&tail));
+        }
+        return match authcheck_model::knowledge::clouds::by_key(key) {
+            Some(c) if c.key == key => other_cloud(sim, req, c, &tail),
+            _ => not_found(),
+        };
+    }
     let authority = &sim.info.authority;
     let strip = |prefix: &str| req.path[prefix.len()..].to_string();
     match fam {
@@ -357,6 +374,61 @@ fn route_inner(sim: &Sim, req: &Req, fam: &str) -> Reply {
     }
 }
 
+/// Another cloud's authority, as the scenario's tenant sees it: a separate directory that holds
+/// neither the tenant nor its apps. Entra's national clouds authenticate separately, each with its
+/// own endpoints (https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud),
+/// and AADSTS90002 is the answer for a tenant it does not hold, "often because a cross-cloud app
+/// was used against the wrong cloud" (https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
+/// Its discovery of `common`/`organizations` answers, naming that cloud.
+fn other_cloud(
+    sim: &Sim,
+    req: &Req,
+    cloud: &authcheck_model::knowledge::clouds::Cloud,
+    path: &str,
+) -> Reply {
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let tenant = segs.first().copied().unwrap_or("");
+    let rest = segs.get(1..).map(|s| s.join("/")).unwrap_or_default();
+    let multi = matches!(
+        tenant.to_ascii_lowercase().as_str(),
+        "common" | "organizations"
+    );
+    let here = format!(
+        "{}/cloud/{}",
+        sim.info.authority.trim_end_matches('/'),
+        cloud.key
+    );
+    let trace = uuid::Uuid::new_v4().to_string();
+    let corr = req.correlation_id();
+    let refuse =
+        |err: &aad_error::AadError| token_endpoint::error_reply(err, &trace, &corr, req.now, &here);
+    match rest.as_str() {
+        "v2.0/.well-known/openid-configuration" | ".well-known/openid-configuration" if multi => {
+            tokens::discovery_in(
+                &here,
+                tenant,
+                &sim.world,
+                rest.starts_with("v2.0"),
+                cloud,
+                None,
+            )
+        }
+        "v2.0/.well-known/openid-configuration" | ".well-known/openid-configuration" => {
+            discovery_tenant_error(sim, req, tenant)
+        }
+        "oauth2/token" | "oauth2/v2.0/token" | "oauth2/devicecode" | "oauth2/v2.0/devicecode" => {
+            if multi {
+                let form = req.form();
+                let id = form.get("client_id").cloned().unwrap_or_default();
+                refuse(&aad_error::app_not_found(&id, cloud.display_name))
+            } else {
+                refuse(&aad_error::tenant_not_found(tenant))
+            }
+        }
+        _ => not_found(),
+    }
+}
+
 /// Home realm discovery (MSAL asks it before ROPC): managed for the tenant's own domain.
 fn user_realm(w: &super::world::World, username: &str) -> Reply {
     let domain = username.rsplit('@').next().unwrap_or("");
@@ -367,7 +439,7 @@ fn user_realm(w: &super::world::World, username: &str) -> Reply {
             "ver": "1.0",
             "account_type": if ours { "Managed" } else { "Unknown" },
             "domain_name": domain,
-            "cloud_instance_name": "microsoftonline.com",
+            "cloud_instance_name": w.cloud().instance_name,
             "cloud_audience_urn": "urn:federation:MicrosoftOnline",
         }),
     )

@@ -64,7 +64,16 @@ pub struct Target {
     pub resource: String,
     /// Explicit permissions (`User.Read`) when not `.default`.
     pub permissions: Vec<String>,
+    /// Only OpenID Connect scopes were asked (`openid profile email offline_access`): Entra
+    /// answers with a token for Microsoft Graph, which hosts those scopes and the UserInfo
+    /// endpoint ("If you request the OpenID Connect scopes and a token, you'll get a token to call
+    /// the UserInfo endpoint", https://learn.microsoft.com/entra/identity-platform/scopes-oidc#openid-connect-scopes;
+    /// UserInfo "is hosted by Microsoft Graph", https://learn.microsoft.com/entra/identity-platform/userinfo).
+    pub oidc_only: bool,
 }
+
+/// Microsoft Graph's app id: the audience of the token an OpenID-only sign-in gets.
+const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 
 /// What a v2 `scope` or a v1 `resource` asks for.
 pub fn target_of(scope: &str, v2: bool) -> Result<Target, AadError> {
@@ -76,6 +85,7 @@ pub fn target_of(scope: &str, v2: bool) -> Result<Target, AadError> {
         Ok(Target {
             resource: scope.trim().to_string(),
             permissions: vec![],
+            oidc_only: false,
         })
     }
 }
@@ -85,8 +95,14 @@ const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 fn parse_scopes(scope: &str) -> Result<Target, AadError> {
     let mut resource: Option<String> = None;
     let mut permissions = vec![];
+    let mut oidc = vec![];
     for s in scope.split_whitespace() {
-        if OIDC_SCOPES.contains(&s.to_ascii_lowercase().as_str()) {
+        let l = s.to_ascii_lowercase();
+        if OIDC_SCOPES.contains(&l.as_str()) {
+            // `offline_access` asks for a refresh token; it is no permission in the token.
+            if l != "offline_access" && !oidc.contains(&l) {
+                oidc.push(l);
+            }
             continue;
         }
         let (res, perm) = if let Some(r) = s.strip_suffix("/.default") {
@@ -123,6 +139,12 @@ fn parse_scopes(scope: &str) -> Result<Target, AadError> {
         Some(resource) => Ok(Target {
             resource,
             permissions,
+            oidc_only: false,
+        }),
+        None if !oidc.is_empty() => Ok(Target {
+            resource: GRAPH_APP_ID.to_string(),
+            permissions: oidc,
+            oidc_only: true,
         }),
         None => Err(e::scope_invalid(scope)),
     }
@@ -188,6 +210,7 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
         Target {
             resource: resource.to_string(),
             permissions: vec![],
+            oidc_only: false,
         }
     };
     // The client.
@@ -701,6 +724,11 @@ pub fn delegated_scopes(
     target: &Target,
 ) -> Result<Vec<String>, AadError> {
     let w = &sim.world;
+    if target.oidc_only {
+        // The sign-in permissions themselves: the simulated tenant lets users consent to them,
+        // so they need no grant of their own.
+        return Ok(target.permissions.clone());
+    }
     let mut granted = w.granted_scopes(app, &resource.app_id);
     if let Some(u) = user {
         let own: Vec<String> = app
@@ -781,7 +809,12 @@ fn issue(
     if let Some(u) = user {
         let asked = form.get("scope").map(String::as_str).unwrap_or("");
         let prefix = target.resource.trim_end_matches('/');
-        let mut granted: Vec<String> = scopes.iter().map(|s| format!("{prefix}/{s}")).collect();
+        // An OpenID-only sign-in's scopes are the OpenID ones, named bare.
+        let mut granted: Vec<String> = if target.oidc_only {
+            vec![]
+        } else {
+            scopes.iter().map(|s| format!("{prefix}/{s}")).collect()
+        };
         for o in ["openid", "profile", "email", "offline_access"] {
             if asked.split_whitespace().any(|x| x == o) {
                 granted.push(o.to_string());

@@ -53,9 +53,11 @@ pub fn issuer_v2(authority: &str, tid: &str) -> String {
     format!("{}/{tid}/v2.0", authority.trim_end_matches('/'))
 }
 
-/// The v1 issuer (`https://sts.windows.net/{tid}/`, as Entra writes it for the public cloud).
-pub fn issuer_v1(tid: &str) -> String {
-    format!("https://sts.windows.net/{tid}/")
+/// The v1 issuer of the tenant's cloud: `https://sts.windows.net/{tid}/` in the public cloud and
+/// in US Government, `https://sts.chinacloudapi.cn/{tid}/` in China (the knowledge table's
+/// `sts_host`).
+pub fn issuer_v1(world: &World) -> String {
+    format!("https://{}/{}/", world.cloud().sts_host, world.tenant_id)
 }
 
 /// Mints an access token with the tenant's token lifetime; returns the JWT and its `exp`.
@@ -78,7 +80,7 @@ pub fn mint_for(
     let v2 = g.resource.token_version == 2;
     let mut c = json!({
         "aud": if v2 { json!(g.resource.app_id) } else { json!(g.resource_as_asked) },
-        "iss": if v2 { issuer_v2(authority, tid) } else { issuer_v1(tid) },
+        "iss": if v2 { issuer_v2(authority, tid) } else { issuer_v1(world) },
         "iat": iat,
         "nbf": iat,
         "exp": exp,
@@ -167,8 +169,32 @@ pub fn client_info(world: &World, user: &User) -> String {
     )
 }
 
-/// `/{tenant}/v2.0/.well-known/openid-configuration` and the v1 form.
+/// `/{tenant}/v2.0/.well-known/openid-configuration` and the v1 form, at the tenant's own cloud.
 pub fn discovery(authority: &str, tenant_seg: &str, world: &World, v2: bool) -> Reply {
+    discovery_in(
+        authority,
+        tenant_seg,
+        world,
+        v2,
+        world.cloud(),
+        world.scenario.tenant.region_sub_scope.as_deref(),
+    )
+}
+
+/// Discovery as `cloud`'s authority writes it. The cloud-specific fields: `cloud_instance_name`
+/// (`microsoftonline.com`, `microsoftonline.us`, `partner.microsoftonline.cn`), `msgraph_host`
+/// (that cloud's Graph, https://learn.microsoft.com/graph/deployments), the v1 issuer's STS host,
+/// `tenant_region_scope` (`USGov` for US Government tenants) and, when the tenant has one,
+/// `tenant_region_sub_scope` (`GCC`, `DODCON`, `DOD`). The region values are as public tenants'
+/// documents show them; Learn documents neither field.
+pub fn discovery_in(
+    authority: &str,
+    tenant_seg: &str,
+    world: &World,
+    v2: bool,
+    cloud: &authcheck_model::knowledge::clouds::Cloud,
+    sub_scope: Option<&str>,
+) -> Reply {
     let a = authority.trim_end_matches('/');
     let tid_for_issuer = if world.is_this_tenant(tenant_seg) {
         world.tenant_id.clone()
@@ -196,11 +222,6 @@ pub fn discovery(authority: &str, tenant_seg: &str, world: &World, v2: bool) -> 
             "end_session_endpoint": format!("{a}/{seg}/oauth2/v2.0/logout"),
             "claims_supported": ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"],
             "kerberos_endpoint": format!("{a}/{seg}/kerberos"),
-            "tenant_region_scope": "EU",
-            "cloud_instance_name": "microsoftonline.com",
-            "cloud_graph_host_name": "graph.windows.net",
-            "msgraph_host": "graph.microsoft.com",
-            "rbac_url": "https://pas.windows.net"
         })
     } else {
         json!({
@@ -212,7 +233,7 @@ pub fn discovery(authority: &str, tenant_seg: &str, world: &World, v2: bool) -> 
             "id_token_signing_alg_values_supported": ["RS256"],
             "response_types_supported": ["code", "id_token", "code id_token", "token id_token", "token"],
             "scopes_supported": ["openid"],
-            "issuer": format!("https://sts.windows.net/{tid_for_issuer}/"),
+            "issuer": format!("https://{}/{tid_for_issuer}/", cloud.sts_host),
             "microsoft_multi_refresh_token": true,
             "authorization_endpoint": format!("{a}/{seg}/oauth2/authorize"),
             "device_authorization_endpoint": format!("{a}/{seg}/oauth2/devicecode"),
@@ -223,13 +244,28 @@ pub fn discovery(authority: &str, tenant_seg: &str, world: &World, v2: bool) -> 
             "check_session_iframe": format!("{a}/{seg}/oauth2/checksession"),
             "userinfo_endpoint": format!("{a}/{seg}/openid/userinfo"),
             "kerberos_endpoint": format!("{a}/{seg}/kerberos"),
-            "tenant_region_scope": "EU",
-            "cloud_instance_name": "microsoftonline.com",
-            "cloud_graph_host_name": "graph.windows.net",
-            "msgraph_host": "graph.microsoft.com",
-            "rbac_url": "https://pas.windows.net"
         })
     };
+    let mut v = v;
+    match cloud.key {
+        "public" => {
+            v["tenant_region_scope"] = json!("EU");
+            v["cloud_graph_host_name"] = json!("graph.windows.net");
+            v["rbac_url"] = json!("https://pas.windows.net");
+        }
+        "usgov" => {
+            v["tenant_region_scope"] = json!("USGov");
+            v["cloud_graph_host_name"] = json!("graph.windows.net");
+        }
+        _ => {
+            v["cloud_graph_host_name"] = json!("graph.chinacloudapi.cn");
+        }
+    }
+    if let Some(sub) = sub_scope {
+        v["tenant_region_sub_scope"] = json!(sub);
+    }
+    v["cloud_instance_name"] = json!(cloud.instance_name);
+    v["msgraph_host"] = json!(cloud.graph_host);
     Reply::json(200, &v)
 }
 
@@ -326,7 +362,7 @@ pub fn check_bearer(
             .claims
     };
     let iss = c.get("iss").and_then(Value::as_str).unwrap_or("");
-    if iss != issuer_v1(&world.tenant_id) && iss != issuer_v2(authority, &world.tenant_id) {
+    if iss != issuer_v1(world) && iss != issuer_v2(authority, &world.tenant_id) {
         return Err(TokenProblem::WrongIssuer { iss: iss.into() });
     }
     let aud = c.get("aud").and_then(Value::as_str).unwrap_or("");

@@ -523,6 +523,30 @@ impl World {
     }
 
     /// The tenant segment names this tenant (its id or its domain).
+    /// The Entra cloud the tenant lives in (validated at load; public when unknown).
+    pub fn cloud(&self) -> &'static authcheck_model::knowledge::clouds::Cloud {
+        let c = authcheck_model::knowledge::clouds::by_key(&self.scenario.tenant.cloud);
+        c.unwrap_or(&authcheck_model::knowledge::clouds::CLOUDS[0])
+    }
+
+    /// The Power Platform API deployment the stand-in plays: the scenario's, else the tenant
+    /// cloud's own (`usgov` → GCC High).
+    pub fn power_platform_cloud(
+        &self,
+    ) -> &'static authcheck_model::knowledge::clouds::PowerPlatformCloud {
+        use authcheck_model::knowledge::clouds;
+        let key = self
+            .scenario
+            .powerplatform
+            .cloud
+            .clone()
+            .unwrap_or_else(|| match self.cloud().key {
+                "usgov" => "gcc-high".into(),
+                other => other.to_string(),
+            });
+        clouds::power_platform_by_key(&key).unwrap_or(&clouds::POWER_PLATFORM_CLOUDS[0])
+    }
+
     pub fn is_this_tenant(&self, seg: &str) -> bool {
         seg.eq_ignore_ascii_case(&self.tenant_id)
             || seg.eq_ignore_ascii_case(&self.scenario.tenant.domain)
@@ -543,6 +567,17 @@ impl World {
                 || api.app_id.is_some_and(|id| id.eq_ignore_ascii_case(uri));
             if !exact {
                 return None;
+            }
+            // A Power Platform audience of another Entra cloud's deployment is no resource of
+            // this tenant's directory (GCC's is, in the public cloud: GCC uses public Entra ID).
+            if api.key == "powerplatform" {
+                if let Some(pp) =
+                    authcheck_model::knowledge::clouds::power_platform_by_audience(uri)
+                {
+                    if pp.entra_cloud != self.cloud().key {
+                        return None;
+                    }
+                }
             }
             if self
                 .scenario

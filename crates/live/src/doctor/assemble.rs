@@ -122,6 +122,7 @@ pub fn assemble(plan: &Plan, cred: &Credential, facts: &Facts, now: i64) -> Asse
     ev.input.kind = Some("live".into());
     ev.input.name = Some("doctor".into());
     fill_request(plan, cred, token_facts, &mut ev);
+    ev.request.tenant_home_cloud = facts.tenant.home_cloud.map(|c| c.key.to_string());
     if !ev.response.token_issued && ev.response.codes.is_empty() {
         if let Some(r) = &facts.tenant.refused {
             ev.response = r.clone();

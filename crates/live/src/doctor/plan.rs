@@ -21,6 +21,11 @@ pub struct Plan {
     pub client_id: String,
     pub cloud: &'static clouds::Cloud,
     pub authority: String,
+    /// The other clouds' authorities, asked for the tenant's discovery document when this
+    /// cloud does not know the tenant: `AUTHCHECK_AUTHORITY_HOST_{PUBLIC,USGOV,CHINA}` when set,
+    /// else the real hosts when the authority in use is a real one (never guessed for a custom or
+    /// loopback authority).
+    pub other_clouds: Vec<(&'static clouds::Cloud, String)>,
     pub graph: String,
     pub arm: String,
     pub api: Option<&'static apis::Api>,
@@ -168,6 +173,21 @@ impl DoctorOptions {
                 .unwrap_or_else(|| cloud.authority_host.to_string()),
         )
         .map_err(|e| DoctorError::Input(format!("--authority-host: {e}")))?;
+        let authority_is_real = authority.starts_with("https://")
+            && clouds::by_host(&crate::http::host_of(&authority)).is_some();
+        let mut other_clouds = Vec::new();
+        for c in clouds::CLOUDS.iter().filter(|c| c.key != cloud.key) {
+            let var = format!("AUTHCHECK_AUTHORITY_HOST_{}", c.key.to_ascii_uppercase());
+            let url = match env.var(&var).filter(|v| !v.trim().is_empty()) {
+                Some(v) => {
+                    Some(base_url(&v).map_err(|e| DoctorError::Input(format!("{var}: {e}")))?)
+                }
+                None => authority_is_real.then(|| format!("https://{}", c.authority_host)),
+            };
+            if let Some(u) = url.filter(|u| u != &authority) {
+                other_clouds.push((c, u));
+            }
+        }
         let graph = base_url(
             &pick(
                 &self.graph_endpoint,
@@ -372,6 +392,7 @@ impl DoctorOptions {
             client_id,
             cloud,
             authority,
+            other_clouds,
             graph,
             arm,
             api,

@@ -11,6 +11,7 @@ pub const CHECK_ORDER: &[&str] = &[
     "credential",
     "tenant.discovery",
     "tenant.jwks",
+    "tenant.cloud",
     "token.request",
     "token.refresh",
     "token.decode",

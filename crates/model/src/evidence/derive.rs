@@ -63,6 +63,11 @@ fn derive_request(ev: &mut Evidence) {
         });
         r.tenant_cloud = clouds::by_tenant_domain(t).map(|c| c.key.to_string());
     }
+    r.tenant_home_authority_host = r
+        .tenant_home_cloud
+        .as_deref()
+        .and_then(clouds::by_key)
+        .map(|c| c.authority_host.to_string());
     if r.flow.is_none() {
         r.flow = r.grant_type.as_deref().and_then(|g| match g {
             "client_credentials" => Some(Flow::ClientCredentials),
@@ -599,6 +604,25 @@ fn derive_dataplane(ev: &mut Evidence) {
 }
 
 fn derive_api_call(ev: &mut Evidence) {
+    ev.token.power_platform_cloud = ev
+        .token
+        .aud
+        .as_deref()
+        .and_then(clouds::power_platform_by_audience)
+        .map(|c| c.key.to_string());
+    ev.api_call.power_platform_cloud = ev
+        .api_call
+        .challenge
+        .as_ref()
+        .and_then(|c| c.resource.as_deref())
+        .and_then(clouds::power_platform_by_audience)
+        .or_else(|| {
+            ev.api_call
+                .host
+                .as_deref()
+                .and_then(clouds::power_platform_by_audience)
+        })
+        .map(|c| c.key.to_string());
     let from_uri = |u: &str| {
         u.trim_end_matches('/')
             .rsplit('/')

@@ -99,6 +99,12 @@ pub struct Request {
     /// `partner.onmschina.cn` → `china`, `onmicrosoft.com` → `public`); null for a GUID or a custom
     /// domain, whose suffix (`.us`, `.cn`) proves nothing.
     pub tenant_cloud: Option<String>,
+    /// The cloud whose sign-in service knows the tenant, when the doctor asked: the cloud whose
+    /// OpenID discovery document for the tenant answered (`usgov`), named by its
+    /// `cloud_instance_name`. Evidence, not a guess: null when no cloud was asked or none knew it.
+    pub tenant_home_cloud: Option<String>,
+    /// Derived: that cloud's authority host (`login.microsoftonline.us`).
+    pub tenant_home_authority_host: Option<String>,
     /// Derived: `guid`, `domain`, `common`, `organizations`, `consumers`.
     pub tenant_kind: Option<TenantKind>,
     /// `client_credentials`, `password`, `authorization_code`, `refresh_token`,
@@ -279,6 +285,9 @@ pub struct Token {
     pub cloud: Option<String>,
     /// Derived: `aud` is one of the target API's audience forms; null when no target is known.
     pub audience_matches_target: Option<bool>,
+    /// Derived: the Power Platform API deployment `aud` names (`public`, `gcc`, `gcc-high`,
+    /// `dod`, `china`), when it is a Power Platform audience written as a host.
+    pub power_platform_cloud: Option<String>,
     /// Derived: the token is for Microsoft Graph (its signature is not meant to be checked by others).
     pub is_graph: bool,
     /// Signature state: `not-checked`, `valid`, `invalid`, `unknown-kid`, `not-verifiable-by-design`,
@@ -635,6 +644,9 @@ pub struct ApiCall {
     /// Derived: the tenant the API expects tokens from, when its answer names one (the
     /// challenge's `authorization_uri`, or the authority an ARM wrong-issuer message asks for).
     pub expected_tenant: Option<String>,
+    /// Derived: the Power Platform API deployment the call went to (`public`, `gcc`,
+    /// `gcc-high`, `dod`, `china`), from the resource its challenge names, else its host.
+    pub power_platform_cloud: Option<String>,
     /// `Retry-After` seconds on a 429/503.
     pub retry_after: Option<i64>,
     pub request_id: Option<String>,

@@ -19,6 +19,8 @@ pub struct Cloud {
     /// The suffix of the initial (`*.onmicrosoft…`) domain every tenant of this cloud gets. A custom
     /// domain ending in `.us` or `.cn` says nothing about the cloud; this suffix does.
     pub tenant_domain_suffix: &'static str,
+    /// The `cloud_instance_name` a tenant's OpenID discovery document names for this cloud.
+    pub instance_name: &'static str,
     /// The Microsoft Learn pages these hosts come from.
     pub sources: &'static [&'static str],
 }
@@ -42,6 +44,7 @@ pub const CLOUDS: &[Cloud] = &[
         arm_host: "management.azure.com",
         az_name: "AzureCloud",
         tenant_domain_suffix: "onmicrosoft.com",
+        instance_name: "microsoftonline.com",
         sources: &[NATIONAL_CLOUDS],
     },
     Cloud {
@@ -54,6 +57,7 @@ pub const CLOUDS: &[Cloud] = &[
         arm_host: "management.usgovcloudapi.net",
         az_name: "AzureUSGovernment",
         tenant_domain_suffix: "onmicrosoft.us",
+        instance_name: "microsoftonline.us",
         sources: &[
             NATIONAL_CLOUDS,
             // US Government v1 tokens are issued by `https://sts.windows.net/{tid}/` too.
@@ -70,6 +74,7 @@ pub const CLOUDS: &[Cloud] = &[
         arm_host: "management.chinacloudapi.cn",
         az_name: "AzureChinaCloud",
         tenant_domain_suffix: "partner.onmschina.cn",
+        instance_name: "partner.microsoftonline.cn",
         sources: &[NATIONAL_CLOUDS],
     },
 ];
@@ -84,6 +89,91 @@ pub fn by_key(key: &str) -> Option<&'static Cloud> {
         other => other,
     };
     CLOUDS.iter().find(|c| c.key == k)
+}
+
+/// The cloud a discovery document's `cloud_instance_name` names (`microsoftonline.us` → US
+/// Government). The China cloud's older `chinacloudapi.cn` is accepted too.
+pub fn by_instance_name(name: &str) -> Option<&'static Cloud> {
+    let n = name.trim().to_ascii_lowercase();
+    if n == "chinacloudapi.cn" {
+        return by_key("china");
+    }
+    CLOUDS.iter().find(|c| c.instance_name == n)
+}
+
+/// One Power Platform API deployment: its host (and token audience) and the Entra cloud its
+/// tenants sign in to. GCC runs on the public cloud's Entra ID; GCC High and DoD on Azure
+/// Government's; China on 21Vianet's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PowerPlatformCloud {
+    /// `public`, `gcc`, `gcc-high`, `dod`, `china`.
+    pub key: &'static str,
+    pub display_name: &'static str,
+    /// The API host; the token audience is `https://{host}`.
+    pub host: &'static str,
+    /// The key of the Entra cloud (`CLOUDS`) whose tenants use it.
+    pub entra_cloud: &'static str,
+}
+
+/// Hosts: the Power Platform API authentication page (and the Power Automate IP-address page for
+/// the sovereign hosts). Which Entra ID each uses: "GCC High … requires the customer to leverage
+/// Azure AD Government … in contrast to GCC which leverages Public Azure AD",
+/// https://learn.microsoft.com/power-platform/admin/powerapps-us-government
+pub const POWER_PLATFORM_CLOUDS: &[PowerPlatformCloud] = &[
+    PowerPlatformCloud {
+        key: "public",
+        display_name: "commercial",
+        host: "api.powerplatform.com",
+        entra_cloud: "public",
+    },
+    PowerPlatformCloud {
+        key: "gcc",
+        display_name: "GCC",
+        host: "api.gov.powerplatform.microsoft.us",
+        entra_cloud: "public",
+    },
+    PowerPlatformCloud {
+        key: "gcc-high",
+        display_name: "GCC High",
+        host: "api.high.powerplatform.microsoft.us",
+        entra_cloud: "usgov",
+    },
+    PowerPlatformCloud {
+        key: "dod",
+        display_name: "DoD",
+        host: "api.appsplatform.us",
+        entra_cloud: "usgov",
+    },
+    PowerPlatformCloud {
+        key: "china",
+        display_name: "China (21Vianet)",
+        host: "api.powerplatform.partner.microsoftonline.cn",
+        entra_cloud: "china",
+    },
+];
+
+/// The Power Platform deployment with this key (`gcc-high`; `gcchigh`, `high`, `usgov` accepted).
+pub fn power_platform_by_key(key: &str) -> Option<&'static PowerPlatformCloud> {
+    let k = key.trim().to_ascii_lowercase();
+    let k = match k.as_str() {
+        "gcchigh" | "high" | "usgov" | "usgovhigh" => "gcc-high",
+        "gov" | "usgovgcc" => "gcc",
+        "usgovdod" => "dod",
+        "commercial" | "prod" => "public",
+        "mooncake" => "china",
+        other => other,
+    };
+    POWER_PLATFORM_CLOUDS.iter().find(|c| c.key == k)
+}
+
+/// The Power Platform deployment an audience or host names (`https://api.high.powerplatform.microsoft.us/.default`).
+pub fn power_platform_by_audience(aud: &str) -> Option<&'static PowerPlatformCloud> {
+    let a = aud.trim().to_ascii_lowercase();
+    let a = a.strip_prefix("https://").unwrap_or(&a);
+    let host = a.split('/').next().unwrap_or(a);
+    POWER_PLATFORM_CLOUDS
+        .iter()
+        .find(|c| host == c.host || host.ends_with(&format!(".{}", c.host)))
 }
 
 /// The cloud an authority, Graph or ARM host belongs to.
@@ -159,6 +249,28 @@ mod tests {
         assert_eq!(
             by_tenant_domain("contoso.onmicrosoft.com").map(|c| c.key),
             Some("public")
+        );
+        assert_eq!(
+            by_instance_name("microsoftonline.us").map(|c| c.key),
+            Some("usgov")
+        );
+        assert_eq!(
+            by_instance_name("partner.microsoftonline.cn").map(|c| c.key),
+            Some("china")
+        );
+        assert_eq!(
+            power_platform_by_audience("https://api.high.powerplatform.microsoft.us/.default")
+                .map(|c| (c.key, c.entra_cloud)),
+            Some(("gcc-high", "usgov"))
+        );
+        assert_eq!(
+            power_platform_by_audience("https://api.gov.powerplatform.microsoft.us")
+                .map(|c| c.entra_cloud),
+            Some("public")
+        );
+        assert_eq!(
+            power_platform_by_key("gcchigh").map(|c| c.host),
+            Some("api.high.powerplatform.microsoft.us")
         );
         for c in CLOUDS {
             assert!(c
