@@ -792,3 +792,67 @@ fn the_readme_block_that_runs_a_repair_by_hand_works() {
     assert!(stdout.contains("doctor again: healthy ✓"), "{stdout}");
     assert!(stdout.contains("the plan is empty"), "{stdout}");
 }
+
+/// On a terminal (a pseudo-terminal from util-linux `script`), an undecided choice is asked:
+/// the answer picks the option, the confirmation applies it, and the doctor is healthy after.
+#[cfg(target_os = "linux")]
+#[test]
+fn on_a_terminal_the_plan_asks_which_repair() {
+    let dir = tempfile::tempdir().unwrap();
+    let roles = r#"
+[[apps]]
+name = "orders-admin"
+created = "100 days ago"
+
+[[apps.permissions]]
+api = "contoso-orders-api"
+kind = "Role"
+value = "Orders.Read"
+
+[[apps.permissions]]
+api = "contoso-orders-api"
+kind = "Role"
+value = "Orders.Write"
+"#;
+    let sim = start_fix(
+        "api-assignment-required",
+        "operator-admin",
+        roles,
+        dir.path(),
+    );
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let mut cmd = vec![quote(env!("CARGO_BIN_EXE_authcheck")), "fix".into()];
+    for a in sim.info["doctor_args"].as_array().unwrap() {
+        cmd.push(quote(a.as_str().unwrap()));
+    }
+    cmd.push("--no-prompt".into());
+    let mut c = Command::new("script");
+    c.args(["-qec", &cmd.join(" "), "/dev/null"]);
+    c.env_clear();
+    for (k, v) in sim.info["env"].as_object().unwrap() {
+        c.env(k, v.as_str().unwrap());
+    }
+    c.env("NO_COLOR", "1")
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux script");
+    // The second option (Orders.Write), then yes to "Apply 1 change?".
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"2\ny\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Which repair?"), "{text}");
+    assert!(
+        text.contains(
+            "choice: assign-app-role:Orders.Write (decided by operator: chosen on the terminal)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("doctor again: healthy"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let after = run(&sim, "doctor", &["--format", "json"]);
+    assert_eq!(after.code, 0, "{}", after.stdout);
+}
