@@ -12,7 +12,9 @@ mod sim_common;
 use sim_common::SimProc;
 #[path = "support/fix_run.rs"]
 mod fix_run;
-use fix_run::{first_rule, no_operator_token, run, start};
+use fix_run::{first_rule, no_operator_token, root, run, start};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 #[test]
 fn each_repair_leaves_the_doctor_healthy_and_a_second_fix_plans_nothing() {
@@ -301,4 +303,449 @@ async fn the_simulator_refuses_writes_as_the_services_do() {
         }
     }
     assert_eq!(statuses, vec![201, 409]);
+}
+
+// ---- Grants extended, assignments by choice (user, group, app role, off), SPA vs Origin ----
+
+/// A `fix` scenario from `fixtures/fix/` plus an operator and `extra` TOML, started.
+fn start_fix(name: &str, operator: &str, extra: &str, dir: &Path) -> SimProc {
+    let text = std::fs::read_to_string(root().join(format!("fixtures/fix/scenario-{name}.toml")))
+        .unwrap()
+        + "\n"
+        + &std::fs::read_to_string(root().join(format!("fixtures/fix/{operator}.toml"))).unwrap()
+        + "\n"
+        + extra;
+    let p = dir.join(format!("{name}+{operator}.toml"));
+    std::fs::write(&p, text).unwrap();
+    SimProc::start(p.to_str().unwrap(), &[])
+}
+
+/// Doctor fails with `rule` → `fix --yes EXTRA` applies and is healthy → doctor healthy → a
+/// second `fix` plans nothing. Returns the first fix's plan document.
+fn repaired(sim: &SimProc, rule: &str, extra: &[&str]) -> Value {
+    let before = run(sim, "doctor", &["--format", "json"]);
+    assert_ne!(before.code, 0, "{}", before.stdout);
+    assert_eq!(first_rule(&before), rule, "{}", before.stdout);
+    let fix = run(
+        sim,
+        "fix",
+        &[&["--yes", "--format", "json"][..], extra].concat(),
+    );
+    let doc = fix.json();
+    assert_eq!(fix.code, 0, "{doc:#}\n{}", fix.stderr);
+    assert_eq!(doc["after"]["healthy"], true, "{doc:#}");
+    let after = run(sim, "doctor", &["--format", "json"]);
+    assert_eq!(after.code, 0, "{}", after.stdout);
+    let again = run(sim, "fix", &["--yes", "--format", "json"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(again.json()["steps"].as_array().map_or(0, Vec::len), 0);
+    no_operator_token(sim, &[&before, &fix, &after, &again]);
+    doc
+}
+
+/// A Graph request with the operator's token, outside the tool: (status, JSON body).
+fn graph_call(sim: &SimProc, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let http = sim_common::http();
+        let url = format!("{}/v1.0/{path}", sim.s("graph"));
+        let tok = sim.env("AUTHCHECK_GRAPH_TOKEN").unwrap();
+        let mut r = http
+            .request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), url)
+            .bearer_auth(tok);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    })
+}
+
+#[test]
+fn a_grant_missing_one_scope_is_extended_not_duplicated() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start_fix("consent-scope-added", "operator-admin", "", dir.path());
+    let doc = repaired(&sim, "admin-consent-missing", &[]);
+    let step = &doc["steps"][0];
+    assert_eq!(step["request"]["method"], "PATCH", "{doc:#}");
+    assert!(step["request"]["url"]
+        .as_str()
+        .unwrap()
+        .contains("/v1.0/oauth2PermissionGrants/"));
+    // The scope sent keeps the granted one and adds the missing one.
+    assert_eq!(
+        step["request"]["body"]["scope"],
+        "EnvironmentManagement.Environments.Read EnvironmentManagement.Settings.Read",
+        "{doc:#}"
+    );
+    assert!(step["undo"]
+        .as_str()
+        .unwrap()
+        .contains("\"scope\":\"EnvironmentManagement.Environments.Read\""));
+    assert_eq!(doc["outcome"]["applied"][0]["status"], 204, "{doc:#}");
+
+    // A second POST for the same client and API is refused as Graph refuses it.
+    let (_, sp) = graph_call(
+        &sim,
+        "GET",
+        &format!("servicePrincipals(appId='{}')", sim.s("client_id")),
+        None,
+    );
+    let (_, grants) = graph_call(
+        &sim,
+        "GET",
+        &format!(
+            "servicePrincipals/{}/oauth2PermissionGrants",
+            sp["id"].as_str().unwrap()
+        ),
+        None,
+    );
+    let g = &grants["value"][0];
+    let (status, _) = graph_call(
+        &sim,
+        "POST",
+        "oauth2PermissionGrants",
+        Some(
+            serde_json::json!({"clientId": g["clientId"], "consentType": "AllPrincipals", "resourceId": g["resourceId"], "scope": "EnvironmentManagement.Settings.Read"}),
+        ),
+    );
+    assert_eq!(status, 409);
+}
+
+#[test]
+fn an_operator_may_turn_assignment_off_instead_of_assigning() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start("user-assignment-required", "operator-admin", dir.path());
+    let doc = repaired(
+        &sim,
+        "user-assignment-required",
+        &["--choose", "user-assignment-required=assignment-off"],
+    );
+    let step = &doc["steps"][0];
+    assert_eq!(step["request"]["method"], "PATCH", "{doc:#}");
+    assert_eq!(step["request"]["body"]["appRoleAssignmentRequired"], false);
+    assert_eq!(step["choice"]["chosen"], "assignment-off");
+    assert_eq!(step["choice"]["decided_by"], "operator");
+    assert!(step["undo"].as_str().unwrap().contains("true"));
+    // The options are in the plan, each with its request.
+    let ids: Vec<&str> = step["choice"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["assign-user", "assignment-off"], "{doc:#}");
+}
+
+#[test]
+fn a_group_the_user_is_in_may_be_assigned_instead_and_lets_them_in() {
+    let dir = tempfile::tempdir().unwrap();
+    // By default the user alone is assigned; the group is offered.
+    let sim = start_fix("group-assignment", "operator-admin", "", dir.path());
+    let plan = run(&sim, "fix", &["--plan-only", "--format", "json"]);
+    let doc = plan.json();
+    let step = &doc["steps"][0];
+    assert_eq!(step["choice"]["chosen"], "assign-user", "{doc:#}");
+    assert_eq!(step["choice"]["decided_by"], "default");
+    let ids: Vec<&str> = step["choice"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["assign-user", "assign-group", "assignment-off"]);
+    assert!(plan.stdout.contains("Power Platform admins"));
+
+    let doc = repaired(
+        &sim,
+        "user-assignment-required",
+        &["--choose", "user-assignment-required=assign-group"],
+    );
+    let step = &doc["steps"][0];
+    assert_eq!(step["request"]["method"], "POST");
+    assert_eq!(step["choice"]["chosen"], "assign-group");
+    let group_id = step["request"]["body"]["principalId"].as_str().unwrap();
+    // The assignment is the group's, not Alice's.
+    let (_, to) = graph_call(
+        &sim,
+        "GET",
+        &format!(
+            "servicePrincipals(appId='{}')/appRoleAssignedTo",
+            sim.s("client_id")
+        ),
+        None,
+    );
+    let types: Vec<(&str, &str)> = to["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["principalType"].as_str().unwrap(),
+                a["principalId"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(types, [("Group", group_id)]);
+}
+
+#[test]
+fn an_app_refused_by_an_api_that_requires_assignment_gets_default_access() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start_fix("api-assignment-required", "operator-admin", "", dir.path());
+    let before = run(&sim, "doctor", &["--format", "json"]);
+    assert!(
+        before.stdout.contains("501051"),
+        "the simulator answers AADSTS501051: {}",
+        before.stdout
+    );
+    let doc = repaired(&sim, "user-assignment-required", &[]);
+    let step = &doc["steps"][0];
+    assert_eq!(
+        step["request"]["body"]["appRoleId"], "00000000-0000-0000-0000-000000000000",
+        "{doc:#}"
+    );
+    assert_eq!(step["choice"]["decided_by"], "default");
+    assert_eq!(doc["outcome"]["applied"][0]["status"], 201);
+}
+
+#[test]
+fn with_several_app_roles_the_plan_waits_for_a_choice_and_changes_nothing_without_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // Another app of the tenant holds the Orders API's two app roles, so the API defines them.
+    let roles = r#"
+[[apps]]
+name = "orders-admin"
+display_name = "contoso-orders-admin"
+created = "100 days ago"
+
+[[apps.permissions]]
+api = "contoso-orders-api"
+kind = "Role"
+value = "Orders.Read"
+granted_at = "100 days ago"
+
+[[apps.permissions]]
+api = "contoso-orders-api"
+kind = "Role"
+value = "Orders.Write"
+granted_at = "100 days ago"
+"#;
+    let sim = start_fix(
+        "api-assignment-required",
+        "operator-admin",
+        roles,
+        dir.path(),
+    );
+    // No terminal, no --choose: the step lists the options, nothing is applied.
+    let fix = run(&sim, "fix", &["--yes", "--format", "json"]);
+    assert_eq!(fix.code, 1);
+    assert!(fix.stderr.contains("waits for a choice"), "{}", fix.stderr);
+    let doc = fix.json();
+    let step = &doc["steps"][0];
+    assert_eq!(step["kind"], "manual", "{doc:#}");
+    assert!(step["choice"]["chosen"].is_null());
+    let ids: Vec<&str> = step["choice"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "assign-app-role:Orders.Read",
+            "assign-app-role:Orders.Write",
+            "assignment-off"
+        ]
+    );
+    assert!(doc["outcome"].is_null(), "{doc:#}");
+    let text = run(&sim, "fix", &[]);
+    assert!(
+        text.stdout.contains("waits for a choice"),
+        "{}",
+        text.stdout
+    );
+    assert_eq!(
+        first_rule(&run(&sim, "doctor", &["--format", "json"])),
+        "user-assignment-required"
+    );
+
+    // Chosen: that role is assigned, and the API lets the app in.
+    let doc = repaired(
+        &sim,
+        "user-assignment-required",
+        &[
+            "--choose",
+            "user-assignment-required=assign-app-role:Orders.Read",
+        ],
+    );
+    assert_eq!(
+        doc["steps"][0]["choice"]["chosen"],
+        "assign-app-role:Orders.Read"
+    );
+}
+
+#[test]
+fn spa_or_origin_is_decided_by_the_evidence_and_an_operator_may_override_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start("spa-cross-origin-redemption", "operator-admin", dir.path());
+    // The client sends a secret: a browser app cannot, so the Origin header must go (manual).
+    let fix = run(&sim, "fix", &["--yes", "--format", "json"]);
+    assert_eq!(fix.code, 1);
+    let doc = fix.json();
+    let step = &doc["steps"][0];
+    assert_eq!(step["kind"], "manual", "{doc:#}");
+    assert_eq!(step["choice"]["chosen"], "drop-origin");
+    assert_eq!(step["choice"]["decided_by"], "evidence");
+    assert!(doc["outcome"].is_null());
+    // The operator may say it is a browser app; with no redirect URI seen, that repair is manual too.
+    let chosen = run(
+        &sim,
+        "fix",
+        &[
+            "--plan-only",
+            "--format",
+            "json",
+            "--choose",
+            "spa-cross-origin-redemption=spa",
+        ],
+    );
+    let doc = chosen.json();
+    assert_eq!(doc["steps"][0]["choice"]["chosen"], "spa", "{doc:#}");
+    assert_eq!(doc["steps"][0]["choice"]["decided_by"], "operator");
+}
+
+#[test]
+fn a_bad_choice_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start("user-assignment-required", "operator-admin", dir.path());
+    for bad in [
+        "user-assignment-required",
+        "rbac-role-missing=assign-user",
+        "spa-cross-origin-redemption=web",
+    ] {
+        let r = run(&sim, "fix", &["--choose", bad]);
+        assert_eq!(r.code, 2, "{bad}: {}", r.stderr);
+        assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+        assert!(r.stderr.contains("--choose"), "{}", r.stderr);
+    }
+}
+
+/// The README's "run one by hand" block works as written, from the repository's root, with the
+/// built binary first on PATH.
+#[test]
+fn the_readme_block_that_runs_a_repair_by_hand_works() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let marker = "run one by hand from the repository's root";
+    let after = &readme[readme.find(marker).expect("the README names the block")..];
+    let start = after.find("```\n").unwrap() + 4;
+    let block = &after[start..start + after[start..].find("```").unwrap()];
+    assert!(block.contains("authcheck_sim_fix --yes"), "{block}");
+    let script: String = block
+        .lines()
+        .map(|l| match l.find("  # ") {
+            Some(i) => l[..i].trim_end(),
+            None => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let bin = Path::new(env!("CARGO_BIN_EXE_authcheck"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("bash")
+        .arg("-c")
+        // The trap only cleans up when a line fails before the block's own `kill`.
+        .arg(format!(
+            "set -e\ntrap '[ -z \"${{AUTHCHECK_SIM_PID:-}}\" ] || kill \"$AUTHCHECK_SIM_PID\" 2>/dev/null || true' EXIT\n{script}"
+        ))
+        .current_dir(root())
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .env_remove("AUTHCHECK_GRAPH_TOKEN")
+        .env_remove("AUTHCHECK_ARM_TOKEN")
+        .env_remove("AZURE_CLIENT_SECRET")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("doctor again: healthy ✓"), "{stdout}");
+    assert!(stdout.contains("the plan is empty"), "{stdout}");
+}
+
+/// On a terminal (a pseudo-terminal from util-linux `script`), an undecided choice is asked:
+/// the answer picks the option, the confirmation applies it, and the doctor is healthy after.
+#[cfg(target_os = "linux")]
+#[test]
+fn on_a_terminal_the_plan_asks_which_repair() {
+    let dir = tempfile::tempdir().unwrap();
+    let roles = r#"
+[[apps]]
+name = "orders-admin"
+created = "100 days ago"
+
+[[apps.permissions]]
+api = "contoso-orders-api"
+kind = "Role"
+value = "Orders.Read"
+
+[[apps.permissions]]
+api = "contoso-orders-api"
+kind = "Role"
+value = "Orders.Write"
+"#;
+    let sim = start_fix(
+        "api-assignment-required",
+        "operator-admin",
+        roles,
+        dir.path(),
+    );
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let mut cmd = vec![quote(env!("CARGO_BIN_EXE_authcheck")), "fix".into()];
+    for a in sim.info["doctor_args"].as_array().unwrap() {
+        cmd.push(quote(a.as_str().unwrap()));
+    }
+    cmd.push("--no-prompt".into());
+    let mut c = Command::new("script");
+    c.args(["-qec", &cmd.join(" "), "/dev/null"]);
+    c.env_clear();
+    for (k, v) in sim.info["env"].as_object().unwrap() {
+        c.env(k, v.as_str().unwrap());
+    }
+    c.env("NO_COLOR", "1")
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux script");
+    // The second option (Orders.Write), then yes to "Apply 1 change?".
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"2\ny\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Which repair?"), "{text}");
+    assert!(
+        text.contains(
+            "choice: assign-app-role:Orders.Write (decided by operator: chosen on the terminal)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("doctor again: healthy"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let after = run(&sim, "doctor", &["--format", "json"]);
+    assert_eq!(after.code, 0, "{}", after.stdout);
 }

@@ -435,7 +435,7 @@ _authcheck() {
             return 0
             ;;
         authcheck__subcmd__fix)
-            opts="-h -V --tenant --client-id --api --endpoint-version --endpoint --resource --scope --origin --call --arm-scope --scope-arm --role --purview-account --collection --workspace-id --workspace --app-id --resource-id --dce --dcr-immutable-id --stream --region --api-endpoint --credential --imds-endpoint --redirect-uri --username --client-secret-file --access-token-file --cloud --authority-host --graph-endpoint --arm-endpoint --ca-file --graph-auth --graph-token-file --arm-token-file --github-repo --github-ref --github-environment --github-event --ado-service-connection --timeout --retries --config --no-prompt --no-progress --yes --plan-only --secret-out --format --rules --now --color --help --version"
+            opts="-h -V --tenant --client-id --api --endpoint-version --endpoint --resource --scope --origin --call --arm-scope --scope-arm --role --purview-account --collection --workspace-id --workspace --app-id --resource-id --dce --dcr-immutable-id --stream --region --api-endpoint --credential --imds-endpoint --redirect-uri --username --client-secret-file --access-token-file --cloud --authority-host --graph-endpoint --arm-endpoint --ca-file --graph-auth --graph-token-file --arm-token-file --github-repo --github-ref --github-environment --github-event --ado-service-connection --timeout --retries --config --no-prompt --no-progress --yes --plan-only --secret-out --choose --format --rules --now --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -622,6 +622,10 @@ _authcheck() {
                     return 0
                     ;;
                 --secret-out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --choose)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

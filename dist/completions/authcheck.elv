@@ -209,6 +209,7 @@ set edit:completion:arg-completer[authcheck] = {|@words|
             cand --retries 'Retries of a 429 or 503 (each waits as `Retry-After` says, at most 5 s)'
             cand --config 'CI settings and expectations (`authcheck.toml`)'
             cand --secret-out 'Where a new client secret goes, when a repair makes one: a new file created with mode 0600 (never stdout, a log or the report)'
+            cand --choose 'Which repair to make where a finding has several, as FINDING=OPTION (repeatable): `user-assignment-required=assign-user|assign-group[:NAME]|assign-app-role[:VALUE]|assignment-off`, `spa-cross-origin-redemption=spa|drop-origin`. Without it the evidence decides when it can; otherwise `fix` asks on a terminal, and without one that step changes nothing'
             cand --format 'Output: the plan and outcome as text, or as JSON (`authcheck.plan/v1`)'
             cand --rules 'Extra rule folders, as for `doctor`'
             cand --now 'Judge times against this instant (RFC 3339 or Unix seconds) instead of the clock'

@@ -234,6 +234,7 @@ complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l timeout -d '
 complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l retries -d 'Retries of a 429 or 503 (each waits as `Retry-After` says, at most 5 s)' -r
 complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l config -d 'CI settings and expectations (`authcheck.toml`)' -r -F
 complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l secret-out -d 'Where a new client secret goes, when a repair makes one: a new file created with mode 0600 (never stdout, a log or the report)' -r -F
+complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l choose -d 'Which repair to make where a finding has several, as FINDING=OPTION (repeatable): `user-assignment-required=assign-user|assign-group[:NAME]|assign-app-role[:VALUE]|assignment-off`, `spa-cross-origin-redemption=spa|drop-origin`. Without it the evidence decides when it can; otherwise `fix` asks on a terminal, and without one that step changes nothing' -r
 complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l format -d 'Output: the plan and outcome as text, or as JSON (`authcheck.plan/v1`)' -r -f -a "text\t''
 json\t''"
 complete -c authcheck -n "__fish_authcheck_using_subcommand fix" -l rules -d 'Extra rule folders, as for `doctor`' -r -F

@@ -27,6 +27,12 @@ pub struct FixArgs {
     /// (never stdout, a log or the report).
     #[arg(long, value_name = "PATH")]
     pub secret_out: Option<PathBuf>,
+    /// Which repair to make where a finding has several, as FINDING=OPTION (repeatable):
+    /// `user-assignment-required=assign-user|assign-group[:NAME]|assign-app-role[:VALUE]|assignment-off`,
+    /// `spa-cross-origin-redemption=spa|drop-origin`. Without it the evidence decides when it can;
+    /// otherwise `fix` asks on a terminal, and without one that step changes nothing.
+    #[arg(long = "choose", value_name = "FINDING=OPTION")]
+    pub choose: Vec<String>,
     /// Output: the plan and outcome as text, or as JSON (`authcheck.plan/v1`).
     #[arg(long, value_enum, default_value_t = FixFormat::Text)]
     pub format: FixFormat,
@@ -104,9 +110,15 @@ pub fn run(args: &FixArgs, color: bool) -> Result<i32, CliError> {
         Some(p) => Some(SecretSink::new(p).map_err(CliError::Input)?),
         None => None,
     };
+    let choices = args
+        .choose
+        .iter()
+        .map(|c| fix::parse_choice(c))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::Input)?;
     let rt = doctor::runtime()?;
     let env = ProcessEnv;
-    let run = rt.block_on(run_async(args, &env, sink.as_ref()))?;
+    let run = rt.block_on(run_async(args, &env, sink.as_ref(), &choices))?;
     if args.format == FixFormat::Json {
         let doc = json!({
             "schema": "authcheck.plan/v1",
@@ -128,6 +140,7 @@ async fn run_async(
     args: &FixArgs,
     env: &dyn Env,
     sink: Option<&SecretSink>,
+    choices: &[(String, String)],
 ) -> Result<Run, CliError> {
     let text = args.format == FixFormat::Text;
     let dargs = args.doctor_args();
@@ -178,8 +191,12 @@ async fn run_async(
             .and_then(super::parse_time)
             .unwrap_or_else(|| chrono::Utc::now().timestamp()),
         secret_out: sink.map(SecretSink::path),
+        choices,
     };
     let mut plan = fix::build(&cx, &findings).await;
+    if !args.plan_only {
+        ask_choices(&mut plan);
+    }
     fix::precheck(&mut plan, &op, &http, &dplan.arm).await;
     if text {
         emit(&render_plan(&plan, &before));
@@ -196,8 +213,18 @@ async fn run_async(
                 .map(|b| format!("step {}: {b}", i + 1))
         })
         .collect();
+    let undecided: Vec<String> = plan
+        .undecided()
+        .map(|(i, s)| format!("step {} ({})", i + 1, s.finding))
+        .collect();
     run.plan = plan;
     run.code = 1;
+    if !undecided.is_empty() {
+        eprintln!(
+            "authcheck: fix: {} waits for a choice (--choose FINDING=OPTION): it changes nothing",
+            undecided.join(", ")
+        );
+    }
     if !blocked.is_empty() {
         let msg = format!(
             "nothing applied: the operator cannot make every step ({})",
@@ -275,6 +302,41 @@ async fn run_async(
     Ok(run)
 }
 
+/// On a terminal, asks which repair to make for each step that waits for a choice; without one
+/// the steps stay undecided (they change nothing).
+fn ask_choices(plan: &mut RepairPlan) {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return;
+    }
+    // Resolving a step may replace it by several: walk from the end.
+    let pending: Vec<usize> = plan.undecided().map(|(i, _)| i).collect();
+    for i in pending.into_iter().rev() {
+        let Some(c) = plan.steps[i].choice.clone() else {
+            continue;
+        };
+        eprintln!("\n{} — {}:", plan.steps[i].finding, c.why);
+        for (n, o) in c.options.iter().enumerate() {
+            eprintln!("  {}) {}: {}", n + 1, o.id, o.summary);
+        }
+        eprint!("Which repair? [1-{}, Enter for none] ", c.options.len());
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line).is_err() {
+            return;
+        }
+        let picked = line
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|n| c.options.get(n));
+        if let Some(o) = picked {
+            fix::resolve(plan, i, &o.id);
+        }
+    }
+}
+
 /// Asks on the terminal; `None` when there is no terminal to ask on.
 fn confirm(n: usize) -> Option<bool> {
     use std::io::{BufRead, IsTerminal, Write};
@@ -330,6 +392,33 @@ fn render_plan(plan: &RepairPlan, before: &[String]) -> String {
         }
         if let Some(u) = &s.unverified {
             out.push_str(&format!("   ? not checked ahead: {u}\n"));
+        }
+        if let Some(c) = &s.choice {
+            match (&c.chosen, &c.decided_by) {
+                (Some(o), Some(by)) => {
+                    let others: Vec<&str> = c
+                        .options
+                        .iter()
+                        .map(|x| x.id.as_str())
+                        .filter(|x| x != o)
+                        .collect();
+                    out.push_str(&format!(
+                        "   choice: {o} (decided by {by}: {}); others: {} (--choose {}=…)\n",
+                        c.why,
+                        others.join(", "),
+                        c.key
+                    ));
+                }
+                _ => out.push_str(&format!(
+                    "   ⏸ waits for a choice: --choose {}={}\n",
+                    c.key,
+                    c.options
+                        .iter()
+                        .map(|x| x.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join("|")
+                )),
+            }
         }
     }
     out

@@ -418,6 +418,20 @@ pub fn user_not_assigned(name: &str, app_id: &str, upn: &str) -> AadError {
     )
 }
 
+/// AADSTS501051: an app asked for a token for an API whose service principal requires
+/// assignment, and the app's service principal holds no app role on it (nor default access).
+/// <https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes>; the message
+/// is shaped after what Entra returns ("Application '{id}'({name}) is not assigned to a role for
+/// the application '{uri}'({name})").
+pub fn app_not_assigned(app_id: &str, name: &str, resource: &str, resource_name: &str) -> AadError {
+    AadError::new(
+        400,
+        "invalid_grant",
+        501051,
+        format!("Application '{app_id}'({name}) is not assigned to a role for the application '{resource}'({resource_name})."),
+    )
+}
+
 pub fn consent_missing(app_id: &str, name: &str) -> AadError {
     AadError::new(
         400,

@@ -279,6 +279,47 @@ pub fn handle(sim: &Sim, req: &Req, path: &str) -> Reply {
         };
     }
 
+    // users/{id or upn}/transitiveMemberOf: the groups a user is in (the repairs may assign one).
+    // Application permission User.Read.All, least privileged:
+    // https://learn.microsoft.com/en-us/graph/api/user-list-transitivememberof
+    if first == "users" && segs.len() == 3 && segs[2] == "transitiveMemberOf" {
+        if !allowed(READ_USERS) {
+            return denied();
+        }
+        let key = segs[1];
+        let Some(u) = w.users.iter().find(|u| {
+            u.spec.upn.eq_ignore_ascii_case(key) || u.object_id.eq_ignore_ascii_case(key)
+        }) else {
+            return error(
+                404,
+                "Request_ResourceNotFound",
+                &format!("Resource '{key}' does not exist or one of its queried reference-property objects are not present."),
+                req,
+            );
+        };
+        let items: Vec<Value> = w
+            .scenario
+            .groups
+            .iter()
+            .filter(|g| g.has_member(&u.spec.upn))
+            .map(|g| {
+                json!({
+                    "@odata.type": "#microsoft.graph.group",
+                    "id": g.id(),
+                    "displayName": g.shown_name(),
+                    "securityEnabled": true,
+                })
+            })
+            .collect();
+        return collection(
+            req,
+            &format!("{base}/users/{}/transitiveMemberOf", u.object_id),
+            path,
+            items,
+            "directoryObjects",
+        );
+    }
+
     // users/{id or upn}: the repairs look a user up to assign them to an app.
     if first == "users" && segs.len() == 2 {
         if !allowed(READ_USERS) {
@@ -499,7 +540,7 @@ pub(crate) fn application(w: &World, a: &App) -> Value {
 }
 
 /// App roles an app exposes: the `Role` permissions other apps in the scenario request from it.
-fn own_app_roles(w: &World, a: &App) -> Vec<Value> {
+pub(crate) fn own_app_roles(w: &World, a: &App) -> Vec<Value> {
     let mut out: Vec<Value> = vec![];
     for other in &w.apps {
         for p in other.perms.iter().filter(|p| p.resource_app_id == a.app_id) {
@@ -603,6 +644,12 @@ pub(crate) fn resource_sp(w: &World, resource_app_id: &str) -> (String, String) 
 }
 
 fn app_role_assignments(w: &World, a: &App) -> Vec<Value> {
+    let defaults = a
+        .spec
+        .assigned_to_apis
+        .iter()
+        .filter_map(|n| w.app_by_name(n))
+        .map(|r| default_access(a, r));
     a.perms
         .iter()
         .filter(|p| p.kind == "Role" && p.granted)
@@ -620,12 +667,35 @@ fn app_role_assignments(w: &World, a: &App) -> Vec<Value> {
                 "resourceId": rid,
             })
         })
+        .chain(defaults)
         .collect()
+}
+
+/// An app's default access (no app role) to an API of the tenant that defines none.
+fn default_access(client: &App, api: &App) -> Value {
+    json!({
+        "id": derived_guid(&format!("ara:{}:{}", client.sp_object_id, api.sp_object_id)),
+        "deletedDateTime": null,
+        "appRoleId": "00000000-0000-0000-0000-000000000000",
+        "createdDateTime": iso(client.created),
+        "principalDisplayName": client.display_name,
+        "principalId": client.sp_object_id,
+        "principalType": "ServicePrincipal",
+        "resourceDisplayName": api.display_name,
+        "resourceId": api.sp_object_id,
+    })
 }
 
 fn assigned_to(w: &World, sp_id: &str, app: Option<&App>) -> Vec<Value> {
     let mut out = vec![];
     if let Some(app) = app {
+        for c in w
+            .apps
+            .iter()
+            .filter(|c| c.spec.assigned_to_apis.contains(&app.spec.name))
+        {
+            out.push(default_access(c, app));
+        }
         for u in w
             .users
             .iter()
@@ -639,6 +709,24 @@ fn assigned_to(w: &World, sp_id: &str, app: Option<&App>) -> Vec<Value> {
                 "principalDisplayName": u.display_name,
                 "principalId": u.object_id,
                 "principalType": "User",
+                "resourceDisplayName": app.display_name,
+                "resourceId": sp_id,
+            }));
+        }
+        for g in w
+            .scenario
+            .groups
+            .iter()
+            .filter(|g| g.assigned_to.contains(&app.spec.name))
+        {
+            out.push(json!({
+                "id": derived_guid(&format!("assign:{}:{}", g.id(), sp_id)),
+                "deletedDateTime": null,
+                "appRoleId": "00000000-0000-0000-0000-000000000000",
+                "createdDateTime": iso(app.created),
+                "principalDisplayName": g.shown_name(),
+                "principalId": g.id(),
+                "principalType": "Group",
                 "resourceDisplayName": app.display_name,
                 "resourceId": sp_id,
             }));
@@ -714,7 +802,10 @@ fn select(req: &Req, v: Value) -> Value {
     match v {
         Value::Object(o) => Value::Object(
             o.into_iter()
-                .filter(|(k, _)| keep.iter().any(|s| s.eq_ignore_ascii_case(k)))
+                // Graph names a directory object's type (`@odata.type`) whatever is selected.
+                .filter(|(k, _)| {
+                    k.starts_with("@odata.") || keep.iter().any(|s| s.eq_ignore_ascii_case(k))
+                })
                 .collect(),
         ),
         other => other,
@@ -777,7 +868,8 @@ fn collection(req: &Req, self_url: &str, _path: &str, items: Vec<Value>, ctx: &s
     Reply::json(200, &out)
 }
 
-/// The `$filter` forms the doctor uses: `field eq 'v'`, `field ge 2026-…Z`, `a/b eq 1`, joined by `and`.
+/// The `$filter` forms the doctor and `fix` use: `field eq 'v'`, `field ge 2026-…Z`, `a/b eq 1`,
+/// and a collection holding a value, `servicePrincipalNames/any(n:n eq 'v')`, joined by `and`.
 struct Filter {
     clauses: Vec<(String, String, String)>,
 }
@@ -790,6 +882,15 @@ impl Filter {
             let field = it.next()?.trim().to_string();
             let op = it.next()?.trim().to_ascii_lowercase();
             let value = it.next()?.trim().trim_matches('\'').to_string();
+            // `coll/any(n:n eq 'v')`: the lambda's variable is `n` (or any name), its test `eq`.
+            if let Some((coll, _)) = field.split_once("/any(") {
+                if op != "eq" || !value.ends_with(')') {
+                    return None;
+                }
+                let v = value.trim_end_matches(')').trim_matches('\'').to_string();
+                clauses.push((coll.to_string(), "any".into(), v));
+                continue;
+            }
             if !matches!(op.as_str(), "eq" | "ne" | "ge" | "le" | "gt" | "lt") || field.is_empty() {
                 return None;
             }
@@ -803,6 +904,12 @@ impl Filter {
             let mut cur = v;
             for k in field.split('/') {
                 cur = &cur[k];
+            }
+            if op == "any" {
+                return cur.as_array().is_some_and(|a| {
+                    a.iter()
+                        .any(|x| x.as_str().is_some_and(|x| x.eq_ignore_ascii_case(want)))
+                });
             }
             let have = match cur {
                 Value::String(s) => s.clone(),

@@ -12,6 +12,10 @@
 //!   Application.Read.All (<https://learn.microsoft.com/en-us/graph/api/serviceprincipal-post-approleassignedto>)
 //! - `POST /servicePrincipals`: Application.ReadWrite.All
 //!   (<https://learn.microsoft.com/en-us/graph/api/serviceprincipal-post-serviceprincipals>)
+//! - `PATCH /servicePrincipals/{id}` (assignment required off): Application.ReadWrite.All
+//!   (<https://learn.microsoft.com/en-us/graph/api/serviceprincipal-update>)
+//! - `PATCH /oauth2PermissionGrants/{id}` (more scopes on a grant): DelegatedPermissionGrant.ReadWrite.All
+//!   (<https://learn.microsoft.com/en-us/graph/api/oauth2permissiongrant-update>)
 //! - `PATCH /applications/{id}`, `POST …/addPassword`, `POST …/federatedIdentityCredentials`:
 //!   Application.ReadWrite.All (<https://learn.microsoft.com/en-us/graph/api/application-update>,
 //!   <https://learn.microsoft.com/en-us/graph/api/application-addpassword>,
@@ -92,11 +96,23 @@ pub fn handle(sim: &Sim, req: &Req, path: &str, claims: &Claims) -> Reply {
             }
             add_grant(sim, req, &body)
         }
+        ("PATCH", "oauth2PermissionGrants", 2) => {
+            if !has(WRITE_GRANTS) {
+                return denied();
+            }
+            update_grant(sim, req, segs[1], &body)
+        }
         ("POST", "servicePrincipals", 1) => {
             if !has(WRITE_APPS) {
                 return denied();
             }
             add_service_principal(sim, req, &body)
+        }
+        ("PATCH", "servicePrincipals", 2) => {
+            if !has(WRITE_APPS) {
+                return denied();
+            }
+            update_service_principal(sim, req, segs[1], &body)
         }
         ("POST", "servicePrincipals", 3) if segs[2] == "appRoleAssignedTo" => {
             if !(has(WRITE_APP_ROLES) && has(READ_APPS)) {
@@ -236,6 +252,50 @@ fn add_grant(sim: &Sim, req: &Req, body: &Value) -> Result<Reply, Refusal> {
     })
 }
 
+/// `PATCH /oauth2PermissionGrants/{id}`: the grant's `scope` replaced by the one sent (as Graph
+/// does: the caller sends the scopes to keep with the new ones); 204 No Content.
+/// <https://learn.microsoft.com/en-us/graph/api/oauth2permissiongrant-update>
+fn update_grant(sim: &Sim, req: &Req, id: &str, body: &Value) -> Result<Reply, Refusal> {
+    let scope = body["scope"]
+        .as_str()
+        .ok_or_else(|| bad(req, "Property 'scope' must be a string."))?;
+    let values: Vec<String> = scope.split_whitespace().map(String::from).collect();
+    let w = &sim.world;
+    let found = w.apps.iter().find_map(|a| {
+        graph::grants(w, a)
+            .into_iter()
+            .find(|g| g["id"].as_str().is_some_and(|g| g.eq_ignore_ascii_case(id)))
+            .map(|g| {
+                (
+                    a.sp_object_id.clone(),
+                    g["resourceId"].as_str().unwrap_or("").to_string(),
+                )
+            })
+    });
+    let Some((client, resource)) = found else {
+        return Err(not_found(req, id));
+    };
+    let Some(rapp) = resource_app_of_sp(w, &resource) else {
+        return Err(not_found(req, &resource));
+    };
+    sim.world.write(|w| {
+        if let Some(app) = w.apps.iter_mut().find(|a| a.sp_object_id == client) {
+            for p in app
+                .perms
+                .iter_mut()
+                .filter(|p| p.kind == "Scope" && p.resource_app_id.eq_ignore_ascii_case(&rapp))
+            {
+                p.granted = values.contains(&p.value);
+            }
+        }
+        for v in &values {
+            let pid = permission_id("Scope", v, &rapp);
+            w.grant_permission(&client, &rapp, "Scope", v, &pid, req.now);
+        }
+        Ok(Reply::empty(204))
+    })
+}
+
 /// `POST /servicePrincipals/{id}/appRoleAssignedTo`: admin consent for an application permission.
 fn add_app_role_assignment(
     sim: &Sim,
@@ -253,6 +313,58 @@ fn add_app_role_assignment(
         ));
     }
     let w = &sim.world;
+    // A group assigned to an app (default access): its members are let in.
+    if let Some(g) = w
+        .scenario
+        .groups
+        .iter()
+        .find(|g| g.id().eq_ignore_ascii_case(principal))
+    {
+        let Some(app) = w.app_by_sp_id(resource) else {
+            return Err(not_found(req, resource));
+        };
+        if role_id != DEFAULT_ACCESS {
+            return Err(bad(
+                req,
+                &format!("The app role '{role_id}' is not defined on resource '{resource}'."),
+            ));
+        }
+        let (gname, app_name) = (g.name.clone(), app.spec.name.clone());
+        return sim.world.write(|w| {
+            let g = w
+                .scenario
+                .groups
+                .iter_mut()
+                .find(|g| g.name == gname)
+                .ok_or_else(|| not_found(req, principal))?;
+            if g.assigned_to.contains(&app_name) {
+                return Err(bad(
+                    req,
+                    "Permission being assigned already exists on the object",
+                ));
+            }
+            g.assigned_to.push(app_name.clone());
+            let (gid, gshown) = (g.id(), g.shown_name());
+            let app = w
+                .app_by_name(&app_name)
+                .ok_or_else(|| not_found(req, resource))?;
+            let v = json!({
+                "id": derived_guid(&format!("assign:{gid}:{}", app.sp_object_id)),
+                "deletedDateTime": null,
+                "appRoleId": DEFAULT_ACCESS,
+                "createdDateTime": iso(req.now),
+                "principalDisplayName": gshown,
+                "principalId": gid,
+                "principalType": "Group",
+                "resourceDisplayName": app.display_name,
+                "resourceId": app.sp_object_id,
+            });
+            Ok(Reply::json(
+                201,
+                &with_context(sim, "appRoleAssignments/$entity", v),
+            ))
+        });
+    }
     // A user assigned to an app (default access), as "Assignment required" asks.
     if let Some(user) = w
         .users
@@ -312,6 +424,53 @@ fn add_app_role_assignment(
     if w.app_by_sp_id(principal).is_none() {
         return Err(not_found(req, principal));
     }
+    // Default access for an app on an API of the tenant that defines no app roles.
+    // <https://learn.microsoft.com/en-us/graph/api/resources/approleassignment> (appRoleId)
+    if role_id == DEFAULT_ACCESS {
+        let api = w
+            .app_by_sp_id(resource)
+            .filter(|a| graph::own_app_roles(w, a).is_empty())
+            .map(|a| a.spec.name.clone());
+        let Some(api) = api else {
+            return Err(bad(
+                req,
+                &format!("The app role '{role_id}' is not defined on resource '{resource}'."),
+            ));
+        };
+        return sim.world.write(|w| {
+            let app = w
+                .apps
+                .iter_mut()
+                .find(|a| a.sp_object_id.eq_ignore_ascii_case(principal))
+                .ok_or_else(|| not_found(req, principal))?;
+            if app.spec.assigned_to_apis.contains(&api) {
+                return Err(bad(
+                    req,
+                    "Permission being assigned already exists on the object",
+                ));
+            }
+            app.spec.assigned_to_apis.push(api.clone());
+            let (pid, pname) = (app.sp_object_id.clone(), app.display_name.clone());
+            let r = w
+                .app_by_name(&api)
+                .ok_or_else(|| not_found(req, resource))?;
+            let v = json!({
+                "id": derived_guid(&format!("ara:{pid}:{}", r.sp_object_id)),
+                "deletedDateTime": null,
+                "appRoleId": DEFAULT_ACCESS,
+                "createdDateTime": iso(req.now),
+                "principalDisplayName": pname,
+                "principalId": pid,
+                "principalType": "ServicePrincipal",
+                "resourceDisplayName": r.display_name,
+                "resourceId": r.sp_object_id,
+            });
+            Ok(Reply::json(
+                201,
+                &with_context(sim, "appRoleAssignments/$entity", v),
+            ))
+        });
+    }
     // The app role must be one the resource defines: here, one some app of the tenant requests.
     let Some(value) = w
         .apps
@@ -353,6 +512,31 @@ fn add_app_role_assignment(
             201,
             &with_context(sim, "appRoleAssignments/$entity", v),
         ))
+    })
+}
+
+/// `PATCH /servicePrincipals/{id}`: `appRoleAssignmentRequired` ("Assignment required?"), the one
+/// property the repairs change; 204 No Content.
+/// <https://learn.microsoft.com/en-us/graph/api/serviceprincipal-update>
+fn update_service_principal(
+    sim: &Sim,
+    req: &Req,
+    sp_id: &str,
+    body: &Value,
+) -> Result<Reply, Refusal> {
+    let required = match &body["appRoleAssignmentRequired"] {
+        Value::Bool(b) => *b,
+        Value::Null => return Err(unsupported(req)),
+        _ => return Err(bad(req, "appRoleAssignmentRequired must be a boolean.")),
+    };
+    sim.world.write(|w| {
+        let app = w
+            .apps
+            .iter_mut()
+            .find(|a| a.sp_object_id.eq_ignore_ascii_case(sp_id) && a.spec.service_principal)
+            .ok_or_else(|| not_found(req, sp_id))?;
+        app.spec.assignment_required = required;
+        Ok(Reply::empty(204))
     })
 }
 

@@ -211,6 +211,10 @@ pub struct Scenario {
     pub apps: Vec<AppSpec>,
     #[serde(default)]
     pub users: Vec<UserSpec>,
+    /// Security groups: their members (users, by UPN) and the apps (by name) they are assigned
+    /// to; a user assigned through a group is let in where assignment is required.
+    #[serde(default)]
+    pub groups: Vec<GroupSpec>,
     #[serde(default)]
     pub azure: AzureSpec,
     #[serde(default)]
@@ -510,6 +514,11 @@ pub struct AppSpec {
     /// Requested permissions (`requiredResourceAccess`) and whether they are granted.
     #[serde(default)]
     pub permissions: Vec<PermissionSpec>,
+    /// APIs (by app name) this app's service principal is assigned to with default access (app
+    /// role id `00000000-…`, for an API that defines no app roles): what lets it in when the API
+    /// requires assignment.
+    #[serde(default)]
+    pub assigned_to_apis: Vec<String>,
 }
 
 fn default_audience() -> String {
@@ -608,6 +617,41 @@ pub struct UserSpec {
     /// Apps (by name) the user is assigned to.
     #[serde(default)]
     pub assigned_to: Vec<String>,
+}
+
+/// A security group of the tenant.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSpec {
+    pub name: String,
+    #[serde(default)]
+    pub object_id: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Members, by UPN.
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// Apps (by name) the group is assigned to.
+    #[serde(default)]
+    pub assigned_to: Vec<String>,
+}
+
+impl GroupSpec {
+    pub fn id(&self) -> String {
+        self.object_id
+            .clone()
+            .unwrap_or_else(|| derived_guid(&format!("group:{}", self.name)))
+    }
+
+    pub fn shown_name(&self) -> String {
+        self.display_name
+            .clone()
+            .unwrap_or_else(|| self.name.clone())
+    }
+
+    pub fn has_member(&self, upn: &str) -> bool {
+        self.members.iter().any(|m| m.eq_ignore_ascii_case(upn))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

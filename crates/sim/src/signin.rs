@@ -383,7 +383,7 @@ fn decide(sim: &Sim, req: &Req, token: &str, mut flow: Flow) -> Reply {
         flow.step = Step::Mfa;
         return retry_free(sim, token, flow);
     }
-    if app.spec.assignment_required && !user.spec.assigned_to.contains(&app.spec.name) {
+    if app.spec.assignment_required && !w.user_assigned(app, user) {
         let err = e::user_not_assigned(&app.display_name, &app.app_id, &user.spec.upn);
         return fail(sim, req, flow, err);
     }

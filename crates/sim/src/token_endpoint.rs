@@ -262,6 +262,25 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
                 return Err(e::ca_blocked());
             }
             let roles = w.granted_roles(app, &resource.app_id);
+            // An API of the tenant that requires assignment lets in only the apps holding one
+            // of its app roles, or default access when it defines none: AADSTS501051.
+            if let Some(api) = w
+                .apps
+                .iter()
+                .find(|a| a.app_id.eq_ignore_ascii_case(&resource.app_id))
+            {
+                if api.spec.assignment_required
+                    && roles.is_empty()
+                    && !app.spec.assigned_to_apis.contains(&api.spec.name)
+                {
+                    return Err(e::app_not_assigned(
+                        &app.app_id,
+                        &app.display_name,
+                        &target.resource,
+                        &api.display_name,
+                    ));
+                }
+            }
             issue(
                 sim,
                 req,
@@ -290,7 +309,7 @@ fn decide(sim: &Sim, req: &Req, tenant_seg: &str, v2: bool) -> Result<Value, Aad
             if user.spec.password != password {
                 return Err(e::bad_password());
             }
-            if app.spec.assignment_required && !user.spec.assigned_to.contains(&app.spec.name) {
+            if app.spec.assignment_required && !w.user_assigned(app, user) {
                 return Err(e::user_not_assigned(
                     &app.display_name,
                     &app.app_id,

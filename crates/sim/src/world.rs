@@ -835,6 +835,17 @@ impl World {
         !dup
     }
 
+    /// Whether a user may use an app that requires assignment: assigned directly, or through a
+    /// group they are a member of.
+    pub fn user_assigned(&self, app: &App, user: &User) -> bool {
+        user.spec.assigned_to.contains(&app.spec.name)
+            || self
+                .scenario
+                .groups
+                .iter()
+                .any(|g| g.has_member(&user.spec.upn) && g.assigned_to.contains(&app.spec.name))
+    }
+
     /// The principal type of an object id: a service principal or a user.
     pub fn principal_type(&self, object_id: &str) -> Option<&'static str> {
         if self.app_by_sp_id(object_id).is_some() {

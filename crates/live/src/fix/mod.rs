@@ -10,11 +10,13 @@
 //! added beside the old ones.
 
 mod apply;
+mod choice;
 mod dataplane;
 pub mod permissions;
 mod repairs;
 
 pub use apply::{apply, precheck, Applied, Failed, Outcome, SecretSink};
+pub use choice::{parse_choice, resolve, Choice, ChoiceOption, CHOICES};
 pub use repairs::{build, Context};
 
 use crate::credential::{Env, Secret};
@@ -90,6 +92,10 @@ pub struct Step {
     /// The answer carries a new client secret, for the `--secret-out` file only.
     #[serde(skip)]
     pub returns_secret: bool,
+    /// When the finding has more than one repair: the options, the one taken and who took it
+    /// (an undecided choice is a manual step that changes nothing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub choice: Option<Choice>,
 }
 
 impl Step {
@@ -116,6 +122,7 @@ impl Step {
             need: Some(need),
             arm_scope: None,
             returns_secret: false,
+            choice: None,
         }
     }
 
@@ -140,6 +147,7 @@ impl Step {
             need: None,
             arm_scope: None,
             returns_secret: false,
+            choice: None,
         }
     }
 }
@@ -153,6 +161,14 @@ pub struct RepairPlan {
 impl RepairPlan {
     pub fn automatic(&self) -> impl Iterator<Item = &Step> {
         self.steps.iter().filter(|s| s.kind == StepKind::Automatic)
+    }
+
+    /// The steps that wait for the operator to choose a repair.
+    pub fn undecided(&self) -> impl Iterator<Item = (usize, &Step)> {
+        self.steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.choice.as_ref().is_some_and(|c| c.chosen.is_none()))
     }
 
     /// The automatic steps the operator may not make.

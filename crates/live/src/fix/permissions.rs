@@ -36,6 +36,12 @@ pub const GRANT_DELEGATED: Need = Need {
     source: "https://learn.microsoft.com/en-us/graph/api/oauth2permissiongrant-post",
 };
 
+/// `PATCH /oauth2PermissionGrants/{id}` (more scopes on an existing grant).
+pub const GRANT_DELEGATED_UPDATE: Need = Need {
+    source: "https://learn.microsoft.com/en-us/graph/api/oauth2permissiongrant-update",
+    ..GRANT_DELEGATED
+};
+
 /// `POST /servicePrincipals/{resource}/appRoleAssignedTo` (admin consent to an application permission).
 pub const ASSIGN_APP_ROLE: Need = Need {
     named: "AppRoleAssignment.ReadWrite.All and Application.Read.All (Graph)",
@@ -61,6 +67,16 @@ pub const WRITE_APP: Need = Need {
     and_one_of: &[],
     arm_action: None,
     source: "https://learn.microsoft.com/en-us/graph/api/application-update",
+};
+
+/// `PATCH /servicePrincipals/{id}` ("Assignment required" off). Application.ReadWrite.OwnedBy is
+/// enough for an app the operator's app owns; the plan names the permission that always is.
+pub const WRITE_SP: Need = Need {
+    named: "Application.ReadWrite.All (Graph)",
+    any_of: &["Application.ReadWrite.All", "Directory.ReadWrite.All"],
+    and_one_of: &[],
+    arm_action: None,
+    source: "https://learn.microsoft.com/en-us/graph/api/serviceprincipal-update",
 };
 
 /// `PUT …/roleAssignments/{id}`: Owner, User Access Administrator, Role Based Access Control

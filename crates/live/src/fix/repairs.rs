@@ -4,6 +4,7 @@
 //! (the resource's service principal, the role definition) read with the operator's identity.
 //! Every other finding becomes a manual step carrying the finding's own fix.
 
+use super::choice::{decide, ChoiceOption, Decision};
 use super::permissions;
 use super::{Operator, RepairPlan, Request, Service, Step};
 use crate::doctor::Plan as DoctorPlan;
@@ -26,6 +27,18 @@ pub struct Context<'a> {
     pub http: &'a Http,
     pub now: i64,
     pub secret_out: Option<&'a Path>,
+    /// `--choose FINDING=OPTION`, checked already.
+    pub choices: &'a [(String, String)],
+}
+
+impl Context<'_> {
+    /// The operator's `--choose` for this finding.
+    fn picked(&self, f: &Finding) -> Option<&str> {
+        self.choices
+            .iter()
+            .find(|(k, _)| *k == f.rule)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// The plan for these findings, in their order (root cause first), one entry per rule.
@@ -48,6 +61,7 @@ pub async fn build(cx: &Context<'_>, findings: &[Finding]) -> RepairPlan {
                 None => vec![manual_from(f)],
             },
             "redirect-uri-mismatch" => redirect_uri(cx, f),
+            "spa-cross-origin-redemption" => spa_or_origin(cx, f),
             "client-secret-expired" => new_secret(cx, f),
             "federated-credential-mismatch" => federated_credential(cx, f),
             "data-plane-role-missing" | "purview-role-on-other-collection" => super::dataplane::purview_role(cx, f).await,
@@ -203,12 +217,7 @@ async fn admin_consent(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
                 .iter()
                 .any(|g| g.resource_app_id.as_deref() == Some(&rid));
             if existing {
-                steps.push(Step::manual(
-                    &f.rule,
-                    format!("Add {} to the existing delegated grant for {name}", scopes.join(" ")),
-                    vec!["The app already holds a tenant-wide grant for this API; its scope must be extended, which this version of `fix` does not do.".into()],
-                    Some(format!("az ad app permission admin-consent --id {client_id}")),
-                ));
+                steps.push(extend_grant(cx, f, &client_sp, &resource_sp, &scopes, &name).await);
             } else {
                 let s = Step::automatic(
                     &f.rule,
@@ -266,10 +275,93 @@ async fn admin_consent(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
     steps
 }
 
-/// Assigns the refused user to the app (default access). Turning "Assignment required" off instead
-/// is the operator's choice and is left as a manual alternative.
+/// A tenant-wide grant exists for the API but lacks scopes: its `scope` is sent back with the
+/// missing ones appended (nothing dropped). Graph refuses a second grant for the same client,
+/// resource and consent type, so a POST is never the repair here.
+/// <https://learn.microsoft.com/en-us/graph/api/oauth2permissiongrant-update>
+async fn extend_grant(
+    cx: &Context<'_>,
+    f: &Finding,
+    client_sp: &str,
+    resource_sp: &Result<String, String>,
+    missing: &[String],
+    name: &str,
+) -> Step {
+    let base = graph_base(cx);
+    let grant = match resource_sp {
+        Ok(rsp) => read(
+            cx,
+            Service::Graph,
+            format!("{base}/servicePrincipals/{client_sp}/oauth2PermissionGrants"),
+            "fix.lookup.grant",
+        )
+        .await
+        .and_then(|v| {
+            v["value"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|g| {
+                    g["resourceId"]
+                        .as_str()
+                        .is_some_and(|r| r.eq_ignore_ascii_case(rsp))
+                        && g["consentType"].as_str() == Some("AllPrincipals")
+                })
+                .and_then(|g| {
+                    Some((
+                        g["id"].as_str()?.to_string(),
+                        g["scope"].as_str().unwrap_or("").to_string(),
+                    ))
+                })
+                .ok_or_else(|| format!("no tenant-wide grant of {client_sp} on {rsp}"))
+        }),
+        Err(e) => Err(e.clone()),
+    };
+    let (id, old) = grant
+        .clone()
+        .unwrap_or_else(|_| ("(the grant's id)".into(), String::new()));
+    let mut all: Vec<String> = old.split_whitespace().map(String::from).collect();
+    let kept = all.clone();
+    for m in missing {
+        if !all.iter().any(|a| a.eq_ignore_ascii_case(m)) {
+            all.push(m.clone());
+        }
+    }
+    let url = format!("{base}/oauth2PermissionGrants/{id}");
+    let s = Step::automatic(
+        &f.rule,
+        format!(
+            "Add {} to the existing delegated grant on {name} (keeping {})",
+            missing.join(" "),
+            if kept.is_empty() {
+                "nothing else".into()
+            } else {
+                kept.join(" ")
+            }
+        ),
+        Request {
+            service: Service::Graph,
+            method: "PATCH".into(),
+            url: url.clone(),
+            body: json!({ "scope": all.join(" ") }),
+        },
+        permissions::GRANT_DELEGATED_UPDATE,
+        format!("PATCH {url} with {}", json!({ "scope": kept.join(" ") })),
+    );
+    match grant {
+        Ok(_) => s,
+        Err(e) => blocked_lookup(s, &e),
+    }
+}
+
+/// "Assignment required" refuses a user (AADSTS50105) or an app (AADSTS501051). For a user: assign
+/// the user (the default: the narrowest change), a group the user is in (every member gets in),
+/// or turn assignment off (everyone in the tenant gets in) — the operator picks with `--choose`.
 async fn user_assignment(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
     let ev = cx.evidence;
+    if f.match_id.as_deref() == Some("app-not-assigned") || ev.response.codes.contains(&501051) {
+        return api_assignment(cx, f).await;
+    }
     let user = ev.request.username.clone().or(ev.token.user.clone());
     let (Some(sp), Some(upn)) = (ev.sp.object_id.clone(), user) else {
         return vec![missing(cx, f, Service::Graph)];
@@ -288,27 +380,322 @@ async fn user_assignment(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
             .map(String::from)
             .ok_or_else(|| format!("no user {upn}"))
     });
-    let mut s = Step::automatic(
+    let assign = |id: String| Request {
+        service: Service::Graph,
+        method: "POST".into(),
+        url: format!("{base}/servicePrincipals/{sp}/appRoleAssignedTo"),
+        body: json!({
+            "principalId": id,
+            "resourceId": sp,
+            "appRoleId": DEFAULT_ACCESS,
+        }),
+    };
+    let undo = format!("DELETE {base}/servicePrincipals/{sp}/appRoleAssignedTo/{{id}} (the id is printed when the step is applied)");
+    let s = Step::automatic(
         &f.rule,
         format!("Assign {upn} to the enterprise application (default access)"),
+        assign(
+            uid.clone()
+                .unwrap_or_else(|_| format!("(the object id of {upn})")),
+        ),
+        permissions::ASSIGN_APP_ROLE,
+        undo.clone(),
+    );
+    let mut options = vec![ChoiceOption {
+        id: "assign-user".into(),
+        summary: format!("assign {upn} alone (default access)"),
+        steps: vec![match &uid {
+            Ok(_) => s,
+            Err(e) => blocked_lookup(s, e),
+        }],
+    }];
+    // The groups the user is in (read with the operator's identity; User.Read.All).
+    let groups: Vec<(String, String)> = match read(
+        cx,
+        Service::Graph,
+        format!("{base}/users/{upn}/transitiveMemberOf?$select=id,displayName"),
+        "fix.lookup.groups",
+    )
+    .await
+    {
+        Ok(v) => v["value"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|g| g["@odata.type"].as_str() == Some("#microsoft.graph.group"))
+            .filter_map(|g| Some((g["id"].as_str()?.into(), g["displayName"].as_str()?.into())))
+            .collect(),
+        Err(_) => vec![],
+    };
+    let one = groups.len() == 1;
+    for (gid, gname) in &groups {
+        options.push(ChoiceOption {
+            id: if one {
+                "assign-group".into()
+            } else {
+                format!("assign-group:{gname}")
+            },
+            summary: format!("assign the group {gname}, which {upn} is in: every member of it gets in"),
+            steps: vec![Step::automatic(
+                &f.rule,
+                format!("Assign the group {gname} (with {upn} in it) to the enterprise application (default access)"),
+                assign(gid.clone()),
+                permissions::ASSIGN_APP_ROLE,
+                undo.clone(),
+            )],
+        });
+    }
+    options.push(assignment_off(
+        cx,
+        f,
+        &sp,
+        "the enterprise application",
+        "every user of the tenant",
+    ));
+    decide(
+        f,
+        cx.picked(f),
+        options,
+        Decision::Default(
+            "assign-user".into(),
+            format!("assigning {upn} alone is the narrowest change; --choose user-assignment-required=… for a group or to turn assignment off"),
+        ),
+    )
+}
+
+/// The app role id of "default access": an assignment to an app that defines no app roles.
+/// <https://learn.microsoft.com/en-us/graph/api/resources/approleassignment> (appRoleId)
+const DEFAULT_ACCESS: &str = "00000000-0000-0000-0000-000000000000";
+
+/// "Assignment required" off on a service principal: the `PATCH`, and its undo.
+fn assignment_off(cx: &Context<'_>, f: &Finding, sp: &str, what: &str, who: &str) -> ChoiceOption {
+    let url = format!("{}/servicePrincipals/{sp}", graph_base(cx));
+    ChoiceOption {
+        id: "assignment-off".into(),
+        summary: format!("turn \"Assignment required\" off on {what}: {who} gets in"),
+        steps: vec![Step::automatic(
+            &f.rule,
+            format!("Turn \"Assignment required\" off on {what} ({who} gets in)"),
+            Request {
+                service: Service::Graph,
+                method: "PATCH".into(),
+                url: url.clone(),
+                body: json!({"appRoleAssignmentRequired": false}),
+            },
+            permissions::WRITE_SP,
+            format!("PATCH {url} with {{\"appRoleAssignmentRequired\": true}}"),
+        )],
+    }
+}
+
+/// AADSTS501051: the API's service principal requires assignment and the calling app holds none
+/// of its app roles. Assign the app role the API defines for applications (default access when it
+/// defines none); with several, the operator picks; or turn assignment off on the API.
+async fn api_assignment(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
+    let ev = cx.evidence;
+    let base = graph_base(cx);
+    let client_sp = match ev.sp.object_id.clone() {
+        Some(s) => Ok(s),
+        None => sp_of(cx, &cx.doctor.client_id).await,
+    };
+    let api_url = match (&ev.resource.app_id, ev.resource.uri.as_ref().or(ev.request.target.as_ref())) {
+        (Some(id), _) => format!("{base}/servicePrincipals(appId='{id}')?$select=id,displayName,appRoles"),
+        (None, Some(uri)) => format!(
+            "{base}/servicePrincipals?$filter=servicePrincipalNames/any(n:n eq '{uri}')&$select=id,displayName,appRoles"
+        ),
+        (None, None) => return vec![missing(cx, f, Service::Graph)],
+    };
+    let api = read(cx, Service::Graph, api_url, "fix.lookup.api")
+        .await
+        .and_then(|v| {
+            let sp = if v["value"].is_array() {
+                v["value"][0].clone()
+            } else {
+                v
+            };
+            if sp["id"].is_string() {
+                Ok(sp)
+            } else {
+                Err("no service principal for the API".to_string())
+            }
+        });
+    let (api, client_sp) = match (api, client_sp) {
+        (Ok(a), Ok(c)) => (a, c),
+        (Err(e), _) | (_, Err(e)) => {
+            let mut s = missing(cx, f, Service::Graph);
+            s.action = format!("{} (could not read an id the repair needs: {e})", f.title);
+            return vec![s];
+        }
+    };
+    let api_sp = api["id"].as_str().unwrap_or_default().to_string();
+    let api_name = api["displayName"].as_str().unwrap_or("the API").to_string();
+    // App roles an application may hold.
+    let roles: Vec<(String, String)> = api["appRoles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["isEnabled"].as_bool() != Some(false))
+        .filter(|r| {
+            r["allowedMemberTypes"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|t| t == "Application"))
+        })
+        .filter_map(|r| {
+            Some((
+                r["id"].as_str()?.into(),
+                r["value"].as_str().unwrap_or("").into(),
+            ))
+        })
+        .collect();
+    let any_roles = api["appRoles"].as_array().is_some_and(|a| !a.is_empty());
+    let assign = |role_id: &str, label: &str| {
+        Step::automatic(
+        &f.rule,
+        format!("Assign the app {} {label} on {api_name}", cx.doctor.client_id),
         Request {
             service: Service::Graph,
             method: "POST".into(),
-            url: format!("{base}/servicePrincipals/{sp}/appRoleAssignedTo"),
-            body: json!({
-                "principalId": uid.clone().unwrap_or_else(|_| format!("(the object id of {upn})")),
-                "resourceId": sp,
-                "appRoleId": "00000000-0000-0000-0000-000000000000",
-            }),
+            url: format!("{base}/servicePrincipals/{api_sp}/appRoleAssignedTo"),
+            body: json!({"principalId": client_sp, "resourceId": api_sp, "appRoleId": role_id}),
         },
         permissions::ASSIGN_APP_ROLE,
-        format!("DELETE {base}/servicePrincipals/{sp}/appRoleAssignedTo/{{id}} (the id is printed when the step is applied)"),
-    );
-    s.instructions.push(format!("Or, if everyone in the tenant may use the app, turn \"Assignment required\" off instead (not made by fix): PATCH {base}/servicePrincipals/{sp} with {{\"appRoleAssignmentRequired\": false}}"));
-    match uid {
-        Ok(_) => vec![s],
-        Err(e) => vec![blocked_lookup(s, &e)],
+        format!("DELETE {base}/servicePrincipals/{api_sp}/appRoleAssignedTo/{{id}} (the id is printed when the step is applied)"),
+    )
+    };
+    let mut options = vec![];
+    if roles.is_empty() && !any_roles {
+        options.push(ChoiceOption {
+            id: "assign-app-role".into(),
+            summary: format!("assign the app to {api_name} with default access ({api_name} defines no app roles)"),
+            steps: vec![assign(DEFAULT_ACCESS, "default access (the API defines no app roles)")],
+        });
+    } else if roles.len() == 1 {
+        let (id, value) = &roles[0];
+        options.push(ChoiceOption {
+            id: "assign-app-role".into(),
+            summary: format!("give the app the app role {value}, the only one {api_name} defines for applications"),
+            steps: vec![assign(id, &format!("the app role {value}"))],
+        });
+    } else {
+        for (id, value) in &roles {
+            options.push(ChoiceOption {
+                id: format!("assign-app-role:{value}"),
+                summary: format!("give the app the app role {value} on {api_name}"),
+                steps: vec![assign(id, &format!("the app role {value}"))],
+            });
+        }
     }
+    options.push(assignment_off(
+        cx,
+        f,
+        &api_sp,
+        &api_name,
+        "every app and user of the tenant",
+    ));
+    let decision = if options.len() == 2 && options[0].id == "assign-app-role" {
+        Decision::Default(
+            "assign-app-role".into(),
+            format!("{api_name} offers one way in for an app; --choose user-assignment-required=assignment-off to turn assignment off instead"),
+        )
+    } else if roles.is_empty() {
+        Decision::Ask(format!("{api_name} defines app roles, none of them for applications: which one the app needs is the API's business"))
+    } else {
+        Decision::Ask(format!("{api_name} defines {} app roles for applications: which one the app needs is the API's business", roles.len()))
+    };
+    decide(f, cx.picked(f), options, decision)
+}
+
+/// AADSTS9002326: a token request with an `Origin` header for an app whose redirect URI is not an
+/// SPA one. Two repairs: register the redirect URI as SPA (automatic; web URIs kept), or make the
+/// server code stop sending `Origin` (manual). A client credential or a server-side flow settles
+/// it (a browser cannot keep a secret); a browser with no credential settles it the other way;
+/// otherwise the operator chooses.
+fn spa_or_origin(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
+    use authcheck_model::evidence::{CredentialKind, Flow};
+    if !matches!(
+        f.match_id.as_deref(),
+        Some("aadsts" | "text" | "origin-on-web-app")
+    ) {
+        return vec![manual_from(f)];
+    }
+    let ev = cx.evidence;
+    let app = &ev.app;
+    let origin = ev
+        .request
+        .origin
+        .clone()
+        .unwrap_or_else(|| "the Origin header".into());
+    let drop = ChoiceOption {
+        id: "drop-origin".into(),
+        summary: "the server code (or a proxy, gateway or tool in front of it) stops sending the Origin header; the registration stays Web".into(),
+        steps: vec![Step::manual(
+            &f.rule,
+            format!("Stop sending `Origin: {origin}` on the token request (server code, proxy or tool)"),
+            vec![
+                "Remove the header in the HTTP client that calls the token endpoint, or stop the proxy or gateway from adding it; keep the app's redirect URIs of type Web.".into(),
+            ],
+            None,
+        )],
+    };
+    let spa_steps = match (&ev.request.redirect_uri, &app.object_id) {
+        (Some(uri), Some(obj)) if !app.spa_redirect_uris.contains(uri) => {
+            let existing = app.spa_redirect_uris.clone();
+            let mut all = existing.clone();
+            all.push(uri.clone());
+            let url = format!("{}/applications/{obj}", graph_base(cx));
+            vec![Step::automatic(
+                &f.rule,
+                format!(
+                    "Register {uri} as a single-page application redirect URI (the {} web URI{} stay)",
+                    app.web_redirect_uris.len(),
+                    if app.web_redirect_uris.len() == 1 { "" } else { "s" }
+                ),
+                Request {
+                    service: Service::Graph,
+                    method: "PATCH".into(),
+                    url: url.clone(),
+                    body: json!({"spa": {"redirectUris": all}}),
+                },
+                permissions::WRITE_APP,
+                format!("PATCH {url} with {}", json!({"spa": {"redirectUris": existing}})),
+            )]
+        }
+        _ => {
+            let mut s = manual_from(f);
+            s.action = "Register the browser app's redirect URI as a single-page application (the doctor saw no redirect URI to register, or could not read the app)".into();
+            vec![s]
+        }
+    };
+    let spa = ChoiceOption {
+        id: "spa".into(),
+        summary: "the app is a browser app: register its redirect URI as a single-page application (auth code with PKCE, no secret)".into(),
+        steps: spa_steps,
+    };
+    let server_side = ev.request.secret_sent
+        || matches!(
+            ev.request.credential,
+            Some(CredentialKind::Secret | CredentialKind::Certificate | CredentialKind::Federated)
+        )
+        || matches!(
+            ev.request.flow,
+            Some(Flow::ClientCredentials | Flow::OnBehalfOf | Flow::Ropc | Flow::ManagedIdentity)
+        );
+    let decision = if server_side {
+        Decision::Evidence(
+            "drop-origin".into(),
+            "the request carries a client credential or uses a server-side flow, which a browser app cannot: the Origin header is the mistake".into(),
+        )
+    } else if ev.env.browser {
+        Decision::Evidence(
+            "spa".into(),
+            "the request came from a browser with no client credential: the app is a single-page application".into(),
+        )
+    } else {
+        Decision::Ask(
+            "the evidence does not show whether the caller is a browser app or server code".into(),
+        )
+    };
+    decide(f, cx.picked(f), vec![spa, drop], decision)
 }
 
 async fn azure_role(cx: &Context<'_>, f: &Finding) -> Vec<Step> {

@@ -248,7 +248,20 @@ fn derive_token(ev: &mut Evidence, now: i64) {
         t.audience_matches_target = match (target_api, &ev.resource.uri) {
             (Some(api), _) => Some(apis::audience_matches(api, aud)),
             (None, Some(uri)) => {
-                Some(apis::normalize_resource(uri) == apis::normalize_resource(aud))
+                if apis::normalize_resource(uri) == apis::normalize_resource(aud) {
+                    Some(true)
+                } else if t.ver.as_deref() == Some("2.0")
+                    && is_guid(aud)
+                    && !is_guid(uri)
+                    && ev.resource.app_id.is_none()
+                {
+                    // A v2 token for an API of the tenant carries the API's app id as `aud`,
+                    // which the evidence does not know for an API named by its URI: untold.
+                    // https://learn.microsoft.com/en-us/entra/identity-platform/access-token-claims-reference (aud)
+                    None
+                } else {
+                    Some(false)
+                }
             }
             _ => None,
         };
@@ -440,12 +453,25 @@ fn derive_sp(ev: &mut Evidence) {
     let user = ev.token.oid.clone().filter(|_| ev.token.delegated);
     if let (Some(oid), true) = (user, sp.known) {
         if sp.assignment_required == Some(true) {
-            ev.sp.user_assigned = Some(
-                ev.sp
-                    .assignees
-                    .iter()
-                    .any(|a| a.principal_id.as_deref() == Some(oid.as_str())),
-            );
+            let direct = ev
+                .sp
+                .assignees
+                .iter()
+                .any(|a| a.principal_id.as_deref() == Some(oid.as_str()));
+            // A group assignment lets its members in; without the user's memberships the
+            // evidence cannot tell whether they are one, so it says nothing.
+            let through_group = ev
+                .sp
+                .assignees
+                .iter()
+                .any(|a| a.principal_type.as_deref() == Some("Group"));
+            ev.sp.user_assigned = if direct {
+                Some(true)
+            } else if through_group {
+                None
+            } else {
+                Some(false)
+            };
         }
     }
     ev.sp.blocking_policies = blocking_policies(ev);

@@ -448,7 +448,7 @@ pub struct ServicePrincipal {
     pub delegated_grants: Vec<Grant>,
     /// Who is assigned to the app.
     pub assignees: Vec<Assignee>,
-    /// Derived: the signed-in user (`token.oid` or the user in the text) is among the assignees; null when unknown.
+    /// Derived: the signed-in user (`token.oid` or the user in the text) is among the assignees; null when unknown (not assigned directly, but a group is, whose members the evidence does not list).
     pub user_assigned: Option<bool>,
     /// Conditional Access policies that can apply to this app's sign-ins: those naming its service
     /// principal as a workload identity (directly or as `ServicePrincipalsInMyTenant`), those
