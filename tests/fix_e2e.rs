@@ -772,12 +772,12 @@ fn every_scenario_with_an_automatic_repair_is_repaired() {
     let mut table = vec![];
     let mut wrong = vec![];
     let mut repaired = 0;
+    let own = regex::Regex::new(r"(?ms)^\[operator\]\n.*?(?:^\[|\z)").unwrap();
     for scenario in &names {
         // A scenario's own operator (an auditor who may only read) gives way to the admin.
         let text =
             std::fs::read_to_string(root().join(format!("fixtures/scenarios/{scenario}.toml")))
                 .unwrap();
-        let own = regex::Regex::new(r"(?ms)^\[operator\]\n.*?(?:^\[|\z)").unwrap();
         let text = own.replace(&text, |c: &regex::Captures| {
             if c[0].ends_with('[') {
                 "[".to_string()
