@@ -962,80 +962,65 @@ fn conditional_access_finding_names_the_blocking_policy() {
     assert!(!d.contains("Report-only"), "{d}");
 }
 
-/// `doctor --wait`: while a new role has not taken effect, the doctor keeps probing with fresh
-/// tokens and ends healthy once it has; when it does not take effect in time, the run fails and
-/// says so.
-#[test]
-fn wait_sees_a_role_take_effect_or_says_it_did_not() {
-    let base =
-        std::fs::read_to_string(root().join("fixtures/scenarios/rbac-propagation-pending.toml"))
-            .unwrap();
-    // Assigned five minutes ago, in force after five minutes and four seconds.
+/// `doctor --wait` on `scenario`, whose role takes `minutes` to propagate in the file: made to
+/// take effect after `seconds` (a little after the assignment's age), the doctor keeps probing
+/// with fresh tokens and ends healthy with the call ✓; with a one-second wait on the scenario as
+/// it is, the run fails, says the role did not take effect, and the call stays ✗.
+fn wait_case(scenario: &str, minutes: u32, seconds: u32) {
+    let base = std::fs::read_to_string(root().join(format!("fixtures/scenarios/{scenario}.toml")))
+        .unwrap();
     let soon = base.replace(
-        "propagation_minutes = 30",
-        "propagation_minutes = 30\npropagation_seconds = 304",
+        &format!("propagation_minutes = {minutes}"),
+        &format!("propagation_minutes = {minutes}\npropagation_seconds = {seconds}"),
     );
     assert_ne!(soon, base);
-    let sim = start_sim_file(&fault_scenario_text("propagation-soon", &soon));
+    let sim = start_sim_file(&fault_scenario_text(&format!("{scenario}-soon"), &soon));
     let run = doctor(&sim, &["--format", "json", "--no-progress", "--wait=60s"]);
     no_panic(&run);
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.code, 0, "{scenario}: {}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("took effect after"), "{}", run.stderr);
     let r = report(&run);
     assert_eq!(
         r["findings"].as_array().map(Vec::len),
         Some(0),
-        "{}",
+        "{scenario}: {}",
         r["findings"]
     );
+    assert_eq!(check(&r, "dataplane.call")["status"], "ok", "{scenario}");
 
-    let sim = start_sim("rbac-propagation-pending");
+    let sim = start_sim(scenario);
     let run = doctor(&sim, &["--format", "json", "--no-progress", "--wait=1s"]);
     no_panic(&run);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.code, 1, "{scenario}: {}", run.stderr);
     assert!(
         run.stderr.contains("did not take effect within"),
         "{}",
         run.stderr
     );
+    let r = report(&run);
     assert_eq!(
-        report(&run)["findings"][0]["rule"],
-        "rbac-propagation-pending"
+        r["findings"][0]["rule"], "rbac-propagation-pending",
+        "{scenario}"
+    );
+    assert_eq!(
+        check(&r, "dataplane.call")["status"],
+        "failed",
+        "{scenario}"
     );
 }
 
-/// `doctor --wait` on Application Insights, whose query API takes up to an hour to honour a new
-/// role: the doctor keeps probing until the role assigned twenty minutes ago takes effect.
+/// Log Analytics: Log Analytics Reader assigned five minutes ago, in force after five minutes and
+/// four seconds.
+#[test]
+fn wait_sees_a_role_take_effect_or_says_it_did_not() {
+    wait_case("rbac-propagation-pending", 30, 304);
+}
+
+/// Application Insights, whose query API takes up to an hour to honour a new role: assigned
+/// twenty minutes ago, in force after twenty minutes and four seconds.
 #[test]
 fn wait_sees_an_application_insights_role_take_effect() {
-    let base =
-        std::fs::read_to_string(root().join("fixtures/scenarios/appinsights-propagation.toml"))
-            .unwrap();
-    // Assigned twenty minutes ago, in force after twenty minutes and four seconds.
-    let soon = base.replace(
-        "propagation_minutes = 60",
-        "propagation_minutes = 60\npropagation_seconds = 1204",
-    );
-    assert_ne!(soon, base);
-    let sim = start_sim_file(&fault_scenario_text("appinsights-propagation-soon", &soon));
-    let run = doctor(&sim, &["--format", "json", "--no-progress", "--wait=60s"]);
-    no_panic(&run);
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stderr.contains("took effect after"), "{}", run.stderr);
-    let r = report(&run);
-    assert_eq!(
-        r["findings"].as_array().map(Vec::len),
-        Some(0),
-        "{}",
-        r["findings"]
-    );
-    let call = r["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "dataplane.call")
-        .unwrap();
-    assert_eq!(call["status"], "ok", "{call}");
+    wait_case("appinsights-propagation", 60, 1204);
 }
 
 /// `--api metrics`: with Monitoring Metrics Publisher on the resource group the doctor's probe
@@ -1069,45 +1054,11 @@ fn custom_metrics_with_the_publisher_role_are_healthy() {
     );
 }
 
-/// `doctor --wait` on custom metrics: the publisher role assigned five minutes ago takes effect
-/// while the doctor watches (a fresh token each time); with too short a wait the run fails and
-/// says the role did not take effect.
+/// Custom metrics: the publisher role assigned five minutes ago, in force after five minutes and
+/// four seconds.
 #[test]
 fn wait_sees_a_custom_metrics_role_take_effect() {
-    let base = std::fs::read_to_string(root().join("fixtures/scenarios/metrics-propagation.toml"))
-        .unwrap();
-    // Assigned five minutes ago, in force after five minutes and four seconds.
-    let soon = base.replace(
-        "propagation_minutes = 10",
-        "propagation_minutes = 10\npropagation_seconds = 304",
-    );
-    assert_ne!(soon, base);
-    let sim = start_sim_file(&fault_scenario_text("metrics-propagation-soon", &soon));
-    let run = doctor(&sim, &["--format", "json", "--no-progress", "--wait=60s"]);
-    no_panic(&run);
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stderr.contains("took effect after"), "{}", run.stderr);
-    let r = report(&run);
-    assert_eq!(
-        r["findings"].as_array().map(Vec::len),
-        Some(0),
-        "{}",
-        r["findings"]
-    );
-    assert_eq!(check(&r, "dataplane.call")["status"], "ok");
-
-    let sim = start_sim("metrics-propagation");
-    let run = doctor(&sim, &["--format", "json", "--no-progress", "--wait=1s"]);
-    no_panic(&run);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("did not take effect within"),
-        "{}",
-        run.stderr
-    );
-    let r = report(&run);
-    assert_eq!(r["findings"][0]["rule"], "rbac-propagation-pending");
-    assert_eq!(check(&r, "dataplane.call")["status"], "failed");
+    wait_case("metrics-propagation", 10, 304);
 }
 
 /// `--api logsingestion` with Monitoring Metrics Publisher on the data collection rule: the probe,
