@@ -348,3 +348,50 @@ fn logs_ingestion_inputs_are_reported_all_at_once() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--dcr-immutable-id my-rule"), "{err}");
 }
+
+/// An input only one API reads, given for another API on the command line, is refused in one
+/// line naming the flag and both APIs: silently ignoring it would let the user believe it was used.
+#[test]
+fn an_input_for_another_api_is_refused_not_ignored() {
+    for (flag, value, api) in [
+        (
+            "--dce",
+            "https://dce.example.ingest.monitor.azure.com",
+            "purview",
+        ),
+        (
+            "--app-id",
+            "3c9a7f2e-1b4d-4e8a-9f6c-2d5e8a1b7c40",
+            "loganalytics",
+        ),
+        ("--region", "westeurope", "appinsights"),
+        (
+            "--workspace",
+            "3c9a7f2e-1b4d-4e8a-9f6c-2d5e8a1b7c40",
+            "metrics",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_authcheck"))
+            .args([
+                "doctor",
+                "--tenant",
+                "8f2b4c1d-6e3a-4b5c-9d7e-0a1b2c3d4e5f",
+                "--client-id",
+                "3c9a7f2e-1b4d-4e8a-9f6c-2d5e8a1b7c40",
+                "--api",
+                api,
+                flag,
+                value,
+            ])
+            .env_clear()
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(
+            err.contains(flag) && err.contains(api),
+            "{flag} with {api}: {err}"
+        );
+    }
+}

@@ -267,6 +267,49 @@ impl DoctorOptions {
                 )));
             }
         }
+        // An input that only one API reads, given on the command line for another: refused, so
+        // no one believes it was used (from --config it may serve another run, and is left alone).
+        if let (Some(a), Some(typed)) = (api, api_arg.as_deref()) {
+            for (flag, given, key, shown) in [
+                (
+                    "--app-id",
+                    self.app_id.is_some(),
+                    "appinsights",
+                    "appinsights",
+                ),
+                ("--region", self.region.is_some(), "monitor", "metrics"),
+                (
+                    "--dce",
+                    self.dce.is_some(),
+                    "logsingestion",
+                    "logsingestion",
+                ),
+                (
+                    "--dcr-immutable-id",
+                    self.dcr_immutable_id.is_some(),
+                    "logsingestion",
+                    "logsingestion",
+                ),
+                (
+                    "--stream",
+                    self.stream.is_some(),
+                    "logsingestion",
+                    "logsingestion",
+                ),
+                (
+                    "--workspace",
+                    self.workspace.is_some(),
+                    "loganalytics",
+                    "loganalytics",
+                ),
+            ] {
+                if given && a.key != key {
+                    return Err(DoctorError::Input(format!(
+                        "{flag}: only read with --api {shown}, and this run's --api is {typed}"
+                    )));
+                }
+            }
+        }
         let api_endpoint = match api {
             Some(a) => pick(
                 &self.api_endpoint,
