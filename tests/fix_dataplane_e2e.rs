@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 #[path = "support/fix_run.rs"]
 mod fix_run;
 mod sim_common;
-use fix_run::{first_rule, no_operator_token, run, run_without, start};
+use fix_run::{first_rule, no_operator_token, run, run_without, start, start_own};
 
 #[test]
 fn purview_and_power_platform_repairs_leave_the_doctor_healthy_and_a_second_fix_plans_nothing() {
@@ -302,4 +302,171 @@ async fn the_stand_ins_refuse_writes_the_caller_may_not_make() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 403);
+}
+
+/// The two scenarios whose operator comes with them: a Collection Admin of the root collection
+/// (Purview), and Dana, a Power Platform administrator whose token for the admin API is her own
+/// (delegated), as registering a management application requires. Doctor fails, `fix --yes`
+/// repairs, the doctor is healthy, and a second `fix` plans nothing.
+#[test]
+fn other_collection_and_management_app_repairs_leave_the_doctor_healthy_and_a_second_fix_plans_nothing(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut wrong = vec![];
+    for (scenario, service, method) in [
+        ("purview-role-on-other-collection", "purview", "PUT"),
+        (
+            "power-platform-management-app-missing",
+            "powerplatform",
+            "PUT",
+        ),
+    ] {
+        let sim = start_own(scenario, None, dir.path());
+        let before = run(&sim, "doctor", &["--format", "json"]);
+        if before.code != 1 || first_rule(&before) != scenario {
+            wrong.push(format!(
+                "{scenario}: doctor before: exit {}, first {}",
+                before.code,
+                first_rule(&before)
+            ));
+            continue;
+        }
+        let fix = run(&sim, "fix", &["--yes", "--format", "json"]);
+        let doc = fix.json();
+        if fix.code != 0 || doc["after"]["healthy"] != true {
+            wrong.push(format!(
+                "{scenario}: fix exit {}, outcome {}, after {}, stderr {}",
+                fix.code, doc["outcome"], doc["after"], fix.stderr
+            ));
+        }
+        let steps = doc["steps"].as_array().cloned().unwrap_or_default();
+        let automatic: Vec<&Value> = steps.iter().filter(|s| s["kind"] == "automatic").collect();
+        // One write: the Purview pair of findings (this one and data-plane-role-missing) share it.
+        if automatic.len() != 1
+            || automatic[0]["finding"] != scenario
+            || automatic[0]["request"]["service"] != service
+            || automatic[0]["request"]["method"] != method
+            || !automatic[0]["blocked"].is_null()
+            || automatic[0]["undo"].as_str().is_none()
+        {
+            wrong.push(format!("{scenario}: steps {}", doc["steps"]));
+        }
+        let after = run(&sim, "doctor", &["--format", "json"]);
+        if after.code != 0 {
+            wrong.push(format!(
+                "{scenario}: doctor after fix: exit {} ({})",
+                after.code,
+                first_rule(&after)
+            ));
+        }
+        let again = run(&sim, "fix", &["--yes", "--format", "json"]);
+        let n = again.json()["steps"].as_array().map_or(0, Vec::len);
+        if again.code != 0 || n != 0 {
+            wrong.push(format!(
+                "{scenario}: second fix: exit {}, {n} steps",
+                again.code
+            ));
+        }
+        no_operator_token(&sim, &[&before, &fix, &after, &again]);
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
+
+/// The role goes on the collection the call targets (the root here), whatever the principal
+/// holds elsewhere; the policy of the root is sent back whole and the role on Finance stays.
+#[test]
+fn the_other_collection_repair_adds_the_role_where_the_call_goes_and_keeps_the_one_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start_own("purview-role-on-other-collection", None, dir.path());
+    let before = run(&sim, "doctor", &["--format", "json"]);
+    let b = before.json();
+    assert_eq!(
+        b["findings"][0]["match"], "elsewhere",
+        "{}",
+        b["findings"][0]
+    );
+    assert!(
+        b["findings"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Data Curator") && m.contains("finance")),
+        "{}",
+        b["findings"][0]
+    );
+    let plan = run(&sim, "fix", &["--plan-only", "--format", "json"]);
+    assert_eq!(plan.code, 1, "{}", plan.stderr);
+    let doc = plan.json();
+    let steps = doc["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 1, "one write for both Purview findings: {doc}");
+    let body = &steps[0]["request"]["body"];
+    assert_eq!(
+        body["properties"]["collection"]["referenceName"], "contoso-purview",
+        "{body}"
+    );
+    let curators: Vec<&Value> = body["properties"]["attributeRules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["id"] == "purviewmetadatarole_builtin_data-curator:contoso-purview")
+        .collect();
+    assert_eq!(curators.len(), 1, "{body}");
+    let principal = b["findings"][0]["message"]
+        .as_str()
+        .and_then(|m| m.split_whitespace().nth(1))
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        curators[0]["dnfCondition"][0][0]["attributeValueIncludedIn"],
+        json!([principal]),
+        "{body}"
+    );
+    let fix = run(&sim, "fix", &["--yes", "--format", "json"]);
+    assert_eq!(fix.code, 0, "{}", fix.stderr);
+    let after = run(&sim, "doctor", &["--format", "json"]).json();
+    let roles = after["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "dataplane.purview_roles")
+        .map(|c| c["detail"].as_str().unwrap_or("").to_string())
+        .unwrap_or_default();
+    assert!(
+        roles.contains("Data Curator on the root collection")
+            && roles.contains("elsewhere: Data Curator on finance"),
+        "{roles}"
+    );
+}
+
+/// Registering a management application needs a user's token: an operator whose Power Platform
+/// token is app-only (a management application itself, so it may list them) gets the step
+/// marked, nothing applied, exit 1 naming what it lacks; the same tenant with Dana's delegated
+/// token is repaired by the first test.
+#[test]
+fn an_app_only_operator_cannot_register_a_management_application() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start_own(
+        "power-platform-management-app-missing",
+        Some((
+            "user = \"dana@contoso.onmicrosoft.com\"",
+            "powerplatform_management_app = true",
+        )),
+        dir.path(),
+    );
+    let before = run(&sim, "doctor", &["--format", "json"]);
+    assert_eq!(first_rule(&before), "power-platform-management-app-missing");
+    let fix = run(&sim, "fix", &["--yes", "--format", "json"]);
+    assert_eq!(fix.code, 1, "{}", fix.stderr);
+    assert_eq!(fix.stderr.trim().lines().count(), 1, "{}", fix.stderr);
+    assert!(fix.stderr.contains("signed in as a user"), "{}", fix.stderr);
+    let doc = fix.json();
+    assert_eq!(doc["steps"][0]["kind"], "automatic", "{doc}");
+    assert!(
+        doc["steps"][0]["blocked"]
+            .as_str()
+            .is_some_and(|b| b.contains("app-only")),
+        "{doc}"
+    );
+    assert!(doc["outcome"].is_null(), "{doc}");
+    let after = run(&sim, "doctor", &["--format", "json"]);
+    assert_eq!(first_rule(&after), "power-platform-management-app-missing");
+    no_operator_token(&sim, &[&before, &fix, &after]);
 }

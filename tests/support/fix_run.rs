@@ -27,6 +27,21 @@ pub fn start(scenario: &str, operator: &str, dir: &Path) -> SimProc {
     SimProc::start(p.to_str().unwrap(), &[])
 }
 
+/// A built-in scenario that carries its own operator, started as it is, or with `edit` applied
+/// to its text (`None` for no change).
+pub fn start_own(scenario: &str, edit: Option<(&str, &str)>, dir: &Path) -> SimProc {
+    let mut text =
+        std::fs::read_to_string(root().join(format!("fixtures/scenarios/{scenario}.toml")))
+            .unwrap();
+    if let Some((from, to)) = edit {
+        assert!(text.contains(from), "{scenario}: no `{from}` to replace");
+        text = text.replace(from, to);
+    }
+    let p = dir.join(format!("{scenario}+own-operator.toml"));
+    std::fs::write(&p, text).unwrap();
+    SimProc::start(p.to_str().unwrap(), &[])
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,

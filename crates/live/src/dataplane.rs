@@ -5,7 +5,7 @@
 //! The token goes only to a host of the API the user named (or to loopback, for the simulator).
 
 use super::http::{self, Chain, Http, HttpError, Reply, Req};
-use authcheck_model::evidence::{ApiCall, Evidence};
+use authcheck_model::evidence::{ApiCall, CollectionRoleHeld, Evidence};
 use authcheck_model::knowledge::apis::{self, Api};
 
 /// Whether the token for `api` may be sent to `url`.
@@ -225,13 +225,18 @@ pub fn purview_roles_from_policies(
             .find(|p| name_of(p).as_deref() == Some(c))
             .and_then(|p| p.pointer("/properties/parentCollectionName"))
             .and_then(|v| v.as_str())
+            .filter(|v| !v.is_empty())
             .map(str::to_ascii_lowercase)
     };
     let collection = match collection {
         Some(c) => c.to_ascii_lowercase(),
         None => items
             .iter()
-            .find(|p| p.pointer("/properties/parentCollectionName").is_none())
+            .find(|p| {
+                p.pointer("/properties/parentCollectionName")
+                    .and_then(|v| v.as_str())
+                    .is_none_or(str::is_empty)
+            })
             .and_then(name_of)?,
     };
     // The collection and its parents, nearest first (bounded against cycles).
@@ -292,7 +297,79 @@ pub fn purview_roles_from_policies(
     covered.then_some(held)
 }
 
-/// Reads the principal's collection roles from the Purview account at `base`.
+/// The collection roles `principal` holds on collections that do not cover `collection` (neither
+/// it nor one of its parents), from the same metadata policies: a role given on a sub-collection
+/// or a sibling. `collection` None means the root, which every collection is under.
+pub fn purview_roles_elsewhere(
+    policies: &serde_json::Value,
+    principal: &str,
+    collection: Option<&str>,
+) -> Vec<CollectionRoleHeld> {
+    let items = policies
+        .get("values")
+        .or_else(|| policies.get("value"))
+        .and_then(|v| v.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let name_of = |p: &serde_json::Value| {
+        p.pointer("/properties/collection/referenceName")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let parent_of = |c: &str| {
+        items
+            .iter()
+            .find(|p| name_of(p).is_some_and(|n| n.eq_ignore_ascii_case(c)))
+            .and_then(|p| p.pointer("/properties/parentCollectionName"))
+            .and_then(|v| v.as_str())
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let Some(target) = collection.map(str::to_string).or_else(|| {
+        items
+            .iter()
+            .find(|p| {
+                p.pointer("/properties/parentCollectionName")
+                    .and_then(|v| v.as_str())
+                    .is_none_or(str::is_empty)
+            })
+            .and_then(name_of)
+    }) else {
+        return vec![];
+    };
+    // The target and its parents cover the call; every other collection does not.
+    let mut chain = vec![target];
+    while chain.len() < 32 {
+        match parent_of(chain.last().unwrap()) {
+            Some(p) if !chain.iter().any(|c| c.eq_ignore_ascii_case(&p)) => chain.push(p),
+            _ => break,
+        }
+    }
+    let mut out: Vec<CollectionRoleHeld> = vec![];
+    for p in &items {
+        let Some(name) = name_of(p) else { continue };
+        if chain.iter().any(|c| c.eq_ignore_ascii_case(&name)) {
+            continue;
+        }
+        let one = serde_json::json!({ "values": [p] });
+        for role in purview_roles_from_policies(&one, principal, Some(&name)).unwrap_or_default() {
+            let held = CollectionRoleHeld {
+                role,
+                collection: name.clone(),
+            };
+            if !out.contains(&held) {
+                out.push(held);
+            }
+        }
+    }
+    out
+}
+
+/// The principal's collection roles covering the collection, and those held elsewhere.
+pub type PurviewRoles = (Vec<String>, Vec<CollectionRoleHeld>);
+
+/// Reads the principal's collection roles from the Purview account at `base`: those that cover
+/// `collection` (None when no policy covers it: unknown, not absent) and those held elsewhere.
 pub async fn read_purview_roles(
     http: &Http,
     base: &str,
@@ -300,7 +377,7 @@ pub async fn read_purview_roles(
     principal: &str,
     collection: Option<&str>,
     chain: Chain,
-) -> (Result<Option<Vec<String>>, http::ReadError>, Chain) {
+) -> (Result<Option<PurviewRoles>, http::ReadError>, Chain) {
     let url = format!(
         "{}/policystore/metadataPolicies?api-version=2021-07-01",
         base.trim_end_matches('/')
@@ -309,7 +386,10 @@ pub async fn read_purview_roles(
         .get_json(&url, token, "dataplane.purview_roles", chain)
         .await;
     (
-        r.map(|v| purview_roles_from_policies(&v, principal, collection)),
+        r.map(|v| {
+            purview_roles_from_policies(&v, principal, collection)
+                .map(|held| (held, purview_roles_elsewhere(&v, principal, collection)))
+        }),
         chain,
     )
 }
@@ -348,6 +428,38 @@ mod tests {
         assert!(host_allowed("https://evil.example.com/x", purview, None).is_err());
         assert!(host_allowed("http://127.0.0.1:9/x", purview, None).is_ok());
         assert!(host_allowed("http://acct.purview.azure.com/x", purview, None).is_err());
+    }
+
+    #[test]
+    fn roles_on_collections_that_do_not_cover_the_call_are_told_apart() {
+        let rule = |role: &str, c: &str, who: &str| {
+            serde_json::json!({"id": format!("purviewmetadatarole_builtin_{role}:{c}"),
+                "dnfCondition": [[{"attributeName": "principal.microsoft.id", "attributeValueIncludedIn": [who]}]]})
+        };
+        let policy = |c: &str, parent: &str, rules: Vec<serde_json::Value>| {
+            serde_json::json!({"properties": {"collection": {"referenceName": c},
+                "parentCollectionName": parent, "attributeRules": rules}})
+        };
+        let doc = serde_json::json!({"values": [
+            policy("root", "", vec![rule("collection-administrator", "root", "ADMIN")]),
+            policy("finance", "root", vec![rule("data-curator", "finance", "APP")]),
+            policy("sales", "root", vec![rule("purview-reader", "sales", "APP")]),
+        ]});
+        // The call targets the root: both sub-collections' roles are elsewhere.
+        assert_eq!(purview_roles_from_policies(&doc, "app", None), Some(vec![]));
+        let elsewhere = purview_roles_elsewhere(&doc, "app", None);
+        assert_eq!(elsewhere.len(), 2, "{elsewhere:?}");
+        assert_eq!(elsewhere[0].role, "Data Curator");
+        assert_eq!(elsewhere[0].collection, "finance");
+        // The call targets Finance: its role covers it, Sales' does not, the root's admin is
+        // someone else's.
+        assert_eq!(
+            purview_roles_from_policies(&doc, "APP", Some("finance")),
+            Some(vec!["Data Curator".to_string()])
+        );
+        let elsewhere = purview_roles_elsewhere(&doc, "APP", Some("Finance"));
+        assert_eq!(elsewhere.len(), 1, "{elsewhere:?}");
+        assert_eq!(elsewhere[0].collection, "sales");
     }
 
     #[test]

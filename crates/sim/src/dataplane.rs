@@ -545,6 +545,8 @@ pub fn powerplatform(sim: &Sim, req: &Req, path: &str) -> Reply {
 ///   administrators or a registered management application, and it answers 200 whenever the
 ///   caller may call it (so a second call is harmless)
 ///   (<https://learn.microsoft.com/en-us/power-platform/admin/create-dataverseapplicationuser>).
+/// - `GET /providers/Microsoft.BusinessAppPlatform/adminApplications`: the registered management
+///   applications (same page), for an administrator or a management application.
 /// - `PUT /providers/Microsoft.BusinessAppPlatform/adminApplications/{appId}`: registers a
 ///   management application. Only an administrator signed in as a user may: a service principal
 ///   cannot register one
@@ -634,6 +636,31 @@ fn bap(sim: &Sim, req: &Req, path: &str, claims: &Claims) -> Reply {
                 Ok(())
             });
             Reply::json(200, &json!({ "servicePrincipalAppId": app_id }))
+        }
+        ("GET", ["adminapplications"]) => {
+            // The registered management applications. Microsoft documents the request (a
+            // registered service principal may make it) but not the answer's shape: the
+            // simulator's is `{"value": [{"applicationId": …}]}`.
+            if !(admin || management_app) {
+                return forbidden("list the management applications: it is neither a Power Platform administrator nor a registered management application");
+            }
+            let mut names = pp.management_apps.clone();
+            if let Some(o) = w
+                .scenario
+                .operator
+                .as_ref()
+                .filter(|o| o.powerplatform_management_app)
+            {
+                if !names.contains(&o.app) {
+                    names.push(o.app.clone());
+                }
+            }
+            let value: Vec<Value> = names
+                .iter()
+                .filter_map(|n| w.app_by_name(n))
+                .map(|a| json!({ "applicationId": a.app_id }))
+                .collect();
+            Reply::json(200, &json!({ "value": value }))
         }
         ("PUT", ["adminapplications", app_id]) => {
             if app_only {

@@ -408,7 +408,8 @@ pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, Si
 /// (and for the Purview and Power Platform data planes, as `AUTHCHECK_PURVIEW_TOKEN` and
 /// `AUTHCHECK_POWERPLATFORM_TOKEN`, when the tenant has their service principals):
 /// app-only tokens of the operator's app, carrying its granted application permissions, valid
-/// for the operator's token lifetime from now.
+/// for the operator's token lifetime from now; with `[operator] user`, the Power Platform token
+/// is that user's delegated one (`scp` `user_impersonation`) through the operator's app.
 fn operator_tokens(
     w: &World,
     authority: &str,
@@ -439,13 +440,27 @@ fn operator_tokens(
                 "operator: the tenant has no service principal for {asked}"
             )));
         };
+        // The operator's user, for the Power Platform admin API only: a delegated token.
+        let user = op
+            .user
+            .as_deref()
+            .filter(|_| key == "powerplatform")
+            .and_then(|u| w.user_by_upn(u));
         let g = tokens::Grant {
             app,
             resource: &resource,
             resource_as_asked: asked.clone(),
-            user: None,
-            roles: w.granted_roles(app, &resource.app_id),
-            scopes: vec![],
+            user,
+            roles: if user.is_some() {
+                vec![]
+            } else {
+                w.granted_roles(app, &resource.app_id)
+            },
+            scopes: if user.is_some() {
+                vec!["user_impersonation".into()]
+            } else {
+                vec![]
+            },
             auth: tokens::ClientAuth::Secret,
         };
         let (token, _) = tokens::mint_for(w, authority, &g, now, op.token_lifetime_minutes * 60);

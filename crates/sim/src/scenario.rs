@@ -75,6 +75,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../fixtures/scenarios/power-platform-application-user-missing.toml"),
     ),
     (
+        "power-platform-management-app-missing",
+        include_str!("../../../fixtures/scenarios/power-platform-management-app-missing.toml"),
+    ),
+    (
+        "purview-role-on-other-collection",
+        include_str!("../../../fixtures/scenarios/purview-role-on-other-collection.toml"),
+    ),
+    (
         "public-client-flows-disabled",
         include_str!("../../../fixtures/scenarios/public-client-flows-disabled.toml"),
     ),
@@ -283,6 +291,12 @@ pub struct OperatorSpec {
     /// add application users to environments (`addAppUser`). Optional; default false.
     #[serde(default)]
     pub powerplatform_management_app: bool,
+    /// A user (by UPN) signed in through the operator's app for the Power Platform admin API: the
+    /// operator's Power Platform token is then that user's delegated token (`scp`
+    /// `user_impersonation`), as registering a management application requires. Optional; by
+    /// default every operator token is the app's own (app-only).
+    #[serde(default)]
+    pub user: Option<String>,
 }
 
 fn default_operator_token_minutes() -> i64 {
@@ -1053,6 +1067,11 @@ impl Scenario {
         if let Some(op) = &self.operator {
             if !self.apps.iter().any(|a| a.name == op.app) {
                 return Err(bad(format!("operator.app `{}` names no app", op.app)));
+            }
+            if let Some(u) = &op.user {
+                if !self.users.iter().any(|x| x.upn.eq_ignore_ascii_case(u)) {
+                    return Err(bad(format!("operator.user `{u}` names no user")));
+                }
             }
             if op.token_lifetime_minutes <= 0 {
                 return Err(bad(

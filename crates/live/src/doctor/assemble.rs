@@ -157,13 +157,17 @@ pub fn assemble(plan: &Plan, cred: &Credential, facts: &Facts, now: i64) -> Asse
                 plan.purview_account.as_deref(),
                 &mut ev,
             );
-            if let Some(roles) = &facts.dataplane.purview_roles {
+            if let Some((roles, elsewhere)) = &facts.dataplane.purview_roles {
                 ev.dataplane.roles_held = roles.clone();
+                ev.dataplane.roles_elsewhere = elsewhere.clone();
             }
         }
     }
     if plan.api.is_some_and(|a| a.key == "powerplatform") && ev.api_call.made {
         dataplane::fill_powerplatform(None, &mut ev);
+        if let Some(registered) = facts.dataplane.management_app {
+            ev.dataplane.management_app_registered = Some(registered);
+        }
     }
     if let Some(f) = &facts.graph.facts {
         graph_facts::fill_evidence(f, &mut ev);

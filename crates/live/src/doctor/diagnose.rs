@@ -62,12 +62,22 @@ pub async fn diagnose(
         }
     };
 
+    let readers = dataplane_readers(plan, env);
     let tenant = tenant_chain(&http, plan, track, start);
     let token_then_dataplane = async {
         let (t, c) = token_chain(&http, plan, cred, track, start).await;
         let oid = t.object_id();
         let _ = oid_tx.send((oid.clone(), c));
-        let (d, c) = dataplane_chain(&http, plan, t.token.as_ref(), oid.as_deref(), track, c).await;
+        let (d, c) = dataplane_chain(
+            &http,
+            plan,
+            t.token.as_ref(),
+            oid.as_deref(),
+            &readers,
+            track,
+            c,
+        )
+        .await;
         (t, d, c)
     };
     let graph = async {
@@ -156,5 +166,22 @@ fn warn_retried_reads(checks: &mut [authcheck_model::report::Check], sent: &[cra
                 c.detail
             );
         }
+    }
+}
+
+/// The operator's data-plane tokens from the environment (none with `--graph-auth none`).
+fn dataplane_readers(plan: &Plan, env: &dyn Env) -> super::chains::DataPlaneReaders {
+    let token = |var: &str| {
+        env.var(var)
+            .filter(|v| !v.trim().is_empty() && plan.reader != super::ReaderAuth::None)
+            .map(|v| crate::credential::Secret::new(authcheck_offline::jwt::strip_wrapping(&v)))
+    };
+    super::chains::DataPlaneReaders {
+        purview: token("AUTHCHECK_PURVIEW_TOKEN"),
+        powerplatform: token("AUTHCHECK_POWERPLATFORM_TOKEN"),
+        bap_base: env
+            .var("AUTHCHECK_BAP_ENDPOINT")
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| crate::fix::dataplane::BAP.to_string()),
     }
 }

@@ -170,17 +170,14 @@ pub async fn purview_role(cx: &Context<'_>, f: &Finding) -> Vec<Step> {
     if !add_member(&mut policy, &rule_id, slug, &principal) {
         // The policy already names the principal: nothing to write here.
         let mut s = manual_from(f);
-        s.action = if f.rule == "purview-role-on-other-collection" {
-            format!(
-                "{} ({principal} already holds {role} on {collection}: give it on the collection that owns what the call touches, which fix cannot tell)",
-                f.title
-            )
-        } else {
-            format!(
-                "{} (the metadata policy of {collection} already gives {principal} {role}: wait for it to take effect, then ask for a new token)",
-                f.title
-            )
-        };
+        // Wherever else the principal holds the role, the repair is on the collection the call
+        // targets; only when that collection's own policy names it already is there nothing to
+        // write: the role is still taking effect, or the call touches another collection than
+        // the doctor was told.
+        s.action = format!(
+            "{} (the metadata policy of {collection} already gives {principal} {role}: wait for it to take effect and ask for a new token; if the call touches what another collection owns, run again with --collection set to that collection)",
+            f.title
+        );
         return vec![s];
     }
     let Some(id) = policy.get("id").and_then(Value::as_str).map(String::from) else {

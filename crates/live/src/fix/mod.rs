@@ -11,7 +11,7 @@
 
 mod apply;
 mod choice;
-mod dataplane;
+pub(crate) mod dataplane;
 pub mod permissions;
 mod repairs;
 

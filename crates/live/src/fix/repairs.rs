@@ -46,10 +46,18 @@ pub async fn build(cx: &Context<'_>, findings: &[Finding]) -> RepairPlan {
     let mut plan = RepairPlan::default();
     let mut seen: Vec<&str> = vec![];
     for f in findings {
-        if seen.contains(&f.rule.as_str()) {
+        // The two Purview findings have one repair (the role on the collection the call
+        // targets): the first, root cause first, makes it.
+        let key = match f.rule.as_str() {
+            "data-plane-role-missing" | "purview-role-on-other-collection" => {
+                "purview-collection-role"
+            }
+            r => r,
+        };
+        if seen.contains(&key) {
             continue;
         }
-        seen.push(&f.rule);
+        seen.push(key);
         let steps = match f.rule.as_str() {
             "admin-consent-missing" => admin_consent(cx, f).await,
             "rbac-role-missing" => azure_role(cx, f).await,

@@ -625,6 +625,13 @@ fn derive_dataplane(ev: &mut Evidence) {
             if !d.roles_held.is_empty() || refused {
                 d.has_needed_role = Some(d.roles_held.iter().any(|r| r.eq_ignore_ascii_case(need)));
             }
+            let mut on: Vec<String> = vec![];
+            for r in &d.roles_elsewhere {
+                if r.role.eq_ignore_ascii_case(need) && !on.contains(&r.collection) {
+                    on.push(r.collection.clone());
+                }
+            }
+            d.needed_role_on = on;
         }
     }
 }

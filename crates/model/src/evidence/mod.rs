@@ -589,12 +589,26 @@ pub struct DataPlane {
     pub roles_held: Vec<String>,
     /// Derived: `role_needed` is among `roles_held`; null when unknown.
     pub has_needed_role: Option<bool>,
+    /// Purview: collection roles the principal holds on collections that do not cover the one the
+    /// call targets (neither it nor one of its parents), as read from the metadata policies.
+    pub roles_elsewhere: Vec<CollectionRoleHeld>,
+    /// Derived (Purview): the collections in `roles_elsewhere` where the principal holds
+    /// `role_needed`: the role is right, its place in the collection tree is not.
+    pub needed_role_on: Vec<String>,
     /// Power Platform: the service principal is an application user in the environment; null when unknown.
     pub application_user: Option<bool>,
     /// Power Platform: the app is registered as a management application; null when unknown.
     pub management_app_registered: Option<bool>,
     /// The environment or account name.
     pub environment: Option<String>,
+}
+
+/// A Purview collection role held on a collection.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CollectionRoleHeld {
+    pub role: String,
+    pub collection: String,
 }
 
 /// A `WWW-Authenticate` challenge.

@@ -19,9 +19,23 @@ pub struct CallRecord {
 #[derive(Debug, Clone, Default)]
 pub struct DataPlaneFacts {
     pub call: Option<CallRecord>,
-    /// The principal's Purview collection roles at the collection or above, when read.
-    pub purview_roles: Option<Vec<String>>,
+    /// The principal's Purview collection roles at the collection or above, and those held on
+    /// collections that do not cover it, when read.
+    pub purview_roles: Option<dataplane::PurviewRoles>,
+    /// Power Platform: the app is among the registered management applications, when read.
+    pub management_app: Option<bool>,
     pub checks: Vec<Check>,
+}
+
+/// The operator's own tokens for the data planes (`AUTHCHECK_PURVIEW_TOKEN`,
+/// `AUTHCHECK_POWERPLATFORM_TOKEN`), which read what the app's token may not: the collections'
+/// metadata policies, the registered management applications.
+#[derive(Debug, Clone, Default)]
+pub struct DataPlaneReaders {
+    pub purview: Option<Secret>,
+    pub powerplatform: Option<Secret>,
+    /// The Power Platform admin API's base URL (`AUTHCHECK_BAP_ENDPOINT`, else Microsoft's).
+    pub bap_base: String,
 }
 
 /// The data-plane reads with the user's token; `principal` is the token's object id.
@@ -30,19 +44,104 @@ pub async fn dataplane_chain(
     plan: &Plan,
     token: Option<&Secret>,
     principal: Option<&str>,
+    readers: &DataPlaneReaders,
     live: &dyn Track,
     start: Chain,
 ) -> (DataPlaneFacts, Chain) {
     let track = Recorder::new(live);
-    let roles = purview_roles(http, plan, token, principal, &track, start);
+    // The operator's Purview token when there is one (it may read the policies), else the app's.
+    let roles = purview_roles(
+        http,
+        plan,
+        readers.purview.as_ref().or(token),
+        principal,
+        &track,
+        start,
+    );
     let call = call_api(http, plan, token, &track, start);
-    let ((purview_roles, c_roles), (call, c_call)) = tokio::join!(roles, call);
+    let apps = management_app(http, plan, readers, &track, start);
+    let ((purview_roles, c_roles), (call, c_call), (management_app, c_apps)) =
+        tokio::join!(roles, call, apps);
     let facts = DataPlaneFacts {
         call,
         purview_roles,
+        management_app,
         checks: track.checks(),
     };
-    (facts, c_call.max(c_roles))
+    (facts, c_call.max(c_roles).max(c_apps))
+}
+
+/// Power Platform: whether the app is a registered management application, from the admin API's
+/// list (`GET {bap}/providers/Microsoft.BusinessAppPlatform/adminApplications?api-version=2020-10-01`,
+/// <https://learn.microsoft.com/en-us/power-platform/admin/powerplatform-api-create-service-principal>),
+/// read with the operator's token: the app's own token cannot tell (the API refuses it either way).
+async fn management_app(
+    http: &Http,
+    plan: &Plan,
+    readers: &DataPlaneReaders,
+    track: &dyn Track,
+    c: Chain,
+) -> (Option<bool>, Chain) {
+    if plan.api.is_none_or(|a| a.key != "powerplatform") {
+        return (None, c);
+    }
+    let Some(t) = &readers.powerplatform else {
+        track.done(
+            "dataplane.management_apps",
+            CheckStatus::Skipped,
+            "set AUTHCHECK_POWERPLATFORM_TOKEN to an administrator's token for the Power Platform admin API to read the registered management applications".into(),
+        );
+        return (None, c);
+    };
+    let url = format!(
+        "{}/providers/Microsoft.BusinessAppPlatform/adminApplications?api-version=2020-10-01",
+        readers.bap_base.trim_end_matches('/')
+    );
+    track.start("dataplane.management_apps");
+    let (r, c2) = http
+        .get_json(&url, t.expose(), "dataplane.management_apps", c)
+        .await;
+    match r {
+        Ok(v) => {
+            let ids: Vec<String> = v
+                .get("value")
+                .and_then(|v| v.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|a| {
+                    a.get("applicationId")
+                        .or_else(|| a.pointer("/properties/applicationId"))
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string)
+                })
+                .collect();
+            let registered = ids.iter().any(|i| i.eq_ignore_ascii_case(&plan.client_id));
+            track.done(
+                "dataplane.management_apps",
+                CheckStatus::Ok,
+                format!(
+                    "{} management application{} registered; app {} {}",
+                    ids.len(),
+                    if ids.len() == 1 { "" } else { "s" },
+                    plan.client_id,
+                    if registered { "is one" } else { "is not one" }
+                ),
+            );
+            (Some(registered), c2)
+        }
+        Err(e) => {
+            let status = match e.status() {
+                Some(401 | 403) => CheckStatus::Skipped,
+                _ => CheckStatus::Failed,
+            };
+            track.done(
+                "dataplane.management_apps",
+                status,
+                format!("the admin API did not list them: {}", e.short()),
+            );
+            (None, c2)
+        }
+    }
 }
 
 async fn purview_roles(
@@ -52,7 +151,7 @@ async fn purview_roles(
     principal: Option<&str>,
     track: &dyn Track,
     c: Chain,
-) -> (Option<Vec<String>>, Chain) {
+) -> (Option<dataplane::PurviewRoles>, Chain) {
     let (Some(base), Some(t), Some(p)) = (&plan.purview_base, token, principal) else {
         track.done(
             "dataplane.purview_roles",
@@ -76,17 +175,21 @@ async fn purview_roles(
     let (r, c2) =
         dataplane::read_purview_roles(http, base, t.expose(), p, collection.as_deref(), c).await;
     match r {
-        Ok(Some(roles)) => {
-            track.done(
-                "dataplane.purview_roles",
-                CheckStatus::Ok,
-                if roles.is_empty() {
-                    format!("no collection role on {shown} or above")
-                } else {
-                    format!("{} on {shown}", roles.join(", "))
-                },
-            );
-            (Some(roles), c2)
+        Ok(Some((roles, elsewhere))) => {
+            let mut detail = if roles.is_empty() {
+                format!("no collection role on {shown} or above")
+            } else {
+                format!("{} on {shown}", roles.join(", "))
+            };
+            if !elsewhere.is_empty() {
+                let list: Vec<String> = elsewhere
+                    .iter()
+                    .map(|r| format!("{} on {}", r.role, r.collection))
+                    .collect();
+                detail.push_str(&format!("; elsewhere: {}", list.join(", ")));
+            }
+            track.done("dataplane.purview_roles", CheckStatus::Ok, detail);
+            (Some((roles, elsewhere)), c2)
         }
         Ok(None) => {
             track.done(

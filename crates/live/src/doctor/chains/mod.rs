@@ -11,7 +11,7 @@ mod tenant;
 mod token;
 
 pub use arm::{arm_chain, ArmChainFacts, ArmRead};
-pub use dataplane::{dataplane_chain, CallRecord, DataPlaneFacts};
+pub use dataplane::{dataplane_chain, CallRecord, DataPlaneFacts, DataPlaneReaders};
 pub use graph::{graph_chain, GraphChainFacts};
 pub use tenant::{tenant_chain, TenantFacts};
 pub use token::{token_chain, user_request, TokenFacts};
