@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 #[path = "support/fix_run.rs"]
 mod fix_run;
 mod sim_common;
-use fix_run::{first_rule, no_operator_token, run, run_without, start, start_own};
+use fix_run::{first_rule, no_operator_token, repair_cycle, run, run_without, start, start_own};
 
 #[test]
 fn purview_and_power_platform_repairs_leave_the_doctor_healthy_and_a_second_fix_plans_nothing() {
@@ -26,50 +26,12 @@ fn purview_and_power_platform_repairs_leave_the_doctor_healthy_and_a_second_fix_
         ),
     ] {
         let sim = start(scenario, "operator-admin", dir.path());
-        let before = run(&sim, "doctor", &["--format", "json"]);
-        if before.code == 0 || first_rule(&before) != scenario {
-            wrong.push(format!(
-                "{scenario}: doctor before: exit {}, first {}",
-                before.code,
-                first_rule(&before)
-            ));
-            continue;
-        }
-        let fix = run(&sim, "fix", &["--yes", "--format", "json"]);
-        let doc = fix.json();
-        let step = &doc["steps"][0];
-        if fix.code != 0 || doc["after"]["healthy"] != true {
-            wrong.push(format!(
-                "{scenario}: fix exit {}, outcome {}, after {}, stderr {}",
-                fix.code, doc["outcome"], doc["after"], fix.stderr
-            ));
-        }
-        if step["finding"] != scenario
-            || step["kind"] != "automatic"
-            || step["request"]["service"] != service
-            || step["request"]["method"] != method
-            || step["permission"].as_str().is_none()
-            || step["undo"].as_str().is_none()
-        {
+        let (mut w, step) = repair_cycle(&sim, scenario);
+        if !w.is_empty() {
+            wrong.append(&mut w);
+        } else if step["request"]["service"] != service || step["request"]["method"] != method {
             wrong.push(format!("{scenario}: step {step}"));
         }
-        let after = run(&sim, "doctor", &["--format", "json"]);
-        if after.code != 0 {
-            wrong.push(format!(
-                "{scenario}: doctor after fix: exit {} ({})",
-                after.code,
-                first_rule(&after)
-            ));
-        }
-        let again = run(&sim, "fix", &["--yes", "--format", "json"]);
-        let steps = again.json()["steps"].as_array().map_or(0, Vec::len);
-        if again.code != 0 || steps != 0 {
-            wrong.push(format!(
-                "{scenario}: second fix: exit {}, {steps} steps",
-                again.code
-            ));
-        }
-        no_operator_token(&sim, &[&before, &fix, &after, &again]);
     }
     assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
 }
@@ -322,52 +284,13 @@ fn other_collection_and_management_app_repairs_leave_the_doctor_healthy_and_a_se
         ),
     ] {
         let sim = start_own(scenario, None, dir.path());
-        let before = run(&sim, "doctor", &["--format", "json"]);
-        if before.code != 1 || first_rule(&before) != scenario {
-            wrong.push(format!(
-                "{scenario}: doctor before: exit {}, first {}",
-                before.code,
-                first_rule(&before)
-            ));
-            continue;
-        }
-        let fix = run(&sim, "fix", &["--yes", "--format", "json"]);
-        let doc = fix.json();
-        if fix.code != 0 || doc["after"]["healthy"] != true {
-            wrong.push(format!(
-                "{scenario}: fix exit {}, outcome {}, after {}, stderr {}",
-                fix.code, doc["outcome"], doc["after"], fix.stderr
-            ));
-        }
-        let steps = doc["steps"].as_array().cloned().unwrap_or_default();
-        let automatic: Vec<&Value> = steps.iter().filter(|s| s["kind"] == "automatic").collect();
         // One write: the Purview pair of findings (this one and data-plane-role-missing) share it.
-        if automatic.len() != 1
-            || automatic[0]["finding"] != scenario
-            || automatic[0]["request"]["service"] != service
-            || automatic[0]["request"]["method"] != method
-            || !automatic[0]["blocked"].is_null()
-            || automatic[0]["undo"].as_str().is_none()
-        {
-            wrong.push(format!("{scenario}: steps {}", doc["steps"]));
+        let (mut w, step) = repair_cycle(&sim, scenario);
+        if !w.is_empty() {
+            wrong.append(&mut w);
+        } else if step["request"]["service"] != service || step["request"]["method"] != method {
+            wrong.push(format!("{scenario}: step {step}"));
         }
-        let after = run(&sim, "doctor", &["--format", "json"]);
-        if after.code != 0 {
-            wrong.push(format!(
-                "{scenario}: doctor after fix: exit {} ({})",
-                after.code,
-                first_rule(&after)
-            ));
-        }
-        let again = run(&sim, "fix", &["--yes", "--format", "json"]);
-        let n = again.json()["steps"].as_array().map_or(0, Vec::len);
-        if again.code != 0 || n != 0 {
-            wrong.push(format!(
-                "{scenario}: second fix: exit {}, {n} steps",
-                again.code
-            ));
-        }
-        no_operator_token(&sim, &[&before, &fix, &after, &again]);
     }
     assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
 }

@@ -152,3 +152,63 @@ pub fn no_operator_token(sim: &SimProc, runs: &[&Run]) {
         }
     }
 }
+
+/// One repair end to end against a started scenario: the doctor fails with `scenario`'s finding
+/// first, `fix --yes` makes exactly one automatic, unblocked step for it (with a request, the
+/// permission it needs and its undo) and reports the doctor healthy afterwards, the doctor then
+/// passes, and `fix` again plans nothing; no operator token appears in any output. Returns what
+/// went wrong (empty when nothing did) and the automatic step, for the caller's own checks.
+pub fn repair_cycle(sim: &SimProc, scenario: &str) -> (Vec<String>, Value) {
+    let mut wrong = vec![];
+    let before = run(sim, "doctor", &["--format", "json"]);
+    if before.code != 1 || first_rule(&before) != scenario {
+        wrong.push(format!(
+            "{scenario}: doctor before: exit {}, first {}",
+            before.code,
+            first_rule(&before)
+        ));
+        return (wrong, Value::Null);
+    }
+    let fix = run(sim, "fix", &["--yes", "--format", "json"]);
+    let doc = fix.json();
+    assert_eq!(doc["schema"], "authcheck.plan/v1");
+    if fix.code != 0 || doc["after"]["healthy"] != true {
+        wrong.push(format!(
+            "{scenario}: fix exit {}, outcome {}, after {}, stderr {}",
+            fix.code, doc["outcome"], doc["after"], fix.stderr
+        ));
+    }
+    let steps = doc["steps"].as_array().cloned().unwrap_or_default();
+    let automatic: Vec<Value> = steps
+        .into_iter()
+        .filter(|s| s["kind"] == "automatic")
+        .collect();
+    let step = automatic.first().cloned().unwrap_or(Value::Null);
+    if automatic.len() != 1
+        || step["finding"] != scenario
+        || step["request"]["url"].as_str().is_none()
+        || !step["blocked"].is_null()
+        || step["permission"].as_str().is_none()
+        || step["undo"].as_str().is_none()
+    {
+        wrong.push(format!("{scenario}: steps {}", doc["steps"]));
+    }
+    let after = run(sim, "doctor", &["--format", "json"]);
+    if after.code != 0 {
+        wrong.push(format!(
+            "{scenario}: doctor after fix: exit {} ({})",
+            after.code,
+            first_rule(&after)
+        ));
+    }
+    let again = run(sim, "fix", &["--yes", "--format", "json"]);
+    let n = again.json()["steps"].as_array().map_or(0, Vec::len);
+    if again.code != 0 || n != 0 {
+        wrong.push(format!(
+            "{scenario}: second fix: exit {}, {n} steps",
+            again.code
+        ));
+    }
+    no_operator_token(sim, &[&before, &fix, &after, &again]);
+    (wrong, step)
+}
