@@ -7,13 +7,14 @@
 //! for, a documented exit code and no panic. No test asserts a duration; a guard only kills a run
 //! that hangs far past its timeouts.
 
-use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 mod sim_common;
 use sim_common::SimProc as Sim;
+#[path = "support/fix_run.rs"]
+mod fix_run;
+use fix_run::Run;
 
 fn start_sim(scenario: &str) -> Sim {
     Sim::start(scenario, &[])
@@ -31,60 +32,9 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 /// Runs the doctor with the simulator's env and args plus `extra`, killing it if it hangs.
 fn doctor(sim: &Sim, extra: &[&str]) -> Run {
-    let mut cmd = Command::new(bin());
-    cmd.arg("doctor");
-    for a in sim.info["doctor_args"].as_array().unwrap() {
-        cmd.arg(a.as_str().unwrap());
-    }
-    cmd.args(extra);
-    cmd.env_clear();
-    for (k, v) in sim.info["env"].as_object().unwrap() {
-        cmd.env(k, v.as_str().unwrap());
-    }
-    cmd.env("NO_COLOR", "1");
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let t_out = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    // A hang guard, not a timing assertion: far beyond any timeout the runs use.
-    let started = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if started.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            panic!("doctor hung against {}", sim.info["scenario"]);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: t_out.join().unwrap(),
-        stderr: t_err.join().unwrap(),
-    }
+    fix_run::exec(sim, "doctor", extra, &[])
 }
 
 fn report(run: &Run) -> serde_json::Value {

@@ -1,6 +1,6 @@
-//! Running `authcheck fix` and `doctor` against a simulator with an operator appended, for the
-//! fix suites (tests/fix_e2e.rs, tests/fix_dataplane_e2e.rs). No test times anything; a guard
-//! only kills a hung run.
+//! Running `authcheck fix` and `doctor` against a simulator: with an operator appended for the
+//! fix suites (tests/fix_e2e.rs, tests/fix_dataplane_e2e.rs), and `exec` alone for
+//! tests/doctor_e2e.rs. No test times anything; a guard only kills a hung run.
 
 #![allow(dead_code)]
 
@@ -66,12 +66,22 @@ pub fn run(sim: &SimProc, cmd: &str, extra: &[&str]) -> Run {
 
 /// As [`run`], without the simulator's environment variables named in `drop`.
 pub fn run_without(sim: &SimProc, cmd: &str, extra: &[&str], drop: &[&str]) -> Run {
+    let args: Vec<&str> = ["--no-prompt"]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+    exec(sim, cmd, &args, drop)
+}
+
+/// `authcheck CMD` with the simulator's doctor arguments plus `extra`, and only the simulator's
+/// environment (less the variables in `drop`), killed if it hangs; never a panic.
+pub fn exec(sim: &SimProc, cmd: &str, extra: &[&str], drop: &[&str]) -> Run {
     let mut c = Command::new(env!("CARGO_BIN_EXE_authcheck"));
     c.arg(cmd);
     for a in sim.info["doctor_args"].as_array().unwrap() {
         c.arg(a.as_str().unwrap());
     }
-    c.args(["--no-prompt"]).args(extra);
+    c.args(extra);
     c.env_clear();
     for (k, v) in sim.info["env"].as_object().unwrap() {
         if !drop.contains(&k.as_str()) {
