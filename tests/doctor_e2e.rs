@@ -973,34 +973,43 @@ fn wait_sees_an_application_insights_role_take_effect() {
     wait_case("appinsights-propagation", 60, 1204);
 }
 
-/// `--api metrics`: with Monitoring Metrics Publisher on the resource group the doctor's probe
-/// (a metric with no data points) is accepted and the run is healthy.
-#[test]
-fn custom_metrics_with_the_publisher_role_are_healthy() {
-    let text =
-        std::fs::read_to_string(root().join("fixtures/scenarios/metrics-publisher-missing.toml"))
-            .unwrap()
-            .replace(
-                "role = \"Monitoring Reader\"",
-                "role = \"Monitoring Metrics Publisher\"",
-            )
-            .replace("expect = [\"rbac-role-missing\"]", "expect = []");
+/// `scenario` with its role assignment `from` replaced by `to` and nothing expected: the doctor's
+/// probe is accepted, the run is healthy with the call ✓, and the simulator's log shows the POST
+/// to `posted` (the probe went where the API takes data). Returns the report.
+fn healthy_after_the_role(scenario: &str, from: &str, to: &str, posted: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(root().join(format!("fixtures/scenarios/{scenario}.toml")))
+        .unwrap()
+        .replace(from, to)
+        .replace("expect = [\"rbac-role-missing\"]", "expect = []");
+    assert!(text.contains(to), "{scenario}: {from} not found");
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("sim.log");
-    let p = fault_scenario_text("metrics-publisher-ok", &text);
+    let p = fault_scenario_text(&format!("{scenario}-ok"), &text);
     let sim = start_sim_with(p.to_str().unwrap(), &["--log", log.to_str().unwrap()]);
     let run = doctor(&sim, &["--format", "json", "--no-progress"]);
     no_panic(&run);
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.code, 0, "{scenario}: {}\n{}", run.stdout, run.stderr);
     let r = report(&run);
     let call = check(&r, "dataplane.call");
     assert_eq!(call["status"], "ok", "{call}");
-    // The probe was a POST to the resource's /metrics.
     let log = std::fs::read_to_string(&log).unwrap();
     assert!(
         log.lines()
-            .any(|l| l.contains("\"POST\"") && l.contains("/virtualMachines/vm-contoso-01/metrics")),
+            .any(|l| l.contains("\"POST\"") && l.contains(posted)),
         "{log}"
+    );
+    r
+}
+
+/// `--api metrics`: with Monitoring Metrics Publisher on the resource group the doctor's probe
+/// (a metric with no data points, posted to the resource's /metrics) is accepted.
+#[test]
+fn custom_metrics_with_the_publisher_role_are_healthy() {
+    healthy_after_the_role(
+        "metrics-publisher-missing",
+        "role = \"Monitoring Reader\"",
+        "role = \"Monitoring Metrics Publisher\"",
+        "/virtualMachines/vm-contoso-01/metrics",
     );
 }
 
@@ -1012,40 +1021,17 @@ fn wait_sees_a_custom_metrics_role_take_effect() {
 }
 
 /// `--api logsingestion` with Monitoring Metrics Publisher on the data collection rule: the probe,
-/// an empty batch posted to the rule's stream, is accepted and the run is healthy.
+/// an empty batch posted to the rule's stream, is accepted (204) and the role was read from ARM.
 #[test]
 fn logs_ingestion_with_the_publisher_role_is_healthy() {
-    let text =
-        std::fs::read_to_string(root().join("fixtures/scenarios/logs-ingestion-role-missing.toml"))
-            .unwrap()
-            .replace(
-                "role = \"Log Analytics Contributor\"\nscope = \"workspace\"",
-                "role = \"Monitoring Metrics Publisher\"\nscope = \"dcr\"",
-            )
-            .replace("expect = [\"rbac-role-missing\"]", "expect = []");
-    assert!(text.contains("scope = \"dcr\""));
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("sim.log");
-    let p = fault_scenario_text("logs-ingestion-ok", &text);
-    let sim = start_sim_with(p.to_str().unwrap(), &["--log", log.to_str().unwrap()]);
-    let run = doctor(&sim, &["--format", "json", "--no-progress"]);
-    no_panic(&run);
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    let r = report(&run);
-    let call = check(&r, "dataplane.call");
-    assert_eq!(call["status"], "ok", "{call}");
-    assert_eq!(call["detail"], "HTTP 204", "{call}");
-    assert_eq!(check(&r, "arm.role_assignments")["status"], "ok");
-    let log = std::fs::read_to_string(&log).unwrap();
-    assert!(
-        log.lines().any(|l| {
-            l.contains("\"POST\"")
-            && l.contains(
-                "/dataCollectionRules/dcr-3f9c2b7e41d84a6c9e0f5b1a2c3d4e5f/streams/Custom-AppEvents"
-            )
-        }),
-        "{log}"
+    let r = healthy_after_the_role(
+        "logs-ingestion-role-missing",
+        "role = \"Log Analytics Contributor\"\nscope = \"workspace\"",
+        "role = \"Monitoring Metrics Publisher\"\nscope = \"dcr\"",
+        "/dataCollectionRules/dcr-3f9c2b7e41d84a6c9e0f5b1a2c3d4e5f/streams/Custom-AppEvents",
     );
+    assert_eq!(check(&r, "dataplane.call")["detail"], "HTTP 204");
+    assert_eq!(check(&r, "arm.role_assignments")["status"], "ok");
 }
 
 /// The Logs Ingestion API refuses a caller with no role on the rule: the fix assigns Monitoring
