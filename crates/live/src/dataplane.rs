@@ -197,6 +197,67 @@ const PURVIEW_ROLES: &[(&str, &str)] = &[
 ];
 
 /// The collection roles `principal` holds on `collection` (and, inherited, on its parents), from
+/// The collection tree a list of Purview metadata policies describes: each policy names its
+/// collection and its parent (the root's parent is absent or empty).
+struct PolicyTree {
+    items: Vec<serde_json::Value>,
+}
+
+impl PolicyTree {
+    fn new(policies: &serde_json::Value) -> Self {
+        let items = policies
+            .get("values")
+            .or_else(|| policies.get("value"))
+            .and_then(|v| v.as_array())
+            .cloned()
+            .unwrap_or_default();
+        PolicyTree { items }
+    }
+
+    /// A policy's collection, in lower case.
+    fn name_of(p: &serde_json::Value) -> Option<String> {
+        p.pointer("/properties/collection/referenceName")
+            .and_then(|v| v.as_str())
+            .map(str::to_ascii_lowercase)
+    }
+
+    fn parent_of(&self, c: &str) -> Option<String> {
+        self.items
+            .iter()
+            .find(|p| Self::name_of(p).as_deref() == Some(c))
+            .and_then(|p| p.pointer("/properties/parentCollectionName"))
+            .and_then(|v| v.as_str())
+            .filter(|v| !v.is_empty())
+            .map(str::to_ascii_lowercase)
+    }
+
+    /// `collection` (None: the root) and its parents, nearest first, in lower case — the
+    /// collections whose roles reach it; None when no policy is the root's.
+    fn covering(&self, collection: Option<&str>) -> Option<Vec<String>> {
+        let target = match collection {
+            Some(c) => c.to_ascii_lowercase(),
+            None => self
+                .items
+                .iter()
+                .find(|p| {
+                    p.pointer("/properties/parentCollectionName")
+                        .and_then(|v| v.as_str())
+                        .is_none_or(str::is_empty)
+                })
+                .and_then(Self::name_of)?,
+        };
+        // Bounded against cycles.
+        let mut chain = vec![target];
+        while chain.len() < 32 {
+            match self.parent_of(chain.last().unwrap()) {
+                Some(p) if !chain.contains(&p) => chain.push(p),
+                _ => break,
+            }
+        }
+        Some(chain)
+    }
+}
+
 /// Purview's metadata policies (`GET /policystore/metadataPolicies`): each policy belongs to a
 /// collection and lists attribute rules `purviewmetadatarole_builtin_{role}:{collection}` whose
 /// `principal.microsoft.id` condition names the members.
@@ -208,49 +269,12 @@ pub fn purview_roles_from_policies(
     principal: &str,
     collection: Option<&str>,
 ) -> Option<Vec<String>> {
-    let items = policies
-        .get("values")
-        .or_else(|| policies.get("value"))
-        .and_then(|v| v.as_array())
-        .cloned()
-        .unwrap_or_default();
-    let name_of = |p: &serde_json::Value| {
-        p.pointer("/properties/collection/referenceName")
-            .and_then(|v| v.as_str())
-            .map(str::to_ascii_lowercase)
-    };
-    let parent_of = |c: &str| {
-        items
-            .iter()
-            .find(|p| name_of(p).as_deref() == Some(c))
-            .and_then(|p| p.pointer("/properties/parentCollectionName"))
-            .and_then(|v| v.as_str())
-            .filter(|v| !v.is_empty())
-            .map(str::to_ascii_lowercase)
-    };
-    let collection = match collection {
-        Some(c) => c.to_ascii_lowercase(),
-        None => items
-            .iter()
-            .find(|p| {
-                p.pointer("/properties/parentCollectionName")
-                    .and_then(|v| v.as_str())
-                    .is_none_or(str::is_empty)
-            })
-            .and_then(name_of)?,
-    };
-    // The collection and its parents, nearest first (bounded against cycles).
-    let mut chain = vec![collection];
-    while chain.len() < 32 {
-        match parent_of(chain.last().unwrap()) {
-            Some(p) if !chain.contains(&p) => chain.push(p),
-            _ => break,
-        }
-    }
+    let tree = PolicyTree::new(policies);
+    let chain = tree.covering(collection)?;
     let mut held = Vec::new();
     let mut covered = false;
-    for p in &items {
-        if !name_of(p).is_some_and(|n| chain.contains(&n)) {
+    for p in &tree.items {
+        if !PolicyTree::name_of(p).is_some_and(|n| chain.contains(&n)) {
             continue;
         }
         covered = true;
@@ -305,50 +329,21 @@ pub fn purview_roles_elsewhere(
     principal: &str,
     collection: Option<&str>,
 ) -> Vec<CollectionRoleHeld> {
-    let items = policies
-        .get("values")
-        .or_else(|| policies.get("value"))
-        .and_then(|v| v.as_array())
-        .cloned()
-        .unwrap_or_default();
-    let name_of = |p: &serde_json::Value| {
-        p.pointer("/properties/collection/referenceName")
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-    };
-    let parent_of = |c: &str| {
-        items
-            .iter()
-            .find(|p| name_of(p).is_some_and(|n| n.eq_ignore_ascii_case(c)))
-            .and_then(|p| p.pointer("/properties/parentCollectionName"))
-            .and_then(|v| v.as_str())
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
-    };
-    let Some(target) = collection.map(str::to_string).or_else(|| {
-        items
-            .iter()
-            .find(|p| {
-                p.pointer("/properties/parentCollectionName")
-                    .and_then(|v| v.as_str())
-                    .is_none_or(str::is_empty)
-            })
-            .and_then(name_of)
-    }) else {
+    let tree = PolicyTree::new(policies);
+    // The target and its parents cover the call; every other collection does not.
+    let Some(chain) = tree.covering(collection) else {
         return vec![];
     };
-    // The target and its parents cover the call; every other collection does not.
-    let mut chain = vec![target];
-    while chain.len() < 32 {
-        match parent_of(chain.last().unwrap()) {
-            Some(p) if !chain.iter().any(|c| c.eq_ignore_ascii_case(&p)) => chain.push(p),
-            _ => break,
-        }
-    }
     let mut out: Vec<CollectionRoleHeld> = vec![];
-    for p in &items {
-        let Some(name) = name_of(p) else { continue };
-        if chain.iter().any(|c| c.eq_ignore_ascii_case(&name)) {
+    for p in &tree.items {
+        let Some(name) = p
+            .pointer("/properties/collection/referenceName")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        if chain.contains(&name.to_ascii_lowercase()) {
             continue;
         }
         let one = serde_json::json!({ "values": [p] });
