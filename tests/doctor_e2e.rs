@@ -1175,3 +1175,66 @@ fn a_tenant_of_another_cloud_is_found_by_asking_the_clouds() {
         r["findings"]
     );
 }
+
+/// With `--graph-auth az` and no `AUTHCHECK_PURVIEW_TOKEN`, the doctor asks the Azure CLI for the
+/// operator's Purview token, as `fix` does, and reads the collection roles with it: the role held
+/// on another collection is named. A stand-in `az` prints the simulator's operator tokens by
+/// resource; neither token reaches the report.
+#[cfg(unix)]
+#[test]
+fn graph_auth_az_reads_purview_roles_with_the_cli_token() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = start_sim("purview-role-on-other-collection");
+    let purview = sim
+        .env("AUTHCHECK_PURVIEW_TOKEN")
+        .expect("an operator Purview token");
+    let graph = sim
+        .env("AUTHCHECK_GRAPH_TOKEN")
+        .expect("an operator Graph token");
+    let dir = tempfile::tempdir().unwrap();
+    let az = dir.path().join("az");
+    std::fs::write(
+        &az,
+        format!(
+            "#!/bin/sh\ncase \"$*\" in\n  *purview.azure.net*) printf '%s\\n' '{purview}' ;;\n  *) printf '%s\\n' '{graph}' ;;\nesac\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut cmd = Command::new(bin());
+    cmd.arg("doctor");
+    for a in sim.info["doctor_args"].as_array().unwrap() {
+        cmd.arg(a.as_str().unwrap());
+    }
+    cmd.args(["--format", "json", "--no-progress", "--graph-auth", "az"]);
+    cmd.env_clear();
+    for (k, v) in sim.info["env"].as_object().unwrap() {
+        if !k.starts_with("AUTHCHECK_PURVIEW_TOKEN") {
+            cmd.env(k, v.as_str().unwrap());
+        }
+    }
+    cmd.env("PATH", format!("{}:/usr/bin:/bin", dir.path().display()));
+    let out = cmd.stdin(Stdio::null()).output().unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    no_panic(&run);
+    let r = report(&run);
+    let roles = check(&r, "dataplane.purview_roles");
+    assert_eq!(roles["status"], "ok", "{roles}");
+    assert!(
+        roles["detail"].as_str().unwrap().contains("elsewhere"),
+        "{roles}"
+    );
+    assert_eq!(
+        r["findings"][0]["rule"], "purview-role-on-other-collection",
+        "{}",
+        r["findings"]
+    );
+    for t in [&purview, &graph] {
+        let sig = t.rsplit('.').next().unwrap();
+        assert!(!run.stdout.contains(sig) && !run.stderr.contains(sig));
+    }
+}

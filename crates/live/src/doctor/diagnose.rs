@@ -62,7 +62,7 @@ pub async fn diagnose(
         }
     };
 
-    let readers = dataplane_readers(plan, env);
+    let readers = dataplane_readers(plan, env).await;
     let tenant = tenant_chain(&http, plan, track, start);
     let token_then_dataplane = async {
         let (t, c) = token_chain(&http, plan, cred, track, start).await;
@@ -169,15 +169,30 @@ fn warn_retried_reads(checks: &mut [authcheck_model::report::Check], sent: &[cra
     }
 }
 
-/// The operator's data-plane tokens from the environment (none with `--graph-auth none`).
-fn dataplane_readers(plan: &Plan, env: &dyn Env) -> super::chains::DataPlaneReaders {
+/// The operator's data-plane tokens from the environment (none with `--graph-auth none`); with
+/// `--graph-auth az` and none set, Purview's from the Azure CLI when the API is Purview, as `fix`
+/// takes it. The Power Platform admin API's comes from the environment only (`az` has none).
+async fn dataplane_readers(plan: &Plan, env: &dyn Env) -> super::chains::DataPlaneReaders {
     let token = |var: &str| {
         env.var(var)
             .filter(|v| !v.trim().is_empty() && plan.reader != super::ReaderAuth::None)
             .map(|v| crate::credential::Secret::new(authcheck_offline::jwt::strip_wrapping(&v)))
     };
+    let mut purview = token("AUTHCHECK_PURVIEW_TOKEN");
+    if purview.is_none()
+        && plan.reader == super::ReaderAuth::Az
+        && plan.api.is_some_and(|a| a.key == "purview")
+    {
+        purview = super::chains::reader::az_token(
+            crate::fix::dataplane::PURVIEW_RESOURCE,
+            &plan.tenant,
+            plan.limits.timeout,
+        )
+        .await
+        .ok();
+    }
     super::chains::DataPlaneReaders {
-        purview: token("AUTHCHECK_PURVIEW_TOKEN"),
+        purview,
         powerplatform: token("AUTHCHECK_POWERPLATFORM_TOKEN"),
         bap_base: env
             .var("AUTHCHECK_BAP_ENDPOINT")
