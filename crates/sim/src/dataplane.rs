@@ -555,6 +555,35 @@ pub fn powerplatform(sim: &Sim, req: &Req, path: &str) -> Reply {
 /// The simulator accepts tokens for the Power Platform API here (the real admin API has its own
 /// audience). Its 403 and 404 bodies are its own words in Azure's `{"error": {"code",
 /// "message"}}` envelope: Microsoft documents no error body for these requests.
+/// Adds the app with client id `app_id` (by its scenario name) to one of the Power Platform lists
+/// once: a second request changes nothing, as the real admin API's repeats do not duplicate. An id
+/// naming no app of the tenant is a 400 naming what was looked for.
+fn add_app_once(
+    sim: &Sim,
+    app_id: &str,
+    what: &str,
+    list: impl Fn(&mut crate::scenario::PowerPlatformSpec) -> &mut Vec<String>,
+) -> Result<(), Reply> {
+    let Some(name) = sim
+        .world
+        .app_by_client_id(app_id)
+        .map(|a| a.spec.name.clone())
+    else {
+        return Err(Reply::json(
+            400,
+            &json!({"error": {"code": "BadRequest", "message": format!("No {what} '{app_id}' in this tenant.")}}),
+        ));
+    };
+    let _ = sim.world.write(|w| -> Result<(), ()> {
+        let names = list(&mut w.scenario.powerplatform);
+        if !names.contains(&name) {
+            names.push(name.clone());
+        }
+        Ok(())
+    });
+    Ok(())
+}
+
 fn bap(sim: &Sim, req: &Req, path: &str, claims: &Claims) -> Reply {
     let w = &sim.world;
     let pp = &w.scenario.powerplatform;
@@ -622,19 +651,11 @@ fn bap(sim: &Sim, req: &Req, path: &str, claims: &Claims) -> Reply {
                     &json!({"error": {"code": "BadRequest", "message": "servicePrincipalAppId is required."}}),
                 );
             };
-            let Some(name) = w.app_by_client_id(app_id).map(|a| a.spec.name.clone()) else {
-                return Reply::json(
-                    400,
-                    &json!({"error": {"code": "BadRequest", "message": format!("No service principal for application '{app_id}' in this tenant.")}}),
-                );
-            };
-            let _ = sim.world.write(|w| -> Result<(), ()> {
-                let users = &mut w.scenario.powerplatform.application_users;
-                if !users.contains(&name) {
-                    users.push(name.clone());
-                }
-                Ok(())
-            });
+            if let Err(r) = add_app_once(sim, app_id, "service principal for application", |pp| {
+                &mut pp.application_users
+            }) {
+                return r;
+            }
             Reply::json(200, &json!({ "servicePrincipalAppId": app_id }))
         }
         ("GET", ["adminapplications"]) => {
@@ -669,19 +690,9 @@ fn bap(sim: &Sim, req: &Req, path: &str, claims: &Claims) -> Reply {
             if !admin {
                 return forbidden("register management applications: the user is not a Power Platform administrator");
             }
-            let Some(name) = w.app_by_client_id(app_id).map(|a| a.spec.name.clone()) else {
-                return Reply::json(
-                    400,
-                    &json!({"error": {"code": "BadRequest", "message": format!("No application '{app_id}' in this tenant.")}}),
-                );
-            };
-            let _ = sim.world.write(|w| -> Result<(), ()> {
-                let apps = &mut w.scenario.powerplatform.management_apps;
-                if !apps.contains(&name) {
-                    apps.push(name.clone());
-                }
-                Ok(())
-            });
+            if let Err(r) = add_app_once(sim, app_id, "application", |pp| &mut pp.management_apps) {
+                return r;
+            }
             Reply::json(200, &json!({ "applicationId": app_id }))
         }
         _ => Reply::json(
