@@ -245,13 +245,7 @@ fn assert_no_secrets(r: &Value, stderr: &str) {
 #[test]
 fn device_code_pending_then_signed_in() {
     let (code, r, stderr, last) = device_code_run("device-code-signin", Some(Person::SignIn));
-    assert!(last.contains("You have signed in"), "{last}");
-    assert_eq!(
-        check(&r, "token.request")["status"],
-        "ok",
-        "{}",
-        r["checks"]
-    );
+    assert_signed_in(code, &r, &stderr, &last);
     assert_eq!(
         check(&r, "dataplane.call")["status"],
         "ok",
@@ -259,10 +253,16 @@ fn device_code_pending_then_signed_in() {
         r["checks"]
     );
     assert_eq!(first_rule(&r), None, "{}", r["findings"]);
-    assert_eq!(code, 0, "{stderr}");
     // Entra's message, with the user code meant for the person, and nothing secret.
     assert!(stderr.contains("To sign in, use a web browser"), "{stderr}");
     assert_no_secrets(&r, &stderr);
+}
+
+/// The person finished the sign-in page, the doctor's token request worked and the run passed.
+fn assert_signed_in(code: i32, r: &Value, stderr: &str, last: &str) {
+    assert!(last.contains("You have signed in"), "{last}");
+    assert_eq!(check(r, "token.request")["status"], "ok", "{}", r["checks"]);
+    assert_eq!(code, 0, "{stderr}");
 }
 
 #[test]
@@ -273,14 +273,7 @@ fn device_code_on_the_v1_endpoint() {
         Some(Person::SignIn),
         &["--endpoint-version", "v1"],
     );
-    assert!(last.contains("You have signed in"), "{last}");
-    assert_eq!(
-        check(&r, "token.request")["status"],
-        "ok",
-        "{}",
-        r["checks"]
-    );
-    assert_eq!(code, 0, "{stderr}");
+    assert_signed_in(code, &r, &stderr, &last);
 }
 
 #[test]
@@ -314,27 +307,13 @@ fn device_code_expired_when_nobody_comes() {
 #[test]
 fn device_code_with_mfa_works_where_ropc_cannot() {
     let (code, r, stderr, last) = device_code_run("device-code-mfa", Some(Person::SignIn));
-    assert!(last.contains("You have signed in"), "{last}");
-    assert_eq!(
-        check(&r, "token.request")["status"],
-        "ok",
-        "{}",
-        r["checks"]
-    );
-    assert_eq!(code, 0, "{stderr}");
+    assert_signed_in(code, &r, &stderr, &last);
 }
 
 #[test]
 fn device_code_consent_screen_accepted() {
     let (code, r, stderr, last) = device_code_run("device-code-consent", Some(Person::SignIn));
-    assert!(last.contains("You have signed in"), "{last}");
-    assert_eq!(
-        check(&r, "token.request")["status"],
-        "ok",
-        "{}",
-        r["checks"]
-    );
-    assert_eq!(code, 0, "{stderr}");
+    assert_signed_in(code, &r, &stderr, &last);
 }
 
 /// Runs a browser scenario: the doctor cannot open a browser (`BROWSER=false`), prints the URL,
