@@ -732,47 +732,81 @@ fn query_unauthorized(p: &TokenProblem) -> Reply {
 }
 
 pub fn loganalytics(sim: &Sim, req: &Req, path: &str) -> Reply {
-    let w = &sim.world;
-    let claims = match bearer_for(
+    query_api(
         sim,
         req,
-        "loganalytics",
-        "https://api.loganalytics.io",
-        query_unauthorized,
-    ) {
+        path,
+        &QueryApi {
+            key: "loganalytics",
+            audience: "https://api.loganalytics.io",
+            segment: "workspaces",
+            exact_path: false,
+            id: |w| &w.scenario.azure.workspace_id,
+            not_found: ("WorkspaceNotFoundError", "Workspace"),
+            resource: |w| &w.workspace_resource_id,
+            columns: || json!([{"name": "TimeGenerated", "type": "datetime"}, {"name": "Count", "type": "long"}]),
+            value: 42,
+        },
+    )
+}
+
+/// What differs between the two query APIs: the path, the id that names the workspace or
+/// component, its not-found answer, the resource its role is read on, and the result table.
+struct QueryApi {
+    key: &'static str,
+    audience: &'static str,
+    /// `workspaces` or `apps` in `/v1/{segment}/{id}/query`.
+    segment: &'static str,
+    /// Nothing may follow `/query` (Application Insights; Log Analytics ignores it).
+    exact_path: bool,
+    id: fn(&super::world::World) -> &str,
+    /// The not-found code and the noun of its message.
+    not_found: (&'static str, &'static str),
+    resource: fn(&super::world::World) -> &str,
+    columns: fn() -> Value,
+    value: i64,
+}
+
+/// `/v1/{segment}/{id}/query` on one of the query APIs: a token for its audience, a known id,
+/// then [`query_answer`].
+fn query_api(sim: &Sim, req: &Req, path: &str, api: &QueryApi) -> Reply {
+    let w = &sim.world;
+    let claims = match bearer_for(sim, req, api.key, api.audience, query_unauthorized) {
         Ok(c) => c,
         Err(r) => return r,
     };
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let (Some(&"v1"), Some(&"workspaces"), Some(ws), Some(&"query")) =
-        (segs.first(), segs.get(1), segs.get(2), segs.get(3))
-    else {
-        return la_error(
-            404,
-            "PathNotFoundError",
-            "The requested path does not exist",
-            None,
-        );
+    let id = match (segs.first(), segs.get(1), segs.get(2), segs.get(3)) {
+        (Some(&"v1"), Some(seg), Some(id), Some(&"query"))
+            if *seg == api.segment && !(api.exact_path && segs.len() > 4) =>
+        {
+            *id
+        }
+        _ => {
+            return la_error(
+                404,
+                "PathNotFoundError",
+                "The requested path does not exist",
+                None,
+            )
+        }
     };
-    let az = &w.scenario.azure;
-    if !ws.eq_ignore_ascii_case(&az.workspace_id) {
+    if !id.eq_ignore_ascii_case((api.id)(w)) {
         return la_error(
             404,
-            "WorkspaceNotFoundError",
-            &format!("Workspace {ws} not found"),
+            api.not_found.0,
+            &format!("{} {id} not found", api.not_found.1),
             None,
         );
     }
-    let columns =
-        json!([{"name": "TimeGenerated", "type": "datetime"}, {"name": "Count", "type": "long"}]);
     query_answer(
         w,
         req,
         &claims,
-        "loganalytics",
-        &w.workspace_resource_id,
-        columns,
-        json!(42),
+        api.key,
+        (api.resource)(w),
+        (api.columns)(),
+        json!(api.value),
     )
 }
 
@@ -788,51 +822,21 @@ pub fn loganalytics(sim: &Sim, req: &Req, path: &str) -> Reply {
 /// honoured after the tenant's propagation delay (Microsoft documents up to 60 minutes for this
 /// API; scenarios give it as `propagation_minutes`, tests as `propagation_seconds`).
 pub fn appinsights(sim: &Sim, req: &Req, path: &str) -> Reply {
-    let w = &sim.world;
-    let claims = match bearer_for(
+    query_api(
         sim,
         req,
-        "appinsights",
-        "https://api.applicationinsights.io",
-        query_unauthorized,
-    ) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let (Some(&"v1"), Some(&"apps"), Some(app), Some(&"query"), None) = (
-        segs.first(),
-        segs.get(1),
-        segs.get(2),
-        segs.get(3),
-        segs.get(4),
-    ) else {
-        return la_error(
-            404,
-            "PathNotFoundError",
-            "The requested path does not exist",
-            None,
-        );
-    };
-    let az = &w.scenario.azure;
-    if !app.eq_ignore_ascii_case(&az.appinsights_app_id) {
-        return la_error(
-            404,
-            "ApplicationNotFoundError",
-            &format!("Application {app} not found"),
-            None,
-        );
-    }
-    let columns =
-        json!([{"name": "timestamp", "type": "datetime"}, {"name": "itemCount", "type": "int"}]);
-    query_answer(
-        w,
-        req,
-        &claims,
-        "appinsights",
-        &w.component_resource_id,
-        columns,
-        json!(7),
+        path,
+        &QueryApi {
+            key: "appinsights",
+            audience: "https://api.applicationinsights.io",
+            segment: "apps",
+            exact_path: true,
+            id: |w| &w.scenario.azure.appinsights_app_id,
+            not_found: ("ApplicationNotFoundError", "Application"),
+            resource: |w| &w.component_resource_id,
+            columns: || json!([{"name": "timestamp", "type": "datetime"}, {"name": "itemCount", "type": "int"}]),
+            value: 7,
+        },
     )
 }
 
